@@ -1,0 +1,93 @@
+/*!
+The computational core of `qpv`: from INSEE's 200 m income squares to candidate
+*quartiers prioritaires* (QPV), with no file I/O.
+
+# Overview
+
+The pipeline has typed stages (METHOD.md §2–§5):
+
+1. a [`Grid`] of squares (lattice [`Cell`]s with their counts), built with [`GridBuilder`];
+2. a [`Placement`] of each square in its commune and territory unit (urban unit,
+   or commune overseas) from a [`CommuneTable`];
+3. [`FlaggedSquares`]: each square's income distribution estimated as a log-normal
+   ([`IncomeModel`]), thresholds per unit from the decree ([`Rule`]), and the
+   squares whose estimated median is below their threshold;
+4. [`Candidates`]: connected flagged squares grouped within one unit, empty holes
+   filled, each area re-tested on its pooled residents, passing ones outlined as
+   polygons with holes ([`trace_outline`]).
+
+[`Pipeline`] runs them all. The income estimate is an approximation: the public
+grid has no median (METHOD.md §5).
+
+# Example
+
+A tiny grid: a 2×2 block of poor squares (1 200 inhabitants) in Denain and one
+well-off square beside it.
+
+```
+use qpv_core::*;
+
+let denain = CommuneCode::parse(b"59172")?;
+let communes = CommuneTable::new(vec![Commune {
+    code: denain, name: "Denain".into(), departement: "59".into(),
+    epci: "200042190".into(), epci_name: "CA de la Porte du Hainaut".into(),
+    urban_unit: "59701".into(), urban_unit_name: "Valenciennes (partie française)".into(),
+    population: 19_877.0, urban_unit_population: Some(334_571.0),
+}]);
+let frame = GridFrame { epsg: 3035, square_size: 200 };
+let square = |ind: f64, mean: f64, poor: f64| SquareValues {
+    individuals: ind, households: ind / 2.0, poor_households: poor * ind / 2.0,
+    income_sum: mean * ind, imputed: false,
+};
+let mut builder = GridBuilder::new();
+for (n, (x, y)) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().enumerate() {
+    builder.push(frame, Cell::new(x, y), square(300.0, 11_000.0, 0.55), &[denain], n as u64 + 2)?;
+}
+builder.push(frame, Cell::new(2, 0), square(300.0, 30_000.0, 0.03), &[denain], 6)?;
+let grid = builder.finish();
+
+// National and UU medians would normally come from the national reference table.
+let mut settings = RunSettings::for_territory(Territory::Metropolitan);
+settings.overrides = MedianOverrides { poverty_line: Some(12_000.0), national_median: Some(20_000.0) };
+let out = Pipeline::new(&grid, &communes).settings(settings).run()?;
+
+assert_eq!(out.candidates.candidates.len(), 1);
+let quartier = &out.candidates.candidates[0];
+assert_eq!(quartier.area.individuals, 1_200.0);
+assert_eq!(quartier.area.area_m2, 4.0 * 40_000.0);
+assert!(quartier.area.median.unwrap() < quartier.area.threshold);
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+*/
+#![deny(missing_docs)]
+
+pub mod candidate;
+pub mod commune_code;
+pub mod components;
+pub mod flag;
+pub mod grid;
+pub mod holes;
+pub mod income;
+pub mod medians;
+pub mod outline;
+pub mod pipeline;
+pub mod places;
+mod raster;
+pub mod square_id;
+#[cfg(test)]
+mod testutil;
+pub mod threshold;
+
+pub use candidate::{group_candidates, Area, Candidate, Candidates, GroupingSettings, Shortfall};
+pub use commune_code::{CommuneCode, CommuneCodeError};
+pub use components::{connected_components, Connectivity};
+pub use flag::{flag_squares, FlagError, FlaggedSquares, MedianOrigin, MedianOverrides, UnitThreshold, Warning};
+pub use grid::{Grid, GridBuilder, GridError, GridFrame, SquareValues};
+pub use holes::fill_empty_holes;
+pub use income::{mixture_median, FitQuality, IncomeModel, LogNormal};
+pub use medians::{MedianReference, UnitReference};
+pub use outline::trace_outline;
+pub use pipeline::{Pipeline, RunError, RunOutput, RunSettings};
+pub use places::{Commune, CommuneTable, Placement, TerritoryUnit, UnknownCommunes, NO_UNIT};
+pub use square_id::{Cell, SquareId, SquareIdError};
+pub use threshold::{Rule, Territory, DEFAULT_CALIBRATION_FACTOR};

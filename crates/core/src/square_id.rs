@@ -1,0 +1,203 @@
+//! INSEE square identifiers: `CRS{epsg}RES{size}mN{northing}E{easting}`.
+//!
+//! The id encodes the **south-west corner** of the square, northing first
+//! (METHOD.md §4 "Coordinates"; Regulation (EU) 2018/1799 art. 3). The square
+//! covers `[E, E + size) × [N, N + size)` in the CRS's metres.
+
+use std::fmt;
+
+/// A parsed square id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SquareId {
+    /// EPSG code of the CRS (3035 for metropolitan France).
+    pub epsg: u32,
+    /// Side of the square in metres (200 for the Filosofi grid).
+    pub size: u32,
+    /// Northing of the south-west corner, metres.
+    pub north: i64,
+    /// Easting of the south-west corner, metres.
+    pub east: i64,
+}
+
+/// An integer lattice cell: `x = easting / size`, `y = northing / size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    /// Column (easting / size).
+    pub x: i32,
+    /// Row (northing / size).
+    pub y: i32,
+}
+
+impl Cell {
+    /// A cell from its column and row.
+    pub const fn new(x: i32, y: i32) -> Self {
+        Cell { x, y }
+    }
+
+    /// A single 64-bit key, for hash maps.
+    pub const fn key(self) -> u64 {
+        ((self.x as u32 as u64) << 32) | (self.y as u32 as u64)
+    }
+}
+
+/// Why a square id could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SquareIdError {
+    /// The text does not follow `CRS{epsg}RES{size}mN{north}E{east}`.
+    #[error("square id {0:?} is not of the form CRS3035RES200mN2029800E4252400")]
+    Malformed(String),
+    /// A coordinate is not a multiple of the square size, so it is not on the lattice.
+    #[error("square id {id:?}: coordinates are not multiples of the {size} m square size")]
+    OffLattice {
+        /// The id as read.
+        id: String,
+        /// Square size read from the id.
+        size: u32,
+    },
+}
+
+impl SquareId {
+    /// Parses an id such as `CRS3035RES200mN2029800E4252400`.
+    ///
+    /// ```
+    /// use qpv_core::SquareId;
+    /// let id = SquareId::parse(b"CRS3035RES200mN2029800E4252400").unwrap();
+    /// assert_eq!((id.epsg, id.size, id.north, id.east), (3035, 200, 2_029_800, 4_252_400));
+    /// ```
+    pub fn parse(text: &[u8]) -> Result<SquareId, SquareIdError> {
+        let malformed = || SquareIdError::Malformed(String::from_utf8_lossy(text).into_owned());
+        let t = trim(text);
+        let rest = strip_prefix_ci(t, b"CRS").ok_or_else(malformed)?;
+        let (epsg, rest) = digits(rest).ok_or_else(malformed)?;
+        let rest = strip_prefix_ci(rest, b"RES").ok_or_else(malformed)?;
+        let (size, rest) = digits(rest).ok_or_else(malformed)?;
+        let rest = strip_prefix_ci(rest, b"mN").ok_or_else(malformed)?;
+        let (north, rest) = digits(rest).ok_or_else(malformed)?;
+        let rest = strip_prefix_ci(rest, b"E").ok_or_else(malformed)?;
+        let (east, rest) = digits(rest).ok_or_else(malformed)?;
+        if !rest.is_empty() || size == 0 || epsg > u32::MAX as u64 || size > u32::MAX as u64 {
+            return Err(malformed());
+        }
+        Ok(SquareId {
+            epsg: epsg as u32,
+            size: size as u32,
+            north: north as i64,
+            east: east as i64,
+        })
+    }
+
+    /// The lattice cell of this square, or an error when the corner is off the lattice.
+    pub fn cell(&self) -> Result<Cell, SquareIdError> {
+        let s = self.size as i64;
+        let (x, y) = (self.east / s, self.north / s);
+        if self.east % s != 0 || self.north % s != 0 || x > i32::MAX as i64 || y > i32::MAX as i64
+        {
+            return Err(SquareIdError::OffLattice {
+                id: self.to_string(),
+                size: self.size,
+            });
+        }
+        Ok(Cell::new(x as i32, y as i32))
+    }
+}
+
+impl fmt::Display for SquareId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CRS{}RES{}mN{}E{}",
+            self.epsg, self.size, self.north, self.east
+        )
+    }
+}
+
+fn trim(t: &[u8]) -> &[u8] {
+    let start = t.iter().position(|b| !b.is_ascii_whitespace() && *b != b'"');
+    let end = t.iter().rposition(|b| !b.is_ascii_whitespace() && *b != b'"');
+    match (start, end) {
+        (Some(s), Some(e)) => &t[s..=e],
+        _ => &[],
+    }
+}
+
+fn strip_prefix_ci<'a>(t: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    (t.len() >= prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &t[prefix.len()..])
+}
+
+/// Reads up to 12 leading ASCII digits.
+fn digits(t: &[u8]) -> Option<(u64, &[u8])> {
+    let n = t.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 || n > 12 {
+        return None;
+    }
+    let v = t[..n]
+        .iter()
+        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+    Some((v, &t[n..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bonifacio_square_reads_northing_first() {
+        let id = SquareId::parse(b"CRS3035RES200mN2029800E4252400").unwrap();
+        assert_eq!(id.north, 2_029_800);
+        assert_eq!(id.east, 4_252_400);
+        assert_eq!(id.cell().unwrap(), Cell::new(21_262, 10_149));
+    }
+
+    #[test]
+    fn overseas_and_other_sizes_parse() {
+        let id = SquareId::parse(b"CRS5490RES200mN1620000E706000").unwrap();
+        assert_eq!((id.epsg, id.size), (5490, 200));
+        let km = SquareId::parse(b"CRS3035RES1000mN3035000E3850000").unwrap();
+        assert_eq!(km.size, 1000);
+        assert_eq!(km.cell().unwrap(), Cell::new(3850, 3035));
+    }
+
+    #[test]
+    fn case_quotes_and_spaces_are_tolerated() {
+        let id = SquareId::parse(b" \"crs3035res200mn2029800e4252400\" ").unwrap();
+        assert_eq!(id.east, 4_252_400);
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let text = "CRS3035RES200mN3035400E3850200";
+        assert_eq!(SquareId::parse(text.as_bytes()).unwrap().to_string(), text);
+    }
+
+    #[test]
+    fn typos_are_rejected() {
+        for bad in [
+            "",
+            "CRS3035RES200mN3035400",
+            "CRS3035RES200mE3850200N3035400",
+            "CRS3035RES200mN30354OOE3850200",
+            "CRS3035RES200mN3035400E3850200x",
+            "CRS3035RES0mN3035400E3850200",
+            "CRS3035RES200mN3035400E-3850200",
+        ] {
+            assert!(
+                matches!(SquareId::parse(bad.as_bytes()), Err(SquareIdError::Malformed(_))),
+                "{bad} should be malformed"
+            );
+        }
+    }
+
+    #[test]
+    fn off_lattice_corner_is_rejected() {
+        let id = SquareId::parse(b"CRS3035RES200mN3035450E3850200").unwrap();
+        assert!(matches!(id.cell(), Err(SquareIdError::OffLattice { .. })));
+    }
+
+    #[test]
+    fn cell_keys_are_distinct_for_neighbours() {
+        let a = Cell::new(1, 2).key();
+        assert_ne!(a, Cell::new(2, 1).key());
+        assert_ne!(Cell::new(-1, 0).key(), Cell::new(0, -1).key());
+    }
+}
