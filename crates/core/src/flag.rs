@@ -151,7 +151,8 @@ pub fn flag_squares(
         .collect();
     for (u, t) in units.iter().enumerate() {
         let code = &placement.units[u].code;
-        if t.eligible && t.local_origin == MedianOrigin::Grid && t.coverage < 0.9 && rule.territory == Territory::Metropolitan {
+        let partial = t.eligible && t.grid_individuals > 0.0 && t.coverage < 0.9;
+        if partial && t.local_origin == MedianOrigin::Grid && rule.territory == Territory::Metropolitan {
             warnings.push(Warning::PartialUnitWithoutReference { code: code.clone(), coverage: t.coverage });
         }
     }

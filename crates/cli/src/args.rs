@@ -1,0 +1,170 @@
+//! Command-line arguments (clap types only; see `settings.rs` for what they resolve to).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Statistical "quartiers prioritaires de la politique de la ville" (QPV) from
+/// INSEE's 200 m Filosofi income grid.
+///
+/// Medians are estimated from the grid's public columns (mean niveau de vie and
+/// poor-household share) with a log-normal model: every figure is an estimate.
+#[derive(Debug, Parser)]
+#[command(name = "qpv", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print only errors and warnings.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute candidate QPV perimeters from a Filosofi grid (the embedded CAPH
+    /// sample when no --grid is given).
+    Run(RunArgs),
+    /// Median reference tables (national and urban-unit medians of a whole grid).
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
+}
+
+/// `qpv reference …`
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Compute the national median, the poverty line and every urban unit's median
+    /// on a whole national grid, for runs on extracts.
+    Build(ReferenceBuildArgs),
+}
+
+/// Options shared by commands that read a grid.
+#[derive(Debug, Args)]
+pub struct GridArgs {
+    /// Filosofi 200 m grid: CSV or CSV.gz, any release layout (2015, 2017, 2019, 2021),
+    /// ',' or ';'. Without it, the embedded CAPH sample (Filosofi 2019) is used.
+    #[arg(long, value_name = "PATH")]
+    pub grid: Option<PathBuf>,
+
+    /// Commune table (CSV with CODGEO, LIBGEO, DEP, EPCI, LIBEPCI, UU2020, LIBUU2020,
+    /// POP, POP_UU2020) replacing the embedded one.
+    #[arg(long, value_name = "PATH")]
+    pub communes: Option<PathBuf>,
+
+    /// Which embedded commune table to use when --communes is not given.
+    #[arg(long, value_enum, default_value_t = CogVintage::Cog2021, value_name = "YEAR")]
+    pub cog: CogVintage,
+
+    /// Leave out rows that cannot be read (bad id, non-numeric or negative counts…)
+    /// instead of stopping; each one is reported.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// Embedded commune tables.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CogVintage {
+    /// Communes of 1 January 2021 (best match for Filosofi 2019).
+    #[value(name = "2021")]
+    Cog2021,
+    /// Communes of 1 January 2024.
+    #[value(name = "2024")]
+    Cog2024,
+}
+
+/// Contiguity of squares.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ConnectivityArg {
+    /// Squares touching by a side only.
+    #[value(name = "4")]
+    Four,
+    /// Squares touching by a side or a corner.
+    #[value(name = "8")]
+    Eight,
+}
+
+/// `qpv run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    /// Folder for the outputs (created if needed; files in it are replaced only when
+    /// the run succeeds).
+    #[arg(long, short, default_value = "qpv-out", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Where the national and urban-unit medians come from: an embedded reference
+    /// ("filosofi2019"), a reference file built by `qpv reference build`, or "grid"
+    /// to compute them on the input (only right for a whole national grid).
+    /// Default: the embedded Filosofi 2019 reference for 2019/2021-layout grids, the
+    /// input grid otherwise.
+    #[arg(long, value_name = "VINTAGE|PATH|grid")]
+    pub medians: Option<String>,
+
+    /// Squares touching by a corner are contiguous (8) or not (4). INSEE did not
+    /// publish its choice.
+    #[arg(long, value_enum, default_value_t = ConnectivityArg::Eight, value_name = "4|8")]
+    pub connectivity: ConnectivityArg,
+
+    /// Keep enclosed holes with no residents (parks, rail yards) as holes instead of
+    /// filling them.
+    #[arg(long)]
+    pub keep_empty_holes: bool,
+
+    /// Multiplies the legal threshold before it is compared with estimated niveau-de-vie
+    /// medians (the law speaks of declared income, the grid of disposable income).
+    /// Default: calibrated on the 2024 geography, see the README.
+    #[arg(long, value_name = "FACTOR")]
+    pub calibration_factor: Option<f64>,
+
+    /// Smallest quartier, inhabitants (decree: 1 000).
+    #[arg(long, default_value_t = 1000.0, value_name = "N")]
+    pub min_population: f64,
+
+    /// Smallest urban unit that can hold quartiers, inhabitants after rounding up to
+    /// 100 (decree: 10 000; overseas: communes of 15 000).
+    #[arg(long, value_name = "N")]
+    pub min_territory_population: Option<f64>,
+
+    /// Share of the weighted median that defines the threshold (decree: 0.6).
+    #[arg(long, default_value_t = 0.6, value_name = "RATIO")]
+    pub ratio: f64,
+
+    /// Weight of the national median for ordinary urban units (decree: 0.7; the urban
+    /// unit's median gets the rest; urban units of 5 million or more use 0.3).
+    #[arg(long, default_value_t = 0.7, value_name = "WEIGHT")]
+    pub national_weight: f64,
+
+    /// Failing areas with at least this many inhabitants go to near_misses.csv.
+    #[arg(long, default_value_t = 500.0, value_name = "N")]
+    pub near_miss_floor: f64,
+
+    /// Poverty line used in the income model, €/year (default: from the medians source).
+    #[arg(long, value_name = "EUR")]
+    pub poverty_line: Option<f64>,
+
+    /// National (metropolitan) median niveau de vie, €/year (default: from the medians source).
+    #[arg(long, value_name = "EUR")]
+    pub national_median: Option<f64>,
+}
+
+/// `qpv reference build`
+#[derive(Debug, Args)]
+pub struct ReferenceBuildArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    /// Name of the data vintage, recorded in the file (e.g. filosofi2019).
+    #[arg(long, default_value = "filosofi2019")]
+    pub vintage: String,
+
+    /// Output JSON file.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Poverty line, €/year (default: 60 % of the national median, as a fixed point of the model).
+    #[arg(long, value_name = "EUR")]
+    pub poverty_line: Option<f64>,
+}

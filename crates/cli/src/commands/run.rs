@@ -1,0 +1,225 @@
+//! `qpv run`: candidate perimeters from a grid.
+
+use crate::args::RunArgs;
+use crate::printer::{thousands, Printer};
+use crate::settings::{self, MedianSource};
+use anyhow::{Context, Result};
+use qpv_core::{MedianOrigin, Pipeline, RunOutput, RunSettings, Territory, Warning};
+use qpv_io::crs::Transformer;
+use qpv_io::manifest::{Manifest, OutputEntry};
+use qpv_io::{export, records, GridFile, InputFile, OutputSet};
+use serde_json::json;
+use std::time::Instant;
+
+/// What every output says about the figures.
+pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid has no median, so each square's \
+    niveau de vie is modelled as a log-normal fitted to its mean (ind_snv/ind) and poor-household share \
+    (men_pauv/men); pooled medians are medians of the population-weighted mixture. The legal threshold is in \
+    declared income; it is multiplied by the calibration factor before comparison with these disposable-income \
+    estimates. See the README (Method, Calibration).";
+
+/// Runs the method and writes the outputs.
+pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
+    let file = super::read_grid(&args.input, printer)?;
+    let (communes, communes_input) = settings::communes(&args.input)?;
+    let frame = file.grid.frame().context("empty grid")?;
+    let territory = Territory::for_epsg(frame.epsg)
+        .with_context(|| format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg))?;
+    let source = settings::median_source(args.medians.as_deref(), file.layout.release)?;
+    let reference = settings::load_reference(&source)?;
+    let run_settings = settings::run_settings(args, territory)?;
+    let started = Instant::now();
+    let output = Pipeline::new(&file.grid, &communes)
+        .settings(run_settings.clone())
+        .reference(reference.as_ref().map(|r| &r.0))
+        .run()
+        .with_context(|| format!("{}", file.input.path))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let warnings = warnings(&output, &file);
+    for w in &warnings {
+        printer.warn(w);
+    }
+    let (candidates, near_misses) = records::area_records(&output, &file.grid, &communes);
+    let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
+    let mut out = OutputSet::new(&args.out);
+    out.add("candidates.geojson", export::candidates_geojson(&candidates, &to_wgs84)?);
+    out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
+    out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
+    if !file.skipped.is_empty() {
+        out.add("skipped_rows.csv", super::skipped_rows_csv(&file));
+    }
+    let mut inputs = vec![file.input.clone(), communes_input];
+    if let Some((_, input)) = &reference {
+        inputs.push(input.clone());
+    }
+    let manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
+    out.add("manifest.json", manifest.to_json());
+    let written = out.commit()?;
+    summary(printer, &output, &file.grid, elapsed, &run_settings);
+    for path in written {
+        printer.info(format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+fn warnings(output: &RunOutput, file: &GridFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let unknown = &output.placement.unknown;
+    if !unknown.codes.is_empty() {
+        let examples: Vec<String> = unknown
+            .codes
+            .iter()
+            .take(5)
+            .map(|(code, (n, line))| format!("{code} ({n} squares, first on line {line})"))
+            .collect();
+        out.push(format!(
+            "{} commune codes of {} are not in the commune table: {}{}; {} squares ({} inhabitants) have no known \
+             commune and cannot be flagged (hint: try --cog 2024 or --communes FILE)",
+            unknown.codes.len(),
+            file.input.path,
+            examples.join(", "),
+            if unknown.codes.len() > 5 { ", …" } else { "" },
+            thousands(unknown.squares as f64),
+            thousands(unknown.individuals)
+        ));
+    }
+    let code = |i: &str| i.to_owned();
+    let partial: Vec<String> = output
+        .flagged
+        .warnings
+        .iter()
+        .filter_map(|w| match w {
+            Warning::PartialUnitWithoutReference { code: c, coverage } => Some(format!("{} ({:.0} %)", code(c), coverage * 100.0)),
+            _ => None,
+        })
+        .collect();
+    if !partial.is_empty() {
+        out.push(format!(
+            "{} urban units are only partly in the grid and have no reference median, so their median comes from \
+             the part present: {}{} (hint: --medians filosofi2019 or a file from `qpv reference build`)",
+            partial.len(),
+            partial.iter().take(8).cloned().collect::<Vec<_>>().join(", "),
+            if partial.len() > 8 { ", …" } else { "" }
+        ));
+    }
+    for w in &output.flagged.warnings {
+        match w {
+            Warning::ReferenceMismatch { code, reference, grid } => out.push(format!(
+                "urban unit {code} is wholly in the grid but its median here ({} €) differs from the reference's ({} €) \
+                 by more than 1 %: is the reference of the same Filosofi vintage as the grid?",
+                thousands(*grid),
+                thousands(*reference)
+            )),
+            Warning::NationalMedianFromExtract { individuals } => out.push(format!(
+                "the national median was computed on this grid alone ({} inhabitants), not on metropolitan France \
+                 (hint: --medians filosofi2019, or --national-median EUR)",
+                thousands(*individuals)
+            )),
+            Warning::PartialUnitWithoutReference { .. } => {}
+        }
+    }
+    out
+}
+
+fn origin(o: MedianOrigin, source: &MedianSource) -> String {
+    match (o, source) {
+        (MedianOrigin::User, _) => "given by the user".into(),
+        (MedianOrigin::Grid, _) => "computed on the input grid".into(),
+        (MedianOrigin::Reference, MedianSource::Embedded(v)) => format!("embedded reference {v}"),
+        (MedianOrigin::Reference, MedianSource::File(p)) => format!("reference file {}", p.display()),
+        (MedianOrigin::Reference, MedianSource::Grid) => "reference".into(),
+    }
+}
+
+fn manifest(
+    output: &RunOutput,
+    s: &RunSettings,
+    source: &MedianSource,
+    inputs: Vec<InputFile>,
+    warnings: Vec<String>,
+    out: &OutputSet,
+) -> Manifest {
+    let r = &s.rule;
+    let f = &output.flagged;
+    let c = &output.candidates;
+    let eligible = f.units.iter().filter(|u| u.eligible && u.grid_individuals > 0.0).count();
+    let parameters = json!({
+        "territory": match output.territory { Territory::Metropolitan => "metropolitan", Territory::Overseas => "overseas" },
+        "ratio": r.ratio,
+        "national_weight": r.national_weight,
+        "large_unit_national_weight": r.large_unit_national_weight,
+        "large_unit_population": r.large_unit_population,
+        "rounding_step": r.rounding_step,
+        "min_territory_population": r.min_territory_population,
+        "min_population": r.min_population,
+        "min_density_per_km2": r.min_density,
+        "calibration_factor": r.calibration_factor,
+        "connectivity": match s.grouping.connectivity { qpv_core::Connectivity::Four => 4, qpv_core::Connectivity::Eight => 8 },
+        "fill_empty_holes": s.grouping.fill_empty_holes,
+        "near_miss_floor": s.grouping.near_miss_floor,
+        "income_model": {
+            "distribution": "log-normal per square, fitted to mean niveau de vie and poor-household share",
+            "min_poor_share": s.model.min_poor_share,
+            "max_poor_share": s.model.max_poor_share,
+            "min_sigma": s.model.min_sigma,
+            "max_sigma": s.model.max_sigma,
+            "fallback_sigma": s.model.fallback_sigma,
+        },
+        "square_to_unit": "majority of the square's communes; ties to the most populous unit",
+        "medians_source": match source { MedianSource::Grid => "grid".to_string(), MedianSource::Embedded(v) => v.clone(), MedianSource::File(p) => p.display().to_string() },
+    });
+    let medians = json!({
+        "poverty_line": (f.poverty_line * 100.0).round() / 100.0,
+        "poverty_line_origin": origin(f.poverty_line_origin, source),
+        "national_median": (f.national_median * 100.0).round() / 100.0,
+        "national_median_origin": origin(f.national_origin, source),
+    });
+    let candidate_ind: f64 = c.candidates.iter().map(|x| x.area.individuals).sum();
+    let results = json!({
+        "squares": output.placement.unit_of_square.len(),
+        "squares_without_known_commune": output.placement.unknown.squares,
+        "eligible_territory_units_in_grid": eligible,
+        "flagged_squares": f.flagged.len(),
+        "candidates": c.candidates.len(),
+        "candidate_inhabitants": (candidate_ind * 10.0).round() / 10.0,
+        "near_misses": c.near_misses.len(),
+        "smaller_failing_areas": c.small_areas,
+    });
+    let outputs = out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect();
+    Manifest {
+        tool: "qpv".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "run".into(),
+        note: ESTIMATE_NOTE.into(),
+        inputs,
+        parameters,
+        medians,
+        results,
+        warnings,
+        outputs,
+    }
+}
+
+fn summary(printer: Printer, output: &RunOutput, grid: &qpv_core::Grid, elapsed: f64, s: &RunSettings) {
+    let f = &output.flagged;
+    let c = &output.candidates;
+    let flagged_ind: f64 = f.flagged.iter().map(|&i| grid.values()[i as usize].individuals).sum();
+    let cand_ind: f64 = c.candidates.iter().map(|x| x.area.individuals).sum();
+    printer.info(format!(
+        "medians: national {} €, poverty line {} € (estimated niveau de vie); calibration factor {}",
+        thousands(f.national_median),
+        thousands(f.poverty_line),
+        s.rule.calibration_factor
+    ));
+    printer.info(format!(
+        "flagged {} squares ({} inhabitants); {} candidates ({} inhabitants), {} near misses, {} smaller areas; in {:.2} s",
+        thousands(f.flagged.len() as f64),
+        thousands(flagged_ind),
+        c.candidates.len(),
+        thousands(cand_ind),
+        c.near_misses.len(),
+        c.small_areas,
+        elapsed
+    ));
+    printer.info("note: medians and thresholds compare model estimates, not INSEE's confidential medians (see README)");
+}

@@ -1,0 +1,31 @@
+//! `qpv`: thin glue between the command line and the library crates.
+//!
+//! Exit codes: 0 success, 2 error (the message names the file, line or square and
+//! the fix). Messages go to stderr; data goes to files.
+
+mod args;
+mod commands;
+mod printer;
+mod progress;
+mod settings;
+
+use args::{Cli, Command, ReferenceCommand};
+use clap::Parser;
+use printer::Printer;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = if cli.quiet { Printer::Quiet } else { Printer::Default };
+    let result = match &cli.command {
+        Command::Run(args) => commands::run::run(args, printer),
+        Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
