@@ -137,6 +137,43 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0.7, value_name = "WEIGHT")]
     pub national_weight: f64,
 
+    /// Weight of the national median for urban units of at least --large-unit-population
+    /// (decree: 0.3, which applies to Paris) and in the overseas rule.
+    #[arg(long, default_value_t = 0.3, value_name = "WEIGHT")]
+    pub large_unit_national_weight: f64,
+
+    /// Urban units at least this populous use --large-unit-national-weight (decree: 5 000 000).
+    #[arg(long, default_value_t = 5_000_000.0, value_name = "N")]
+    pub large_unit_population: f64,
+
+    /// Thresholds and populations are rounded up to a multiple of this, € or inhabitants (decree: 100).
+    #[arg(long, default_value_t = 100.0, value_name = "STEP")]
+    pub rounding_step: f64,
+
+    /// Smallest density of a quartier, inhabitants per km² (overseas rule: 2 000; metropolitan: none).
+    #[arg(long, value_name = "N")]
+    pub min_density: Option<f64>,
+
+    /// Poor shares below this are raised to it when fitting a square (a share of 0 has no log-normal).
+    #[arg(long, default_value_t = 0.005, help_heading = "Income model", value_name = "SHARE")]
+    pub min_poor_share: f64,
+
+    /// Poor shares above this are lowered to it (INSEE caps men_pauv at 80 % of men).
+    #[arg(long, default_value_t = 0.95, help_heading = "Income model", value_name = "SHARE")]
+    pub max_poor_share: f64,
+
+    /// Smallest dispersion (σ of log income) allowed in a square.
+    #[arg(long, default_value_t = 0.1, help_heading = "Income model", value_name = "SIGMA")]
+    pub min_sigma: f64,
+
+    /// Largest dispersion allowed in a square.
+    #[arg(long, default_value_t = 1.5, help_heading = "Income model", value_name = "SIGMA")]
+    pub max_sigma: f64,
+
+    /// Dispersion used where a square's mean and poor share contradict each other.
+    #[arg(long, default_value_t = 0.5, help_heading = "Income model", value_name = "SIGMA")]
+    pub fallback_sigma: f64,
+
     /// Failing areas with at least this many inhabitants go to near_misses.csv.
     #[arg(long, default_value_t = 500.0, value_name = "N")]
     pub near_miss_floor: f64,

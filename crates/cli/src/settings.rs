@@ -66,13 +66,16 @@ pub fn run_settings(args: &RunArgs, territory: Territory) -> Result<RunSettings>
         Territory::Overseas => Rule::overseas(),
     };
     rule.ratio = positive("--ratio", args.ratio)?;
-    rule.national_weight = args.national_weight;
-    if !(0.0..=1.0).contains(&args.national_weight) {
-        bail!("--national-weight must be between 0 and 1, got {}", args.national_weight);
-    }
+    rule.national_weight = share("--national-weight", args.national_weight)?;
     rule.min_population = non_negative("--min-population", args.min_population)?;
     if let Some(p) = args.min_territory_population {
         rule.min_territory_population = non_negative("--min-territory-population", p)?;
+    }
+    rule.large_unit_national_weight = share("--large-unit-national-weight", args.large_unit_national_weight)?;
+    rule.large_unit_population = non_negative("--large-unit-population", args.large_unit_population)?;
+    rule.rounding_step = positive("--rounding-step", args.rounding_step)?;
+    if let Some(d) = args.min_density {
+        rule.min_density = non_negative("--min-density", d)?;
     }
     if let Some(f) = args.calibration_factor {
         rule.calibration_factor = positive("--calibration-factor", f)?;
@@ -89,7 +92,21 @@ pub fn run_settings(args: &RunArgs, territory: Territory) -> Result<RunSettings>
         poverty_line: args.poverty_line.map(|v| positive("--poverty-line", v)).transpose()?,
         national_median: args.national_median.map(|v| positive("--national-median", v)).transpose()?,
     };
-    Ok(RunSettings { rule, model: IncomeModel::default(), grouping, overrides })
+    let model = IncomeModel {
+        min_poor_share: share("--min-poor-share", args.min_poor_share)?,
+        max_poor_share: share("--max-poor-share", args.max_poor_share)?,
+        min_sigma: positive("--min-sigma", args.min_sigma)?,
+        max_sigma: positive("--max-sigma", args.max_sigma)?,
+        fallback_sigma: positive("--fallback-sigma", args.fallback_sigma)?,
+    };
+    if model.min_poor_share >= model.max_poor_share || model.min_sigma > model.max_sigma {
+        bail!("income model bounds are inverted: each minimum must be below its maximum");
+    }
+    Ok(RunSettings { rule, model, grouping, overrides })
+}
+
+fn share(name: &str, v: f64) -> Result<f64> {
+    if (0.0..=1.0).contains(&v) { Ok(v) } else { bail!("{name} must be between 0 and 1, got {v}") }
 }
 
 fn positive(name: &str, v: f64) -> Result<f64> {

@@ -261,6 +261,8 @@ mod tests {
                 national_origin: crate::MedianOrigin::User,
                 fits: vec![],
                 units: vec![],
+                clamped_fits: 0,
+                unestimated: 0,
                 flagged: vec![],
                 warnings: vec![],
             },

@@ -2,7 +2,7 @@
 //! eligible territories (METHOD.md §2–§5).
 
 use crate::income::LogNormal;
-use crate::medians::{fit_squares, pooled_median, poverty_line_fixed_point, squares_by_unit};
+use crate::medians::{fit_squares_counted, pooled_median, poverty_line_fixed_point, squares_by_unit};
 use crate::{Grid, IncomeModel, MedianReference, Placement, Rule, Territory};
 use rayon::prelude::*;
 
@@ -94,6 +94,10 @@ pub struct FlaggedSquares {
     pub fits: Vec<Option<LogNormal>>,
     /// Per territory unit (same order as [`Placement::units`]).
     pub units: Vec<UnitThreshold>,
+    /// Squares whose fit hit a bound of the income model (poor share 0, contradictory moments…).
+    pub clamped_fits: usize,
+    /// Inhabited squares without an income estimate (no households or missing values).
+    pub unestimated: usize,
     /// Indices of the flagged squares, increasing.
     pub flagged: Vec<u32>,
     /// Things worth telling the analyst.
@@ -119,8 +123,9 @@ pub fn flag_squares(
     overrides: MedianOverrides,
 ) -> Result<FlaggedSquares, FlagError> {
     let mut warnings = Vec::new();
-    let (poverty_line, poverty_line_origin, fits, grid_median) =
-        poverty_line_and_fits(grid, model, reference, overrides)?;
+    let (poverty_line, poverty_line_origin, grid_median) = poverty_line(grid, model, reference, overrides)?;
+    let (fits, clamped_fits) = fit_squares_counted(grid, model, poverty_line);
+    let unestimated = fits.iter().zip(grid.values()).filter(|(f, v)| f.is_none() && v.individuals > 0.0).count();
     let (national_median, national_origin) = match (overrides.national_median, reference, rule.territory) {
         (Some(m), _, _) => (m, MedianOrigin::User),
         (None, Some(r), _) => (r.national_median, MedianOrigin::Reference),
@@ -175,29 +180,27 @@ pub fn flag_squares(
         national_origin,
         fits,
         units,
+        clamped_fits,
+        unestimated,
         flagged,
         warnings,
     })
 }
 
-type Fits = (f64, MedianOrigin, Vec<Option<LogNormal>>, Option<f64>);
-
-fn poverty_line_and_fits(
+/// The poverty line, where it came from, and the national median when it was
+/// computed on the way (fixed point on the grid).
+fn poverty_line(
     grid: &Grid,
     model: &IncomeModel,
     reference: Option<&MedianReference>,
     overrides: MedianOverrides,
-) -> Result<Fits, FlagError> {
-    let given = match (overrides.poverty_line, reference) {
-        (Some(l), _) => Some((l, MedianOrigin::User)),
-        (None, Some(r)) => Some((r.poverty_line, MedianOrigin::Reference)),
-        (None, None) => None,
-    };
-    match given {
-        Some((line, origin)) => Ok((line, origin, fit_squares(grid, model, line), None)),
-        None => {
-            let (line, fits, median) = poverty_line_fixed_point(grid, model).ok_or(FlagError::NoIncomeData)?;
-            Ok((line, MedianOrigin::Grid, fits, Some(median)))
+) -> Result<(f64, MedianOrigin, Option<f64>), FlagError> {
+    match (overrides.poverty_line, reference) {
+        (Some(l), _) => Ok((l, MedianOrigin::User, None)),
+        (None, Some(r)) => Ok((r.poverty_line, MedianOrigin::Reference, None)),
+        (None, None) => {
+            let (line, _, median) = poverty_line_fixed_point(grid, model).ok_or(FlagError::NoIncomeData)?;
+            Ok((line, MedianOrigin::Grid, Some(median)))
         }
     }
 }

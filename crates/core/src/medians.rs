@@ -6,7 +6,7 @@
 //! extract covers only part of the Valenciennes UU). A [`MedianReference`] built
 //! from the national file carries those figures to extract runs.
 
-use crate::income::{mixture_median, IncomeModel, LogNormal};
+use crate::income::{mixture_median, FitQuality, IncomeModel, LogNormal};
 use crate::{Grid, Placement};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -37,17 +37,23 @@ pub struct MedianReference {
 
 /// Fits every square; `None` where a square has no usable income data.
 pub fn fit_squares(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> Vec<Option<LogNormal>> {
-    grid.values()
+    fit_squares_counted(grid, model, poverty_line).0
+}
+
+/// Like [`fit_squares`], also counting the fits where a bound of the model applied.
+pub fn fit_squares_counted(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> (Vec<Option<LogNormal>>, usize) {
+    let fitted: Vec<Option<(LogNormal, FitQuality)>> = grid
+        .values()
         .par_iter()
         .map(|v| {
-            let mean = v.income_sum / v.individuals;
-            let share = v.poor_households / v.households;
             if !(v.individuals > 0.0 && v.households > 0.0) {
                 return None;
             }
-            model.fit(mean, share, poverty_line).map(|(d, _)| d)
+            model.fit(v.income_sum / v.individuals, v.poor_households / v.households, poverty_line)
         })
-        .collect()
+        .collect();
+    let clamped = fitted.iter().filter(|f| matches!(f, Some((_, FitQuality::Clamped)))).count();
+    (fitted.into_iter().map(|f| f.map(|(d, _)| d)).collect(), clamped)
 }
 
 /// Median of the mixture of the squares `members` (all squares when `None`).

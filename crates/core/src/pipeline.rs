@@ -152,3 +152,121 @@ fn check_overseas_scope(grid: &Grid) -> Result<(), RunError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cell, Commune, CommuneCode, GridBuilder, GridFrame, SquareValues};
+
+    fn commune(code: &str, population: f64) -> Commune {
+        Commune {
+            code: CommuneCode::parse(code.as_bytes()).unwrap(),
+            name: format!("c{code}"),
+            departement: code[..3].into(),
+            epci: "E".into(),
+            epci_name: "EPCI".into(),
+            urban_unit: "9B601".into(),
+            urban_unit_name: "Fort-de-France".into(),
+            population,
+            urban_unit_population: Some(116_462.0),
+        }
+    }
+
+    /// A 2×2 block of poor squares of `ind` inhabitants in `code`, plus one well-off square.
+    fn overseas_grid(code: &str, ind: f64) -> Grid {
+        let frame = GridFrame { epsg: 5490, square_size: 200 };
+        let c = [CommuneCode::parse(code.as_bytes()).unwrap()];
+        let v = |ind: f64, mean: f64, poor: f64| SquareValues {
+            individuals: ind,
+            households: ind / 2.0,
+            poor_households: poor * ind / 2.0,
+            income_sum: mean * ind,
+            imputed: false,
+        };
+        let mut b = GridBuilder::new();
+        for (n, (x, y)) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().enumerate() {
+            b.push(frame, Cell::new(x, y), v(ind, 9_000.0, 0.6), &c, n as u64 + 2).unwrap();
+        }
+        b.push(frame, Cell::new(5, 5), v(500.0, 25_000.0, 0.05), &c, 6).unwrap();
+        b.finish()
+    }
+
+    fn settings() -> RunSettings {
+        let mut s = RunSettings::for_territory(Territory::Overseas);
+        s.overrides.national_median = Some(21_000.0);
+        s
+    }
+
+    #[test]
+    fn overseas_grid_uses_the_commune_rule_and_density() {
+        let table = CommuneTable::new(vec![commune("97209", 76_512.0)]);
+        // 4 × 300 = 1 200 inhabitants on 0.16 km²: 7 500 per km².
+        let grid = overseas_grid("97209", 300.0);
+        let out = Pipeline::new(&grid, &table).settings(settings()).run().unwrap();
+        assert_eq!(out.territory, Territory::Overseas);
+        assert_eq!(out.placement.units[0].code, "97209");
+        assert_eq!(out.candidates.candidates.len(), 1);
+        // S uses 0.3 × metropolitan + 0.7 × département median.
+        let unit = &out.flagged.units[0];
+        let dep = unit.local_median.unwrap();
+        assert_eq!(unit.legal.unwrap(), crate::threshold::round_up(0.6 * (0.3 * 21_000.0 + 0.7 * dep), 100.0));
+    }
+
+    #[test]
+    fn overseas_commune_under_15000_is_not_eligible() {
+        let table = CommuneTable::new(vec![commune("97209", 14_000.0)]);
+        let grid = overseas_grid("97209", 300.0);
+        let out = Pipeline::new(&grid, &table).settings(settings()).run().unwrap();
+        assert!(out.candidates.candidates.is_empty());
+        assert!(out.flagged.flagged.is_empty());
+    }
+
+    #[test]
+    fn overseas_sparse_area_fails_on_density() {
+        let table = CommuneTable::new(vec![commune("97209", 76_512.0)]);
+        let frame = GridFrame { epsg: 5490, square_size: 200 };
+        let c = [CommuneCode::parse(b"97209").unwrap()];
+        let mut b = GridBuilder::new();
+        // 16 squares × 70 = 1 120 inhabitants on 0.64 km²: 1 750 per km².
+        for x in 0..4 {
+            for y in 0..4 {
+                let v = SquareValues { individuals: 70.0, households: 35.0, poor_households: 21.0, income_sum: 630_000.0, imputed: false };
+                b.push(frame, Cell::new(x, y), v, &c, (x * 4 + y) as u64 + 2).unwrap();
+            }
+        }
+        let v = SquareValues { individuals: 900.0, households: 400.0, poor_households: 10.0, income_sum: 25e6, imputed: false };
+        b.push(frame, Cell::new(9, 9), v, &c, 20).unwrap();
+        let grid = b.finish();
+        let out = Pipeline::new(&grid, &table).settings(settings()).run().unwrap();
+        assert!(out.candidates.candidates.is_empty());
+        let miss = &out.candidates.near_misses[0];
+        assert_eq!(miss.shortfalls, vec![crate::Shortfall::Density { minimum: 2_000.0 }]);
+    }
+
+    #[test]
+    fn overseas_needs_the_metropolitan_median() {
+        let table = CommuneTable::new(vec![commune("97209", 76_512.0)]);
+        let grid = overseas_grid("97209", 300.0);
+        let err = Pipeline::new(&grid, &table).run().unwrap_err();
+        assert_eq!(err, RunError::Flag(FlagError::NoMetropolitanMedian));
+    }
+
+    #[test]
+    fn guadeloupe_is_out_of_scope() {
+        let table = CommuneTable::new(vec![commune("97101", 76_512.0)]);
+        let grid = overseas_grid("97101", 300.0);
+        let err = Pipeline::new(&grid, &table).settings(settings()).run().unwrap_err();
+        assert_eq!(err, RunError::OutOfScope("971".into()));
+        assert!(err.to_string().contains("census indicators"));
+    }
+
+    #[test]
+    fn unknown_crs_is_refused() {
+        let frame = GridFrame { epsg: 2154, square_size: 200 };
+        let mut b = GridBuilder::new();
+        let v = SquareValues { individuals: 1.0, households: 1.0, poor_households: 0.0, income_sum: 1.0, imputed: false };
+        b.push(frame, Cell::new(0, 0), v, &[], 2).unwrap();
+        let err = Pipeline::new(&b.finish(), &CommuneTable::default()).run().unwrap_err();
+        assert_eq!(err, RunError::UnknownCrs(2154));
+    }
+}

@@ -179,6 +179,8 @@ fn manifest(
         "squares": output.placement.unit_of_square.len(),
         "squares_without_known_commune": output.placement.unknown.squares,
         "eligible_territory_units_in_grid": eligible,
+        "squares_without_income_estimate": f.unestimated,
+        "squares_with_bounded_fit": f.clamped_fits,
         "flagged_squares": f.flagged.len(),
         "candidates": c.candidates.len(),
         "candidate_inhabitants": (candidate_ind * 10.0).round() / 10.0,
@@ -220,6 +222,11 @@ fn summary(printer: Printer, output: &RunOutput, grid: &qpv_core::Grid, elapsed:
         c.near_misses.len(),
         c.small_areas,
         elapsed
+    ));
+    printer.info(format!(
+        "income model: {} squares needed a bound of the model (mostly a poor share of 0), {} have no estimate (no households or values)",
+        thousands(f.clamped_fits as f64),
+        thousands(f.unestimated as f64)
     ));
     printer.info("note: medians and thresholds compare model estimates, not INSEE's confidential medians (see README)");
 }
