@@ -1,0 +1,211 @@
+//! Tests of the real `qpv` binary: the main job on the embedded sample, and every
+//! kind of bad input, which must fail with a clear message, exit code 2 and no
+//! output file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qpv(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const HEADER: &str = "idcar_200m,idcar_1km,idcar_nat,i_est_200,i_est_1km,lcog_geo,ind,men,men_pauv,men_1ind,men_5ind,men_prop,men_fmp,ind_snv\n";
+
+fn row(n: i64, e: i64, commune: &str, ind: &str, men: &str, pauv: &str, snv: &str) -> String {
+    format!("CRS3035RES200mN{n}E{e},a,b,0,0,{commune},{ind},{men},{pauv},0,0,0,0,{snv}\n")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `qpv run --grid <file> --out out` and checks it fails with `needle` in the message.
+fn fails_cleanly(text: &str, needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = write(dir.path(), "grid.csv", text);
+    let o = qpv(&["run", "--grid", grid.to_str().unwrap(), "--out", "out"], dir.path());
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains(needle), "expected {needle:?} in: {msg}");
+    assert!(msg.contains("grid.csv"), "the message names the file: {msg}");
+    assert!(!dir.path().join("out").exists(), "no output on failure");
+}
+
+#[test]
+fn run_without_arguments_uses_the_embedded_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "messages go to stderr");
+    let out = dir.path().join("qpv-out");
+    for f in ["candidates.geojson", "candidates.csv", "near_misses.csv", "manifest.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let geojson: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("candidates.geojson")).unwrap()).unwrap();
+    assert_eq!(geojson["type"], "FeatureCollection");
+    let features = geojson["features"].as_array().unwrap();
+    assert!(features.len() >= 5);
+    let f = &features[0];
+    for key in ["id", "uu_code", "uu_name", "communes", "commune_names", "epci", "epci_names", "inhabitants",
+        "households", "poor_share", "median_est", "threshold", "margin", "squares", "area_m2"] {
+        assert!(f["properties"].get(key).is_some(), "property {key}");
+    }
+    // RFC 7946: lon/lat in France, 7 decimals at most.
+    let ring = &f["geometry"]["coordinates"];
+    let first = if f["geometry"]["type"] == "Polygon" { &ring[0][0] } else { &ring[0][0][0] };
+    let (lon, lat) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+    assert!((2.5..4.5).contains(&lon) && (50.0..50.7).contains(&lat), "{lon} {lat}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["parameters"]["calibration_factor"], 1.32);
+    assert_eq!(manifest["parameters"]["connectivity"], 8);
+    assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["results"]["candidates"].as_u64().unwrap() as usize, features.len());
+    let csv = std::fs::read_to_string(out.join("candidates.csv")).unwrap();
+    assert_eq!(csv.lines().count(), features.len() + 1);
+    assert!(stderr(&o).contains("candidates"));
+}
+
+#[test]
+fn outputs_are_identical_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run", "--out", "a"], dir.path()).status.success());
+    assert!(qpv(&["run", "--out", "b"], dir.path()).status.success());
+    for f in ["candidates.geojson", "candidates.csv", "near_misses.csv", "manifest.json"] {
+        assert_eq!(std::fs::read(dir.path().join("a").join(f)).unwrap(), std::fs::read(dir.path().join("b").join(f)).unwrap(), "{f}");
+    }
+}
+
+#[test]
+fn options_change_the_result_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run", "--connectivity", "4", "--calibration-factor", "1.2", "--keep-empty-holes", "--out", "o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("o/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["parameters"]["connectivity"], 4);
+    assert_eq!(m["parameters"]["calibration_factor"], 1.2);
+    assert_eq!(m["parameters"]["fill_empty_holes"], false);
+}
+
+#[test]
+fn help_explains_the_options() {
+    let o = qpv(&["run", "--help"], Path::new("."));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for flag in ["--grid", "--communes", "--out", "--connectivity", "--calibration-factor", "--medians", "--skip-bad-rows"] {
+        assert!(text.contains(flag), "{flag} in help");
+    }
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run", "--grid", "nope.csv", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.csv"), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn unknown_layout_lists_expected_and_found_columns() {
+    fails_cleanly("code,population\n59172,12\n", "missing column(s) idcar_200m, lcog_geo, ind, men, men_pauv, ind_snv; found code, population");
+}
+
+#[test]
+fn bad_id_names_the_line() {
+    let text = format!("{HEADER}{}CRS3035RES200mN29694O0E3794800,a,b,0,0,59172,10,4,1,0,0,0,0,150000\n", row(2969400, 3794800, "59172", "10", "4", "1", "150000"));
+    fails_cleanly(&text, "line 3");
+}
+
+#[test]
+fn negative_count_names_the_line_and_the_column() {
+    let text = format!("{HEADER}{}", row(2969400, 3794800, "59172", "-10", "4", "1", "150000"));
+    fails_cleanly(&text, "line 2: column ind");
+}
+
+#[test]
+fn non_numeric_count() {
+    let text = format!("{HEADER}{}", row(2969400, 3794800, "59172", "dix", "4", "1", "150000"));
+    fails_cleanly(&text, "\"dix\" is not a number");
+}
+
+#[test]
+fn empty_file_and_header_only() {
+    fails_cleanly("", "empty");
+    fails_cleanly(HEADER, "no square");
+}
+
+#[test]
+fn mixed_crs() {
+    let text = format!(
+        "{HEADER}{}CRS5490RES200mN1620000E706000,a,b,0,0,97209,10,4,1,0,0,0,0,150000\n",
+        row(2969400, 3794800, "59172", "10", "4", "1", "150000")
+    );
+    fails_cleanly(&text, "EPSG:5490");
+}
+
+#[test]
+fn duplicate_square() {
+    let r = row(2969400, 3794800, "59172", "10", "4", "1", "150000");
+    fails_cleanly(&format!("{HEADER}{r}{r}"), "appears twice, on lines 2 and 3");
+}
+
+#[test]
+fn skip_bad_rows_reports_each_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}{}{}{}",
+        row(2969400, 3794800, "59172", "-10", "4", "1", "150000"),
+        row(2969600, 3794800, "59172", "10", "4", "9", "150000"),
+        row(2969800, 3794800, "59172", "10", "4", "1", "150000"),
+    );
+    let grid = write(dir.path(), "grid.csv", &text);
+    let o = qpv(&["run", "--grid", grid.to_str().unwrap(), "--skip-bad-rows", "--out", "out"], dir.path());
+    let msg = stderr(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(msg.contains("line 2") && msg.contains("line 3"), "{msg}");
+    let skipped = std::fs::read_to_string(dir.path().join("out/skipped_rows.csv")).unwrap();
+    assert_eq!(skipped.lines().count(), 3, "{skipped}");
+}
+
+#[test]
+fn a_failed_run_leaves_previous_outputs_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run", "--out", "out"], dir.path()).status.success());
+    let before = std::fs::read(dir.path().join("out/candidates.geojson")).unwrap();
+    let grid = write(dir.path(), "bad.csv", HEADER);
+    let o = qpv(&["run", "--grid", grid.to_str().unwrap(), "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(dir.path().join("out/candidates.geojson")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("qpv-tmp")), "{names:?}");
+}
+
+#[test]
+fn bad_option_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run", "--calibration-factor=-1", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--calibration-factor must be a positive number"));
+    let o = qpv(&["run", "--medians", "nowhere.json", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--medians nowhere.json"));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn reference_build_on_the_sample_warns_it_is_not_national() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["reference", "build", "--out", "ref.json"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("whole metropolitan grid"));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("ref.json")).unwrap()).unwrap();
+    assert!(r["units"]["59701"]["median"].as_f64().unwrap() > 10_000.0);
+    // A run can use it.
+    let o = qpv(&["run", "--medians", "ref.json", "--out", "o"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+}
