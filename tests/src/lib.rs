@@ -2,7 +2,7 @@
 //! optional `../shared` data, and running the whole method on a grid.
 
 use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};
-use qpv_io::communes::{embedded_communes, CommuneVintage};
+use qpv_io::communes::{CommuneVintage, embedded_communes};
 use qpv_io::{GridReader, GridSource};
 use std::path::PathBuf;
 

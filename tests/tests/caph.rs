@@ -2,7 +2,7 @@
 
 use geo::{Area, Contains, Validation, Winding};
 use qpv_io::crs::Transformer;
-use qpv_tests::{run, Run};
+use qpv_tests::{Run, run};
 use std::sync::OnceLock;
 
 fn caph() -> &'static Run {
@@ -51,7 +51,8 @@ fn outlines_are_valid_ccw_and_exactly_the_squares() {
 #[test]
 fn populations_add_up() {
     let r = caph();
-    let flagged: f64 = r.output.flagged.flagged.iter().map(|&i| r.grid.values()[i as usize].individuals).sum();
+    let flagged: f64 =
+        r.output.flagged.flagged.iter().map(|&i| r.grid.values()[i as usize].individuals).sum();
     let c = &r.output.candidates;
     let areas: f64 = c.candidates.iter().map(|x| x.area.individuals).sum::<f64>()
         + c.near_misses.iter().map(|a| a.individuals).sum::<f64>()
@@ -72,7 +73,8 @@ fn a_candidate_covers_denains_centre() {
     let (e, n) = Transformer::new(4326, 3035).unwrap().point(3.3958, 50.3289).unwrap();
     let centre = geo_types::Point::new(e, n);
     let r = caph();
-    let covering: Vec<_> = r.output.candidates.candidates.iter().filter(|c| c.geometry.contains(&centre)).collect();
+    let covering: Vec<_> =
+        r.output.candidates.candidates.iter().filter(|c| c.geometry.contains(&centre)).collect();
     assert_eq!(covering.len(), 1, "Denain's centre should be in exactly one candidate");
     let unit = &r.output.placement.units[covering[0].area.unit as usize];
     assert_eq!(unit.code, "59701");
@@ -100,7 +102,9 @@ fn same_result_on_one_and_two_threads() {
                 .candidates
                 .candidates
                 .iter()
-                .map(|c| (c.area.squares.clone(), c.area.median.map(f64::to_bits), format!("{:?}", c.geometry)))
+                .map(|c| {
+                    (c.area.squares.clone(), c.area.median.map(f64::to_bits), format!("{:?}", c.geometry))
+                })
                 .collect::<Vec<_>>()
         })
     };

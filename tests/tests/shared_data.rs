@@ -1,8 +1,8 @@
 //! Checks on the real data in `../shared` (skipped with a message when it is absent).
 
 use geo::Validation;
-use qpv_io::crs::Transformer;
 use qpv_io::GridSource;
+use qpv_io::crs::Transformer;
 use qpv_tests::{run, shared_file};
 
 #[test]

@@ -1,9 +1,9 @@
 //! Resolved settings: what the clap arguments mean for the library crates.
 
 use crate::args::{CogVintage, ConnectivityArg, GridArgs, RunArgs};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use qpv_core::{Connectivity, GroupingSettings, IncomeModel, MedianOverrides, Rule, RunSettings, Territory};
-use qpv_io::communes::{embedded_communes, read_communes, CommuneVintage};
+use qpv_io::communes::{CommuneVintage, embedded_communes, read_communes};
 use qpv_io::layout::Release;
 use qpv_io::{GridSource, InputFile};
 use std::path::PathBuf;
@@ -122,7 +122,8 @@ pub fn load_reference(source: &MedianSource) -> Result<Option<(qpv_core::MedianR
     Ok(match source {
         MedianSource::Grid => None,
         MedianSource::Embedded(v) => Some(
-            qpv_io::reference::embedded_reference(v).with_context(|| format!("embedded reference {v} is unreadable"))?,
+            qpv_io::reference::embedded_reference(v)
+                .with_context(|| format!("embedded reference {v} is unreadable"))?,
         ),
         MedianSource::File(p) => Some(qpv_io::reference::read_reference(p)?),
     })

@@ -47,13 +47,29 @@ fn run_without_arguments_uses_the_embedded_sample() {
     for f in ["candidates.geojson", "candidates.csv", "near_misses.csv", "manifest.json"] {
         assert!(out.join(f).exists(), "{f}");
     }
-    let geojson: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("candidates.geojson")).unwrap()).unwrap();
+    let geojson: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("candidates.geojson")).unwrap()).unwrap();
     assert_eq!(geojson["type"], "FeatureCollection");
     let features = geojson["features"].as_array().unwrap();
     assert!(features.len() >= 5);
     let f = &features[0];
-    for key in ["id", "uu_code", "uu_name", "communes", "commune_names", "epci", "epci_names", "inhabitants",
-        "households", "poor_share", "median_est", "threshold", "margin", "squares", "area_m2"] {
+    for key in [
+        "id",
+        "uu_code",
+        "uu_name",
+        "communes",
+        "commune_names",
+        "epci",
+        "epci_names",
+        "inhabitants",
+        "households",
+        "poor_share",
+        "median_est",
+        "threshold",
+        "margin",
+        "squares",
+        "area_m2",
+    ] {
         assert!(f["properties"].get(key).is_some(), "property {key}");
     }
     // RFC 7946: lon/lat in France, 7 decimals at most.
@@ -61,7 +77,8 @@ fn run_without_arguments_uses_the_embedded_sample() {
     let first = if f["geometry"]["type"] == "Polygon" { &ring[0][0] } else { &ring[0][0][0] };
     let (lon, lat) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
     assert!((2.5..4.5).contains(&lon) && (50.0..50.7).contains(&lat), "{lon} {lat}");
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["parameters"]["calibration_factor"], 1.32);
     assert_eq!(manifest["parameters"]["connectivity"], 8);
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
@@ -77,16 +94,24 @@ fn outputs_are_identical_across_runs() {
     assert!(qpv(&["run", "--out", "a"], dir.path()).status.success());
     assert!(qpv(&["run", "--out", "b"], dir.path()).status.success());
     for f in ["candidates.geojson", "candidates.csv", "near_misses.csv", "manifest.json"] {
-        assert_eq!(std::fs::read(dir.path().join("a").join(f)).unwrap(), std::fs::read(dir.path().join("b").join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(f)).unwrap(),
+            std::fs::read(dir.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
 #[test]
 fn options_change_the_result_and_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let o = qpv(&["run", "--connectivity", "4", "--calibration-factor", "1.2", "--keep-empty-holes", "--out", "o"], dir.path());
+    let o = qpv(
+        &["run", "--connectivity", "4", "--calibration-factor", "1.2", "--keep-empty-holes", "--out", "o"],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("o/manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("o/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["parameters"]["connectivity"], 4);
     assert_eq!(m["parameters"]["calibration_factor"], 1.2);
     assert_eq!(m["parameters"]["fill_empty_holes"], false);
@@ -96,7 +121,15 @@ fn options_change_the_result_and_are_recorded() {
 fn help_explains_the_options() {
     let o = qpv(&["run", "--help"], Path::new("."));
     let text = String::from_utf8_lossy(&o.stdout);
-    for flag in ["--grid", "--communes", "--out", "--connectivity", "--calibration-factor", "--medians", "--skip-bad-rows"] {
+    for flag in [
+        "--grid",
+        "--communes",
+        "--out",
+        "--connectivity",
+        "--calibration-factor",
+        "--medians",
+        "--skip-bad-rows",
+    ] {
         assert!(text.contains(flag), "{flag} in help");
     }
 }
@@ -112,12 +145,18 @@ fn missing_file() {
 
 #[test]
 fn unknown_layout_lists_expected_and_found_columns() {
-    fails_cleanly("code,population\n59172,12\n", "missing column(s) idcar_200m, lcog_geo, ind, men, men_pauv, ind_snv; found code, population");
+    fails_cleanly(
+        "code,population\n59172,12\n",
+        "missing column(s) idcar_200m, lcog_geo, ind, men, men_pauv, ind_snv; found code, population",
+    );
 }
 
 #[test]
 fn bad_id_names_the_line() {
-    let text = format!("{HEADER}{}CRS3035RES200mN29694O0E3794800,a,b,0,0,59172,10,4,1,0,0,0,0,150000\n", row(2969400, 3794800, "59172", "10", "4", "1", "150000"));
+    let text = format!(
+        "{HEADER}{}CRS3035RES200mN29694O0E3794800,a,b,0,0,59172,10,4,1,0,0,0,0,150000\n",
+        row(2969400, 3794800, "59172", "10", "4", "1", "150000")
+    );
     fails_cleanly(&text, "line 3");
 }
 
@@ -181,7 +220,10 @@ fn a_failed_run_leaves_previous_outputs_untouched() {
     let o = qpv(&["run", "--grid", grid.to_str().unwrap(), "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(dir.path().join("out/candidates.geojson")).unwrap(), before);
-    let names: Vec<String> = std::fs::read_dir(dir.path().join("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.contains("qpv-tmp")), "{names:?}");
 }
 
@@ -203,7 +245,8 @@ fn reference_build_on_the_sample_warns_it_is_not_national() {
     let o = qpv(&["reference", "build", "--out", "ref.json"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("whole metropolitan grid"));
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("ref.json")).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ref.json")).unwrap()).unwrap();
     assert!(r["units"]["59701"]["median"].as_f64().unwrap() > 10_000.0);
     // A run can use it.
     let o = qpv(&["run", "--medians", "ref.json", "--out", "o"], dir.path());

@@ -3,8 +3,8 @@
 
 use crate::medians::pooled_median;
 use crate::{
-    connected_components, fill_empty_holes, trace_outline, Cell, Connectivity, FlaggedSquares, Grid, Placement,
-    Rule,
+    Cell, Connectivity, FlaggedSquares, Grid, Placement, Rule, connected_components, fill_empty_holes,
+    trace_outline,
 };
 use geo_types::MultiPolygon;
 use rayon::prelude::*;
@@ -196,7 +196,10 @@ fn measure(
     }
     match median {
         None => shortfalls.push(Shortfall::NoEstimate),
-        Some(m) if !(m < applied) => shortfalls.push(Shortfall::Median),
+        // Strictly below (décret 2014-767 art. 1); a NaN threshold fails too.
+        Some(m) if m.partial_cmp(&applied) != Some(std::cmp::Ordering::Less) => {
+            shortfalls.push(Shortfall::Median)
+        }
         Some(_) => {}
     }
     if rule.min_density > 0.0 && ind / (area_m2 / 1e6) < rule.min_density {
@@ -223,7 +226,7 @@ fn measure(
 mod tests {
     use super::*;
     use crate::testutil::{grid_of, table_one_unit};
-    use crate::{flag_squares, IncomeModel, MedianOverrides, Territory};
+    use crate::{IncomeModel, MedianOverrides, Territory, flag_squares};
     use geo::Area as _;
 
     fn run(squares: &[(i32, i32, f64, f64, f64)], settings: GroupingSettings) -> Candidates {

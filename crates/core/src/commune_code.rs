@@ -41,13 +41,9 @@ impl CommuneCode {
         }
         code[1] = code[1].to_ascii_uppercase();
         let corsica = code[0] == b'2' && matches!(code[1], b'A' | b'B');
-        let valid = (corsica || code[..2].iter().all(u8::is_ascii_digit))
-            && code[2..].iter().all(u8::is_ascii_digit);
-        if valid {
-            Ok(CommuneCode(code))
-        } else {
-            Err(invalid(t))
-        }
+        let valid =
+            (corsica || code[..2].iter().all(u8::is_ascii_digit)) && code[2..].iter().all(u8::is_ascii_digit);
+        if valid { Ok(CommuneCode(code)) } else { Err(invalid(t)) }
     }
 
     /// The code as text.
@@ -58,11 +54,7 @@ impl CommuneCode {
 
     /// The département: 2 characters, or 3 for overseas (`972`, `974`…).
     pub fn departement(&self) -> &str {
-        if self.0.starts_with(b"97") {
-            &self.as_str()[..3]
-        } else {
-            &self.as_str()[..2]
-        }
+        if self.0.starts_with(b"97") { &self.as_str()[..3] } else { &self.as_str()[..2] }
     }
 
     /// Maps a municipal arrondissement of Paris, Lyon or Marseille to its commune
@@ -127,7 +119,7 @@ pub fn parse_lcog_geo(field: &[u8], out: &mut Vec<CommuneCode>) -> Result<(), Co
         out.push(CommuneCode::parse(t)?);
         return Ok(());
     }
-    if t.len() % 5 != 0 {
+    if !t.len().is_multiple_of(5) {
         return Err(invalid(t));
     }
     for chunk in t.chunks_exact(5) {
@@ -154,10 +146,7 @@ mod tests {
     #[test]
     fn concatenated_2019_form() {
         assert_eq!(parse_all("5903859622").unwrap(), ["59038", "59622"]);
-        assert_eq!(
-            parse_all("601516050160534605696058260641").unwrap().len(),
-            6
-        );
+        assert_eq!(parse_all("601516050160534605696058260641").unwrap().len(), 6);
     }
 
     #[test]

@@ -63,19 +63,15 @@ pub fn connected_components(
     group: impl Fn(usize) -> u32,
     connectivity: Connectivity,
 ) -> Vec<Vec<u32>> {
-    let index: FxHashMap<u64, u32> = cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.key(), i as u32))
-        .collect();
+    let index: FxHashMap<u64, u32> = cells.iter().enumerate().map(|(i, c)| (c.key(), i as u32)).collect();
     let mut uf = UnionFind::new(cells.len());
     for (i, c) in cells.iter().enumerate() {
         for (dx, dy) in connectivity.forward_offsets() {
             let n = Cell::new(c.x + dx, c.y + dy);
-            if let Some(&j) = index.get(&n.key()) {
-                if group(i) == group(j as usize) {
-                    uf.union(i as u32, j);
-                }
+            if let Some(&j) = index.get(&n.key())
+                && group(i) == group(j as usize)
+            {
+                uf.union(i as u32, j);
             }
         }
     }

@@ -125,7 +125,8 @@ pub fn flag_squares(
     let mut warnings = Vec::new();
     let (poverty_line, poverty_line_origin, grid_median) = poverty_line(grid, model, reference, overrides)?;
     let (fits, clamped_fits) = fit_squares_counted(grid, model, poverty_line);
-    let unestimated = fits.iter().zip(grid.values()).filter(|(f, v)| f.is_none() && v.individuals > 0.0).count();
+    let unestimated =
+        fits.iter().zip(grid.values()).filter(|(f, v)| f.is_none() && v.individuals > 0.0).count();
     let (national_median, national_origin) = match (overrides.national_median, reference, rule.territory) {
         (Some(m), _, _) => (m, MedianOrigin::User),
         (None, Some(r), _) => (r.national_median, MedianOrigin::Reference),
@@ -256,7 +257,9 @@ fn reference_mismatches(
     let Some(reference) = reference else { return Vec::new() };
     (0..units.len())
         .into_par_iter()
-        .filter(|&u| units[u].local_origin == MedianOrigin::Reference && (units[u].coverage - 1.0).abs() < 0.005)
+        .filter(|&u| {
+            units[u].local_origin == MedianOrigin::Reference && (units[u].coverage - 1.0).abs() < 0.005
+        })
         .filter_map(|u| {
             let code = &placement.units[u].code;
             let expected = reference.units.get(code)?.median;
@@ -284,13 +287,24 @@ mod tests {
     fn empty_grid_cannot_be_flagged() {
         let grid = grid_of(&[]);
         let p = Placement::new(&grid, &table_one_unit(), Territory::Metropolitan);
-        let err = flag_squares(&grid, &p, &Rule::metropolitan(), &IncomeModel::default(), None, MedianOverrides::default());
+        let err = flag_squares(
+            &grid,
+            &p,
+            &Rule::metropolitan(),
+            &IncomeModel::default(),
+            None,
+            MedianOverrides::default(),
+        );
         assert_eq!(err.unwrap_err(), FlagError::NoIncomeData);
     }
 
     #[test]
     fn poor_squares_are_flagged_against_the_threshold() {
-        let grid = grid_of(&[(0, 0, 300.0, 11_000.0, 0.55), (1, 0, 300.0, 24_000.0, 0.08), (2, 0, 300.0, 26_000.0, 0.06)]);
+        let grid = grid_of(&[
+            (0, 0, 300.0, 11_000.0, 0.55),
+            (1, 0, 300.0, 24_000.0, 0.08),
+            (2, 0, 300.0, 26_000.0, 0.06),
+        ]);
         let overrides = MedianOverrides { poverty_line: Some(12_000.0), national_median: Some(20_000.0) };
         let f = run(&grid, None, overrides);
         assert_eq!(f.flagged, vec![0]);

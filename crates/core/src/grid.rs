@@ -160,13 +160,7 @@ pub struct GridBuilder {
 impl GridBuilder {
     /// An empty builder.
     pub fn new() -> Self {
-        GridBuilder {
-            grid: Grid {
-                commune_start: vec![0],
-                ..Grid::default()
-            },
-            first_line: 0,
-        }
+        GridBuilder { grid: Grid { commune_start: vec![0], ..Grid::default() }, first_line: 0 }
     }
 
     /// An empty builder with room for `n` squares.
@@ -232,8 +226,7 @@ impl GridBuilder {
         g.values.extend(o.values);
         g.lines.extend(o.lines);
         g.communes.extend(o.communes);
-        g.commune_start
-            .extend(o.commune_start[1..].iter().map(|s| s + base));
+        g.commune_start.extend(o.commune_start[1..].iter().map(|s| s + base));
         Ok(())
     }
 
@@ -274,8 +267,7 @@ mod tests {
     #[test]
     fn one_square_keeps_its_communes() {
         let mut b = GridBuilder::new();
-        b.push(FRAME, Cell::new(1, 2), values(10.0), &[code("59172"), code("59153")], 2)
-            .unwrap();
+        b.push(FRAME, Cell::new(1, 2), values(10.0), &[code("59172"), code("59153")], 2).unwrap();
         let g = b.finish();
         assert_eq!(g.communes(0), &[code("59172"), code("59153")]);
         assert_eq!(g.individuals(), 10.0);
@@ -306,8 +298,7 @@ mod tests {
         let mut a = GridBuilder::new();
         a.push(FRAME, Cell::new(0, 0), values(1.0), &[code("59172")], 2).unwrap();
         let mut b = GridBuilder::new();
-        b.push(FRAME, Cell::new(0, 1), values(1.0), &[code("59153"), code("59122")], 3)
-            .unwrap();
+        b.push(FRAME, Cell::new(0, 1), values(1.0), &[code("59153"), code("59122")], 3).unwrap();
         a.append(b).unwrap();
         let g = a.finish();
         assert_eq!(g.communes(1), &[code("59153"), code("59122")]);
@@ -320,9 +311,6 @@ mod tests {
         b.push(FRAME, Cell::new(4, 4), values(1.0), &[], 2).unwrap();
         b.push(FRAME, Cell::new(4, 4), values(1.0), &[], 7).unwrap();
         let err = b.finish().index().unwrap_err();
-        assert_eq!(
-            err,
-            GridError::DuplicateSquare { x: 4, y: 4, first_line: 2, line: 7 }
-        );
+        assert_eq!(err, GridError::DuplicateSquare { x: 4, y: 4, first_line: 2, line: 7 });
     }
 }

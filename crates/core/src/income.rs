@@ -115,11 +115,8 @@ impl IncomeModel {
         // The positive root; with a mean below the line and few poor residents
         // there is none, and the moments contradict each other.
         let root = if disc >= 0.0 { z + disc.sqrt() } else { f64::NAN };
-        let (sigma, mut quality) = if root > 0.0 {
-            (root, FitQuality::Exact)
-        } else {
-            (self.fallback_sigma, FitQuality::Clamped)
-        };
+        let (sigma, mut quality) =
+            if root > 0.0 { (root, FitQuality::Exact) } else { (self.fallback_sigma, FitQuality::Clamped) };
         if p != raw {
             quality = FitQuality::Clamped;
         }
@@ -155,15 +152,13 @@ pub fn mixture_median(parts: &[(f64, LogNormal)]) -> Option<f64> {
 /// The `q`-quantile of the mixture (see [`mixture_median`]).
 pub fn mixture_quantile(parts: &[(f64, LogNormal)], q: f64) -> Option<f64> {
     let total: f64 = sum(parts, |w, _| w);
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return None;
     }
     let (mut lo, mut hi) = parts
         .iter()
         .filter(|(w, _)| *w > 0.0)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, d)| {
-            (lo.min(d.mu), hi.max(d.mu))
-        });
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, d)| (lo.min(d.mu), hi.max(d.mu)));
     // The q-quantile of each part lies within a few sigmas of its mu.
     let spread = parts.iter().map(|(_, d)| d.sigma).fold(0.0, f64::max);
     let zq = normal_quantile(q.clamp(1e-12, 1.0 - 1e-12));
@@ -183,11 +178,7 @@ pub fn mixture_quantile(parts: &[(f64, LogNormal)], q: f64) -> Option<f64> {
             break;
         }
         let newton = t - g / df;
-        t = if df > 0.0 && newton > lo && newton < hi {
-            newton
-        } else {
-            0.5 * (lo + hi)
-        };
+        t = if df > 0.0 && newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
     }
     Some(t.exp())
 }

@@ -78,16 +78,18 @@ pub mod square_id;
 mod testutil;
 pub mod threshold;
 
-pub use candidate::{group_candidates, Area, Candidate, Candidates, GroupingSettings, Shortfall};
+pub use candidate::{Area, Candidate, Candidates, GroupingSettings, Shortfall, group_candidates};
 pub use commune_code::{CommuneCode, CommuneCodeError};
-pub use components::{connected_components, Connectivity};
-pub use flag::{flag_squares, FlagError, FlaggedSquares, MedianOrigin, MedianOverrides, UnitThreshold, Warning};
+pub use components::{Connectivity, connected_components};
+pub use flag::{
+    FlagError, FlaggedSquares, MedianOrigin, MedianOverrides, UnitThreshold, Warning, flag_squares,
+};
 pub use grid::{Grid, GridBuilder, GridError, GridFrame, SquareValues};
 pub use holes::fill_empty_holes;
-pub use income::{mixture_median, FitQuality, IncomeModel, LogNormal};
+pub use income::{FitQuality, IncomeModel, LogNormal, mixture_median};
 pub use medians::{MedianReference, UnitReference};
 pub use outline::trace_outline;
 pub use pipeline::{Pipeline, RunError, RunOutput, RunSettings};
-pub use places::{Commune, CommuneTable, Placement, TerritoryUnit, UnknownCommunes, NO_UNIT};
+pub use places::{Commune, CommuneTable, NO_UNIT, Placement, TerritoryUnit, UnknownCommunes};
 pub use square_id::{Cell, SquareId, SquareIdError};
-pub use threshold::{Rule, Territory, DEFAULT_CALIBRATION_FACTOR};
+pub use threshold::{DEFAULT_CALIBRATION_FACTOR, Rule, Territory};

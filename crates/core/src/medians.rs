@@ -6,7 +6,7 @@
 //! extract covers only part of the Valenciennes UU). A [`MedianReference`] built
 //! from the national file carries those figures to extract runs.
 
-use crate::income::{mixture_median, FitQuality, IncomeModel, LogNormal};
+use crate::income::{FitQuality, IncomeModel, LogNormal, mixture_median};
 use crate::{Grid, Placement};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -41,7 +41,11 @@ pub fn fit_squares(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> Vec<O
 }
 
 /// Like [`fit_squares`], also counting the fits where a bound of the model applied.
-pub fn fit_squares_counted(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> (Vec<Option<LogNormal>>, usize) {
+pub fn fit_squares_counted(
+    grid: &Grid,
+    model: &IncomeModel,
+    poverty_line: f64,
+) -> (Vec<Option<LogNormal>>, usize) {
     let fitted: Vec<Option<(LogNormal, FitQuality)>> = grid
         .values()
         .par_iter()
@@ -117,7 +121,10 @@ impl MedianReference {
 
 /// Iterates `L ← 0.6 × median(L)` from the weighted median of square means.
 /// Returns the line, the fits under it and the national median.
-pub fn poverty_line_fixed_point(grid: &Grid, model: &IncomeModel) -> Option<(f64, Vec<Option<LogNormal>>, f64)> {
+pub fn poverty_line_fixed_point(
+    grid: &Grid,
+    model: &IncomeModel,
+) -> Option<(f64, Vec<Option<LogNormal>>, f64)> {
     let mut line = 0.6 * weighted_median_of_means(grid)?;
     for _ in 0..30 {
         let fits = fit_squares(grid, model, line);
@@ -143,17 +150,20 @@ fn weighted_median_of_means(grid: &Grid) -> Option<f64> {
     means.sort_by(|a, b| a.0.total_cmp(&b.0));
     let total: f64 = means.iter().map(|m| m.1).sum();
     let mut acc = 0.0;
-    means.into_iter().find(|m| {
-        acc += m.1;
-        acc >= total / 2.0
-    }).map(|m| m.0)
+    means
+        .into_iter()
+        .find(|m| {
+            acc += m.1;
+            acc >= total / 2.0
+        })
+        .map(|m| m.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{grid_of, table_one_unit};
     use crate::Territory;
+    use crate::testutil::{grid_of, table_one_unit};
 
     #[test]
     fn empty_grid_has_no_reference() {
@@ -164,7 +174,11 @@ mod tests {
 
     #[test]
     fn poverty_line_is_sixty_percent_of_the_median_it_produces() {
-        let grid = grid_of(&[(0, 0, 100.0, 14_000.0, 0.4), (1, 0, 200.0, 22_000.0, 0.1), (2, 0, 150.0, 30_000.0, 0.05)]);
+        let grid = grid_of(&[
+            (0, 0, 100.0, 14_000.0, 0.4),
+            (1, 0, 200.0, 22_000.0, 0.1),
+            (2, 0, 150.0, 30_000.0, 0.05),
+        ]);
         let p = Placement::new(&grid, &table_one_unit(), Territory::Metropolitan);
         let r = MedianReference::build(&grid, &p, &IncomeModel::default(), "t", None).unwrap();
         assert!((r.poverty_line - 0.6 * r.national_median).abs() < 0.05);

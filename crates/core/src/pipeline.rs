@@ -2,8 +2,8 @@
 //! squares → candidates.
 
 use crate::{
-    flag_squares, group_candidates, Candidates, CommuneTable, FlagError, FlaggedSquares, Grid, GridError,
-    GroupingSettings, IncomeModel, MedianOverrides, MedianReference, Placement, Rule, Territory,
+    Candidates, CommuneTable, FlagError, FlaggedSquares, Grid, GridError, GroupingSettings, IncomeModel,
+    MedianOverrides, MedianReference, Placement, Rule, Territory, flag_squares, group_candidates,
 };
 
 /// Every setting of a run.
@@ -53,7 +53,9 @@ pub enum RunError {
     #[error("the grid holds no square")]
     EmptyGrid,
     /// The grid's CRS is none of the three the method knows.
-    #[error("EPSG:{0} is not a Filosofi grid CRS (3035 metropolitan France, 5490 Martinique, 2975 La Réunion)")]
+    #[error(
+        "EPSG:{0} is not a Filosofi grid CRS (3035 metropolitan France, 5490 Martinique, 2975 La Réunion)"
+    )]
     UnknownCrs(u32),
     /// A département where the priority geography does not use the income grid.
     #[error(
@@ -209,7 +211,10 @@ mod tests {
         // S uses 0.3 × metropolitan + 0.7 × département median.
         let unit = &out.flagged.units[0];
         let dep = unit.local_median.unwrap();
-        assert_eq!(unit.legal.unwrap(), crate::threshold::round_up(0.6 * (0.3 * 21_000.0 + 0.7 * dep), 100.0));
+        assert_eq!(
+            unit.legal.unwrap(),
+            crate::threshold::round_up(0.6 * (0.3 * 21_000.0 + 0.7 * dep), 100.0)
+        );
     }
 
     #[test]
@@ -230,11 +235,23 @@ mod tests {
         // 16 squares × 70 = 1 120 inhabitants on 0.64 km²: 1 750 per km².
         for x in 0..4 {
             for y in 0..4 {
-                let v = SquareValues { individuals: 70.0, households: 35.0, poor_households: 21.0, income_sum: 630_000.0, imputed: false };
+                let v = SquareValues {
+                    individuals: 70.0,
+                    households: 35.0,
+                    poor_households: 21.0,
+                    income_sum: 630_000.0,
+                    imputed: false,
+                };
                 b.push(frame, Cell::new(x, y), v, &c, (x * 4 + y) as u64 + 2).unwrap();
             }
         }
-        let v = SquareValues { individuals: 900.0, households: 400.0, poor_households: 10.0, income_sum: 25e6, imputed: false };
+        let v = SquareValues {
+            individuals: 900.0,
+            households: 400.0,
+            poor_households: 10.0,
+            income_sum: 25e6,
+            imputed: false,
+        };
         b.push(frame, Cell::new(9, 9), v, &c, 20).unwrap();
         let grid = b.finish();
         let out = Pipeline::new(&grid, &table).settings(settings()).run().unwrap();
@@ -264,7 +281,13 @@ mod tests {
     fn unknown_crs_is_refused() {
         let frame = GridFrame { epsg: 2154, square_size: 200 };
         let mut b = GridBuilder::new();
-        let v = SquareValues { individuals: 1.0, households: 1.0, poor_households: 0.0, income_sum: 1.0, imputed: false };
+        let v = SquareValues {
+            individuals: 1.0,
+            households: 1.0,
+            poor_households: 0.0,
+            income_sum: 1.0,
+            imputed: false,
+        };
         b.push(frame, Cell::new(0, 0), v, &[], 2).unwrap();
         let err = Pipeline::new(&b.finish(), &CommuneTable::default()).run().unwrap_err();
         assert_eq!(err, RunError::UnknownCrs(2154));

@@ -52,11 +52,7 @@ pub struct CommuneTable {
 impl CommuneTable {
     /// Indexes the rows; a later row with the same code replaces an earlier one.
     pub fn new(communes: Vec<Commune>) -> Self {
-        let by_code = communes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.code, i as u32))
-            .collect();
+        let by_code = communes.iter().enumerate().map(|(i, c)| (c.code, i as u32)).collect();
         CommuneTable { communes, by_code }
     }
 
@@ -175,11 +171,9 @@ fn units_of_communes(table: &CommuneTable, territory: Territory) -> (Vec<Territo
                 population: c.urban_unit_population.unwrap_or(0.0),
             },
             Territory::Metropolitan => continue,
-            Territory::Overseas => TerritoryUnit {
-                code: c.code.to_string(),
-                name: c.name.clone(),
-                population: c.population,
-            },
+            Territory::Overseas => {
+                TerritoryUnit { code: c.code.to_string(), name: c.name.clone(), population: c.population }
+            }
         };
         by_code.entry(unit.code.clone()).or_insert(unit);
     }
@@ -218,9 +212,7 @@ fn majority_unit(known: &[u32], unit_of_commune: &[u32], units: &[TerritoryUnit]
             votes
                 .into_iter()
                 .max_by(|a, b| {
-                    a.1.cmp(&b.1)
-                        .then(population(a.0).total_cmp(&population(b.0)))
-                        .then(b.0.cmp(&a.0))
+                    a.1.cmp(&b.1).then(population(a.0).total_cmp(&population(b.0))).then(b.0.cmp(&a.0))
                 })
                 .map_or(NO_UNIT, |(u, _)| u)
         }
@@ -229,8 +221,8 @@ fn majority_unit(known: &[u32], unit_of_commune: &[u32], units: &[TerritoryUnit]
 
 fn unknown_communes(grid: &Grid, table: &CommuneTable, first_known: &[u32]) -> UnknownCommunes {
     let mut unknown = UnknownCommunes::default();
-    for i in 0..grid.len() {
-        if first_known[i] == NO_UNIT {
+    for (i, &first) in first_known.iter().enumerate() {
+        if first == NO_UNIT {
             unknown.squares += 1;
             unknown.individuals += grid.values()[i].individuals;
         }
@@ -327,7 +319,11 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_counted_with_their_first_line() {
-        let p = Placement::new(&grid(&[&["59172"], &["62999"], &["62999", "59172"]]), &table(), Territory::Metropolitan);
+        let p = Placement::new(
+            &grid(&[&["59172"], &["62999"], &["62999", "59172"]]),
+            &table(),
+            Territory::Metropolitan,
+        );
         assert_eq!(p.unknown.squares, 1);
         assert_eq!(p.unknown.individuals, 10.0);
         assert_eq!(p.unknown.codes.get("62999"), Some(&(2, 3)));

@@ -55,7 +55,13 @@ impl Raster {
 
     /// Flood-fills from `start` over cells equal to `from`, writing `to`; returns the
     /// cells visited.
-    pub fn flood(&mut self, start: (usize, usize), from: u8, to: u8, conn: Connectivity) -> Vec<(usize, usize)> {
+    pub fn flood(
+        &mut self,
+        start: (usize, usize),
+        from: u8,
+        to: u8,
+        conn: Connectivity,
+    ) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         if self.data[self.idx(start.0, start.1)] != from {
             return out;

@@ -78,24 +78,15 @@ impl SquareId {
         if !rest.is_empty() || size == 0 || epsg > u32::MAX as u64 || size > u32::MAX as u64 {
             return Err(malformed());
         }
-        Ok(SquareId {
-            epsg: epsg as u32,
-            size: size as u32,
-            north: north as i64,
-            east: east as i64,
-        })
+        Ok(SquareId { epsg: epsg as u32, size: size as u32, north: north as i64, east: east as i64 })
     }
 
     /// The lattice cell of this square, or an error when the corner is off the lattice.
     pub fn cell(&self) -> Result<Cell, SquareIdError> {
         let s = self.size as i64;
         let (x, y) = (self.east / s, self.north / s);
-        if self.east % s != 0 || self.north % s != 0 || x > i32::MAX as i64 || y > i32::MAX as i64
-        {
-            return Err(SquareIdError::OffLattice {
-                id: self.to_string(),
-                size: self.size,
-            });
+        if self.east % s != 0 || self.north % s != 0 || x > i32::MAX as i64 || y > i32::MAX as i64 {
+            return Err(SquareIdError::OffLattice { id: self.to_string(), size: self.size });
         }
         Ok(Cell::new(x as i32, y as i32))
     }
@@ -103,11 +94,7 @@ impl SquareId {
 
 impl fmt::Display for SquareId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "CRS{}RES{}mN{}E{}",
-            self.epsg, self.size, self.north, self.east
-        )
+        write!(f, "CRS{}RES{}mN{}E{}", self.epsg, self.size, self.north, self.east)
     }
 }
 
@@ -121,8 +108,7 @@ fn trim(t: &[u8]) -> &[u8] {
 }
 
 fn strip_prefix_ci<'a>(t: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    (t.len() >= prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &t[prefix.len()..])
+    (t.len() >= prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &t[prefix.len()..])
 }
 
 /// Reads up to 12 leading ASCII digits.
@@ -131,9 +117,7 @@ fn digits(t: &[u8]) -> Option<(u64, &[u8])> {
     if n == 0 || n > 12 {
         return None;
     }
-    let v = t[..n]
-        .iter()
-        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+    let v = t[..n].iter().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
     Some((v, &t[n..]))
 }
 

@@ -5,8 +5,8 @@
 //! Filosofi 2019 codes match the 2021 table better than the 2024 one (METHOD.md §4),
 //! so 2021 is the default.
 
-use crate::error::IoError;
 use crate::InputFile;
+use crate::error::IoError;
 use flate2::read::GzDecoder;
 use qpv_core::{Commune, CommuneCode, CommuneTable};
 use std::io::Read;
@@ -98,16 +98,14 @@ fn table_error(path: &Path, message: String) -> IoError {
 fn parse_communes(path: &Path, text: &[u8]) -> Result<CommuneTable, IoError> {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
-        b';'
-    } else {
-        b','
-    };
+    let delimiter =
+        if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
+            b';'
+        } else {
+            b','
+        };
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(text);
-    let headers = reader
-        .headers()
-        .map_err(|e| table_error(path, format!("unreadable header: {e}")))?
-        .clone();
+    let headers = reader.headers().map_err(|e| table_error(path, format!("unreadable header: {e}")))?.clone();
     let mut index = [0usize; 9];
     let mut missing = Vec::new();
     for (k, name) in COMMUNE_COLUMNS.iter().enumerate() {
@@ -119,7 +117,11 @@ fn parse_communes(path: &Path, text: &[u8]) -> Result<CommuneTable, IoError> {
     if !missing.is_empty() {
         return Err(table_error(
             path,
-            format!("missing column(s) {}; a commune table needs {}", missing.join(", "), COMMUNE_COLUMNS.join(", ")),
+            format!(
+                "missing column(s) {}; a commune table needs {}",
+                missing.join(", "),
+                COMMUNE_COLUMNS.join(", ")
+            ),
         ));
     }
     let mut communes = Vec::new();
@@ -131,10 +133,12 @@ fn parse_communes(path: &Path, text: &[u8]) -> Result<CommuneTable, IoError> {
             continue;
         }
         let get = |k: usize| record.get(index[k]).unwrap_or("").trim();
-        let code = CommuneCode::parse(get(0).as_bytes()).map_err(|e| table_error(path, format!("line {line}: {e}")))?;
-        let population = parse_population(get(7)).map_err(|v| table_error(path, format!("line {line}: POP {v:?} is not a number")))?;
-        let uu_population =
-            parse_population(get(8)).map_err(|v| table_error(path, format!("line {line}: POP_UU2020 {v:?} is not a number")))?;
+        let code = CommuneCode::parse(get(0).as_bytes())
+            .map_err(|e| table_error(path, format!("line {line}: {e}")))?;
+        let population = parse_population(get(7))
+            .map_err(|v| table_error(path, format!("line {line}: POP {v:?} is not a number")))?;
+        let uu_population = parse_population(get(8))
+            .map_err(|v| table_error(path, format!("line {line}: POP_UU2020 {v:?} is not a number")))?;
         communes.push(Commune {
             code,
             name: get(1).to_owned(),

@@ -14,7 +14,9 @@ use proj4rs::proj::Proj;
 pub fn proj_string(epsg: u32) -> Option<&'static str> {
     Some(match epsg {
         3035 => "+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 +ellps=GRS80 +units=m +no_defs",
-        2154 => "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs",
+        2154 => {
+            "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs"
+        }
         5490 => "+proj=utm +zone=20 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs",
         2975 => "+proj=utm +zone=40 +south +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs",
         // Geographic, null shift from the ETRS89-family datums (as PROJ's "ETRS89 to WGS 84 (1)").
@@ -64,7 +66,10 @@ impl Transformer {
         proj4rs::transform::transform(&self.from, &self.to, &mut p)
             .map_err(|e| IoError::Projection { from: self.from_epsg, message: e.to_string() })?;
         if !(p.0.is_finite() && p.1.is_finite()) {
-            return Err(IoError::Projection { from: self.from_epsg, message: format!("({x}, {y}) is outside the projection") });
+            return Err(IoError::Projection {
+                from: self.from_epsg,
+                message: format!("({x}, {y}) is outside the projection"),
+            });
         }
         Ok(if self.to_geographic { (p.0.to_degrees(), p.1.to_degrees()) } else { (p.0, p.1) })
     }

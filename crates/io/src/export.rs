@@ -106,7 +106,8 @@ pub fn candidates_geojson(records: &[CandidateRecord], to_wgs84: &Transformer) -
         });
     }
     let fc = FeatureCollection { bbox: None, features, foreign_members: None };
-    let mut out = serde_json::to_vec(&fc).map_err(|e| IoError::Encode { what: "output", message: e.to_string() })?;
+    let mut out =
+        serde_json::to_vec(&fc).map_err(|e| IoError::Encode { what: "output", message: e.to_string() })?;
     out.push(b'\n');
     Ok(out)
 }
@@ -120,15 +121,14 @@ pub fn geojson_geometry(mp: &MultiPolygon<f64>) -> Geometry {
         }
         pts
     };
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> = mp
-        .0
-        .iter()
-        .map(|p| {
-            let mut rings = vec![ring(p.exterior(), true)];
-            rings.extend(p.interiors().iter().map(|h| ring(h, false)));
-            rings
-        })
-        .collect();
+    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
+        mp.0.iter()
+            .map(|p| {
+                let mut rings = vec![ring(p.exterior(), true)];
+                rings.extend(p.interiors().iter().map(|h| ring(h, false)));
+                rings
+            })
+            .collect();
     let value = if polygons.len() == 1 {
         GeometryValue::new_polygon(polygons.into_iter().next().unwrap_or_default())
     } else {

@@ -113,7 +113,11 @@ fn read_file(path: &Path, progress: &dyn Progress) -> Result<Vec<u8>, IoError> {
     Ok(out)
 }
 
-fn decompress<'b>(path: &Path, raw: &'b [u8], progress: &dyn Progress) -> Result<std::borrow::Cow<'b, [u8]>, IoError> {
+fn decompress<'b>(
+    path: &Path,
+    raw: &'b [u8],
+    progress: &dyn Progress,
+) -> Result<std::borrow::Cow<'b, [u8]>, IoError> {
     if !raw.starts_with(&[0x1f, 0x8b]) {
         return Ok(std::borrow::Cow::Borrowed(raw));
     }
@@ -182,7 +186,11 @@ fn layout_error(path: &Path, p: LayoutProblem) -> IoError {
         LayoutProblem::Missing { missing, found } => IoError::Layout {
             path: path.to_owned(),
             missing: missing.join(", "),
-            found: if found.len() > 12 { format!("{} … ({} columns)", found[..12].join(", "), found.len()) } else { found.join(", ") },
+            found: if found.len() > 12 {
+                format!("{} … ({} columns)", found[..12].join(", "), found.len())
+            } else {
+                found.join(", ")
+            },
         },
         LayoutProblem::Duplicate(column) => IoError::DuplicateColumn { path: path.to_owned(), column },
     }
@@ -206,7 +214,8 @@ fn split_lines(body: &[u8], n: usize) -> Vec<&[u8]> {
 
 /// The file line number of the first line of each chunk (the header is line 1).
 fn first_lines(chunks: &[&[u8]]) -> Vec<u64> {
-    let counts: Vec<u64> = chunks.par_iter().map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64).collect();
+    let counts: Vec<u64> =
+        chunks.par_iter().map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64).collect();
     let mut line = 2;
     counts
         .iter()
@@ -218,7 +227,13 @@ fn first_lines(chunks: &[&[u8]]) -> Vec<u64> {
         .collect()
 }
 
-fn parse_chunk(path: &Path, chunk: &[u8], first_line: u64, layout: &Layout, skip: bool) -> Result<(GridBuilder, Vec<BadRow>), IoError> {
+fn parse_chunk(
+    path: &Path,
+    chunk: &[u8],
+    first_line: u64,
+    layout: &Layout,
+    skip: bool,
+) -> Result<(GridBuilder, Vec<BadRow>), IoError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -258,7 +273,11 @@ fn parse_chunk(path: &Path, chunk: &[u8], first_line: u64, layout: &Layout, skip
 
 type Row = (GridFrame, qpv_core::Cell, SquareValues);
 
-fn read_row(record: &csv::ByteRecord, layout: &Layout, communes: &mut Vec<CommuneCode>) -> Result<Row, RowProblem> {
+fn read_row(
+    record: &csv::ByteRecord,
+    layout: &Layout,
+    communes: &mut Vec<CommuneCode>,
+) -> Result<Row, RowProblem> {
     if record.len() != layout.width {
         return Err(RowProblem::FieldCount { found: record.len(), expected: layout.width });
     }
@@ -267,7 +286,8 @@ fn read_row(record: &csv::ByteRecord, layout: &Layout, communes: &mut Vec<Commun
     let cell = id.cell()?;
     communes.clear();
     parse_lcog_geo(field(Field::Communes).unwrap_or_default(), communes)?;
-    let individuals = number(field(Field::Individuals), "ind")?.ok_or(RowProblem::Missing { column: "ind" })?;
+    let individuals =
+        number(field(Field::Individuals), "ind")?.ok_or(RowProblem::Missing { column: "ind" })?;
     let households = number(field(Field::Households), "men")?.unwrap_or(f64::NAN);
     let poor_households = number(field(Field::PoorHouseholds), "men_pauv")?.unwrap_or(f64::NAN);
     let income_sum = number(field(Field::IncomeSum), "ind_snv")?.unwrap_or(f64::NAN);
@@ -319,7 +339,11 @@ mod tests {
 
     #[test]
     fn reads_squares_and_values() {
-        let text = format!("{HEADER}{}{}", row(3035400, 3850200, "1,5903859622,3,1.2,0.1,87011.2"), row(3035600, 3850000, "0,59038,5,2,0.1,145018.6"));
+        let text = format!(
+            "{HEADER}{}{}",
+            row(3035400, 3850200, "1,5903859622,3,1.2,0.1,87011.2"),
+            row(3035600, 3850000, "0,59038,5,2,0.1,145018.6")
+        );
         let f = read(&text, false).unwrap();
         assert_eq!(f.grid.len(), 2);
         assert_eq!(f.grid.cells()[0], qpv_core::Cell::new(19251, 15177));
@@ -347,7 +371,10 @@ mod tests {
 
     #[test]
     fn bad_id_names_the_line() {
-        let text = format!("{HEADER}{}CRS3035RES200mN30354X0E3850200,x,0,59172,3,1,0,100\n", row(3035400, 3850200, "0,59172,3,1,0,100"));
+        let text = format!(
+            "{HEADER}{}CRS3035RES200mN30354X0E3850200,x,0,59172,3,1,0,100\n",
+            row(3035400, 3850200, "0,59172,3,1,0,100")
+        );
         let err = read(&text, false).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("line 3") && msg.contains("--skip-bad-rows"), "{msg}");
@@ -373,7 +400,10 @@ mod tests {
 
     #[test]
     fn truncated_last_line_is_a_field_count_error() {
-        let text = format!("{HEADER}{}CRS3035RES200mN3035600E3850200,x,0,59", row(3035400, 3850200, "0,59172,3,1,0,100"));
+        let text = format!(
+            "{HEADER}{}CRS3035RES200mN3035600E3850200,x,0,59",
+            row(3035400, 3850200, "0,59172,3,1,0,100")
+        );
         let err = read(&text, false).unwrap_err();
         assert!(err.to_string().contains("line 3"), "{err}");
         assert!(err.to_string().contains("fields"), "{err}");
@@ -381,7 +411,10 @@ mod tests {
 
     #[test]
     fn mixed_crs_is_refused() {
-        let text = format!("{HEADER}{}CRS5490RES200mN1620000E706000,x,0,97209,3,1,0,100\n", row(3035400, 3850200, "0,59172,3,1,0,100"));
+        let text = format!(
+            "{HEADER}{}CRS5490RES200mN1620000E706000,x,0,97209,3,1,0,100\n",
+            row(3035400, 3850200, "0,59172,3,1,0,100")
+        );
         let err = read(&text, false).unwrap_err();
         assert!(matches!(err, IoError::Grid { .. }), "{err}");
     }
@@ -405,7 +438,8 @@ mod tests {
         let f = GridReader::new(GridSource::Embedded { name: "t.csv.gz", bytes: ok }).finish().unwrap();
         assert_eq!(f.grid.len(), 1);
         let cut: &'static [u8] = Box::leak(bytes[..bytes.len() / 2].to_vec().into_boxed_slice());
-        let err = GridReader::new(GridSource::Embedded { name: "t.csv.gz", bytes: cut }).finish().unwrap_err();
+        let err =
+            GridReader::new(GridSource::Embedded { name: "t.csv.gz", bytes: cut }).finish().unwrap_err();
         assert!(matches!(err, IoError::Gzip { .. }), "{err}");
     }
 

@@ -113,7 +113,13 @@ impl Layout {
     pub fn from_header(line: &[u8]) -> Result<Layout, LayoutProblem> {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         let count = |c: u8| line.iter().filter(|&&b| b == c).count();
-        let delimiter = if count(b';') > count(b',') { b';' } else if count(b'\t') > count(b',') { b'\t' } else { b',' };
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else if count(b'\t') > count(b',') {
+            b'\t'
+        } else {
+            b','
+        };
         let names: Vec<String> = line
             .split(|&b| b == delimiter)
             .map(|n| String::from_utf8_lossy(n).trim().trim_matches('"').to_ascii_lowercase())
@@ -132,7 +138,12 @@ impl Layout {
                 [] => missing.push(field.names()[0]),
                 [one] => columns[k] = Some(*one),
                 [a, b, ..] => {
-                    return Err(LayoutProblem::Duplicate(format!("{} (columns {} and {})", names[*a], a + 1, b + 1)));
+                    return Err(LayoutProblem::Duplicate(format!(
+                        "{} (columns {} and {})",
+                        names[*a],
+                        a + 1,
+                        b + 1
+                    )));
                 }
             }
         }
@@ -200,7 +211,8 @@ mod tests {
 
     #[test]
     fn uppercase_and_quoted_names() {
-        let l = Layout::from_header(b"\"IDCAR_200M\",\"LCOG_GEO\",\"IND\",\"MEN\",\"MEN_PAUV\",\"IND_SNV\"").unwrap();
+        let l = Layout::from_header(b"\"IDCAR_200M\",\"LCOG_GEO\",\"IND\",\"MEN\",\"MEN_PAUV\",\"IND_SNV\"")
+            .unwrap();
         assert_eq!(l.column(Field::Imputed), None);
         assert_eq!(l.column(Field::IncomeSum), Some(5));
     }

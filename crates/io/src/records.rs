@@ -1,7 +1,7 @@
 //! Flat records of candidates and near misses, as written to every output format.
 
-use qpv_core::{Area, CommuneTable, Grid, RunOutput, Shortfall};
 use geo_types::MultiPolygon;
+use qpv_core::{Area, CommuneTable, Grid, RunOutput, Shortfall};
 
 /// A commune that a perimeter touches.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +102,11 @@ pub struct CandidateRecord {
 }
 
 /// Records of all candidates and near misses of a run.
-pub fn area_records(output: &RunOutput, grid: &Grid, communes: &CommuneTable) -> (Vec<CandidateRecord>, Vec<AreaRecord>) {
+pub fn area_records(
+    output: &RunOutput,
+    grid: &Grid,
+    communes: &CommuneTable,
+) -> (Vec<CandidateRecord>, Vec<AreaRecord>) {
     let mut rank = Ranks::default();
     let candidates = output
         .candidates
@@ -111,7 +115,10 @@ pub fn area_records(output: &RunOutput, grid: &Grid, communes: &CommuneTable) ->
         .map(|c| {
             let code = &output.placement.units[c.area.unit as usize].code;
             let id = format!("{code}-{:02}", rank.next(code, false));
-            CandidateRecord { record: record(output, grid, communes, &c.area, id), geometry: c.geometry.clone() }
+            CandidateRecord {
+                record: record(output, grid, communes, &c.area, id),
+                geometry: c.geometry.clone(),
+            }
         })
         .collect();
     let near = output
@@ -183,10 +190,10 @@ fn commune_shares(grid: &Grid, communes: &CommuneTable, squares: &[u32]) -> Vec<
     for &i in squares {
         known.clear();
         for code in grid.communes(i as usize) {
-            if let Some(k) = communes.find(*code) {
-                if !known.contains(&k) {
-                    known.push(k);
-                }
+            if let Some(k) = communes.find(*code)
+                && !known.contains(&k)
+            {
+                known.push(k);
             }
         }
         let each = grid.values()[i as usize].individuals / known.len().max(1) as f64;

@@ -2,8 +2,8 @@
 //! medians of a whole grid, embedded per Filosofi vintage and rebuilt with
 //! `qpv reference build`.
 
-use crate::error::IoError;
 use crate::InputFile;
+use crate::error::IoError;
 use qpv_core::{MedianReference, UnitReference};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,7 +94,9 @@ pub fn reference_json(r: &MedianReference) -> Vec<u8> {
         units: r
             .units
             .iter()
-            .map(|(k, u)| (k.clone(), UnitEntry { median: cents(u.median), individuals: cents(u.individuals) }))
+            .map(|(k, u)| {
+                (k.clone(), UnitEntry { median: cents(u.median), individuals: cents(u.individuals) })
+            })
             .collect(),
     };
     let mut out = serde_json::to_vec_pretty(&f).unwrap_or_default();

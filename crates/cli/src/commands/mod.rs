@@ -3,7 +3,7 @@
 pub mod reference;
 pub mod run;
 
-use crate::printer::{thousands, Printer};
+use crate::printer::{Printer, thousands};
 use crate::progress::Bar;
 use anyhow::Result;
 use qpv_io::{GridFile, GridReader};
@@ -29,7 +29,10 @@ pub fn read_grid(args: &crate::args::GridArgs, printer: Printer) -> Result<GridF
         printer.warn(format!("{}, line {}: {} (row left out)", file.input.path, row.line, row.problem));
     }
     if file.skipped.len() > 20 {
-        printer.warn(format!("… {} more rows left out; all are listed in skipped_rows.csv", file.skipped.len() - 20));
+        printer.warn(format!(
+            "… {} more rows left out; all are listed in skipped_rows.csv",
+            file.skipped.len() - 20
+        ));
     }
     if file.grid.is_empty() {
         anyhow::bail!("{}: every row was bad, no square left", file.input.path);

@@ -1,8 +1,8 @@
 //! `qpv reference build`: the median reference of a whole grid.
 
 use crate::args::ReferenceBuildArgs;
-use crate::printer::{thousands, Printer};
-use anyhow::{bail, Context, Result};
+use crate::printer::{Printer, thousands};
+use anyhow::{Context, Result, bail};
 use qpv_core::{IncomeModel, MedianReference, Placement, Territory};
 use qpv_io::OutputSet;
 
@@ -12,14 +12,22 @@ pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
     let (communes, _) = crate::settings::communes(&args.input)?;
     let frame = file.grid.frame().context("empty grid")?;
     if Territory::for_epsg(frame.epsg) != Some(Territory::Metropolitan) {
-        bail!("a median reference is built on the metropolitan grid (EPSG:3035), this one is EPSG:{}", frame.epsg);
+        bail!(
+            "a median reference is built on the metropolitan grid (EPSG:3035), this one is EPSG:{}",
+            frame.epsg
+        );
     }
     file.grid.index().map_err(|e| anyhow::anyhow!("{}: {e}", file.input.path))?;
     let placement = Placement::new(&file.grid, &communes, Territory::Metropolitan);
     let started = std::time::Instant::now();
-    let reference =
-        MedianReference::build(&file.grid, &placement, &IncomeModel::default(), &args.vintage, args.poverty_line)
-            .context("the grid has no square with income data")?;
+    let reference = MedianReference::build(
+        &file.grid,
+        &placement,
+        &IncomeModel::default(),
+        &args.vintage,
+        args.poverty_line,
+    )
+    .context("the grid has no square with income data")?;
     if reference.national_individuals < 50e6 {
         printer.warn(format!(
             "the grid holds {} inhabitants: a reference should be built on the whole metropolitan grid",

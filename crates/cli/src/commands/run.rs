@@ -1,13 +1,13 @@
 //! `qpv run`: candidate perimeters from a grid.
 
 use crate::args::RunArgs;
-use crate::printer::{thousands, Printer};
+use crate::printer::{Printer, thousands};
 use crate::settings::{self, MedianSource};
 use anyhow::{Context, Result};
 use qpv_core::{MedianOrigin, Pipeline, RunOutput, RunSettings, Territory, Warning};
 use qpv_io::crs::Transformer;
 use qpv_io::manifest::{Manifest, OutputEntry};
-use qpv_io::{export, records, GridFile, InputFile, OutputSet};
+use qpv_io::{GridFile, InputFile, OutputSet, export, records};
 use serde_json::json;
 use std::time::Instant;
 
@@ -23,8 +23,9 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let file = super::read_grid(&args.input, printer)?;
     let (communes, communes_input) = settings::communes(&args.input)?;
     let frame = file.grid.frame().context("empty grid")?;
-    let territory = Territory::for_epsg(frame.epsg)
-        .with_context(|| format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg))?;
+    let territory = Territory::for_epsg(frame.epsg).with_context(|| {
+        format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
+    })?;
     let source = settings::median_source(args.medians.as_deref(), file.layout.release)?;
     let reference = settings::load_reference(&source)?;
     let run_settings = settings::run_settings(args, territory)?;
@@ -33,7 +34,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
         .settings(run_settings.clone())
         .reference(reference.as_ref().map(|r| &r.0))
         .run()
-        .with_context(|| format!("{}", file.input.path))?;
+        .with_context(|| file.input.path.to_string())?;
     let elapsed = started.elapsed().as_secs_f64();
     let warnings = warnings(&output, &file);
     for w in &warnings {
@@ -89,7 +90,9 @@ fn warnings(output: &RunOutput, file: &GridFile) -> Vec<String> {
         .warnings
         .iter()
         .filter_map(|w| match w {
-            Warning::PartialUnitWithoutReference { code: c, coverage } => Some(format!("{} ({:.0} %)", code(c), coverage * 100.0)),
+            Warning::PartialUnitWithoutReference { code: c, coverage } => {
+                Some(format!("{} ({:.0} %)", code(c), coverage * 100.0))
+            }
             _ => None,
         })
         .collect();
@@ -228,5 +231,7 @@ fn summary(printer: Printer, output: &RunOutput, grid: &qpv_core::Grid, elapsed:
         thousands(f.clamped_fits as f64),
         thousands(f.unestimated as f64)
     ));
-    printer.info("note: medians and thresholds compare model estimates, not INSEE's confidential medians (see README)");
+    printer.info(
+        "note: medians and thresholds compare model estimates, not INSEE's confidential medians (see README)",
+    );
 }
