@@ -115,9 +115,9 @@ pub struct RunArgs {
 
     /// Multiplies the legal threshold before it is compared with estimated niveau-de-vie
     /// medians (the law speaks of declared income, the grid of disposable income).
-    /// Default: calibrated on the 2024 geography, see the README.
-    #[arg(long, value_name = "FACTOR")]
-    pub calibration_factor: Option<f64>,
+    /// The default was calibrated on the 2024 geography (README, "Calibration").
+    #[arg(long, default_value_t = qpv_core::DEFAULT_CALIBRATION_FACTOR, value_name = "FACTOR")]
+    pub calibration_factor: f64,
 
     /// Smallest quartier, inhabitants (decree: 1 000).
     #[arg(long, default_value_t = 1000.0, value_name = "N")]

@@ -77,9 +77,7 @@ pub fn run_settings(args: &RunArgs, territory: Territory) -> Result<RunSettings>
     if let Some(d) = args.min_density {
         rule.min_density = non_negative("--min-density", d)?;
     }
-    if let Some(f) = args.calibration_factor {
-        rule.calibration_factor = positive("--calibration-factor", f)?;
-    }
+    rule.calibration_factor = positive("--calibration-factor", args.calibration_factor)?;
     let grouping = GroupingSettings {
         connectivity: match args.connectivity {
             ConnectivityArg::Four => Connectivity::Four,
