@@ -174,6 +174,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0.5, help_heading = "Income model", value_name = "SIGMA")]
     pub fallback_sigma: f64,
 
+    /// Print the wall time of each stage on stderr.
+    #[arg(long)]
+    pub timings: bool,
+
     /// Failing areas with at least this many inhabitants go to near_misses.csv.
     #[arg(long, default_value_t = 500.0, value_name = "N")]
     pub near_miss_floor: f64,

@@ -81,7 +81,7 @@ fn run_without_arguments_uses_the_embedded_sample() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["parameters"]["calibration_factor"], 1.32);
     assert_eq!(manifest["parameters"]["connectivity"], 8);
-    assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
     assert_eq!(manifest["results"]["candidates"].as_u64().unwrap() as usize, features.len());
     let csv = std::fs::read_to_string(out.join("candidates.csv")).unwrap();
     assert_eq!(csv.lines().count(), features.len() + 1);

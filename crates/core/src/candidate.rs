@@ -3,12 +3,11 @@
 
 use crate::medians::pooled_median;
 use crate::{
-    Cell, Connectivity, FlaggedSquares, Grid, Placement, Rule, connected_components, fill_empty_holes,
-    trace_outline,
+    Cell, Connectivity, FlaggedSquares, Grid, Placement, Rule, SquareIndex, connected_components,
+    fill_empty_holes, trace_outline,
 };
 use geo_types::MultiPolygon;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 /// Settings of the grouping stage.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -120,7 +119,7 @@ pub fn group_candidates(
     flagged: &FlaggedSquares,
     rule: &Rule,
     settings: &GroupingSettings,
-    index: &FxHashMap<u64, u32>,
+    index: &SquareIndex,
 ) -> Candidates {
     let cells: Vec<Cell> = flagged.flagged.iter().map(|&i| grid.cells()[i as usize]).collect();
     let unit_of = |k: usize| placement.unit_of_square[flagged.flagged[k] as usize];
@@ -132,7 +131,7 @@ pub fn group_candidates(
             let squares: Vec<u32> = members.iter().map(|&k| flagged.flagged[k as usize]).collect();
             let filled = if settings.fill_empty_holes {
                 let cs: Vec<Cell> = members.iter().map(|&k| cells[k as usize]).collect();
-                fill_empty_holes(&cs, settings.connectivity, |c| index.contains_key(&c.key()))
+                fill_empty_holes(&cs, settings.connectivity, |c| index.contains(c))
             } else {
                 Vec::new()
             };
@@ -271,7 +270,7 @@ mod tests {
             },
             &Rule::metropolitan(),
             &GroupingSettings::default(),
-            &FxHashMap::default(),
+            &crate::grid::SquareIndex::default(),
         );
         assert!(c.candidates.is_empty() && c.near_misses.is_empty());
     }

@@ -5,7 +5,8 @@
 //! and the communes each square touches. 2.3 M squares take about 110 MB.
 
 use crate::{Cell, CommuneCode};
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The values of one square, as read from a grid file.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,20 +122,101 @@ impl Grid {
         self.values.iter().map(|v| v.individuals).sum()
     }
 
-    /// An index from cell to square, refusing duplicates.
-    pub fn index(&self) -> Result<FxHashMap<u64, u32>, GridError> {
-        let mut map = FxHashMap::with_capacity_and_hasher(self.len(), Default::default());
-        for (i, cell) in self.cells.iter().enumerate() {
-            if let Some(first) = map.insert(cell.key(), i as u32) {
-                return Err(GridError::DuplicateSquare {
+    /// An index of the inhabited cells, refusing duplicate squares.
+    pub fn index(&self) -> Result<SquareIndex, GridError> {
+        let index = SquareIndex::new(&self.cells);
+        match index.duplicate {
+            None => Ok(index),
+            Some(cell) => {
+                let mut at = self.cells.iter().enumerate().filter(|(_, c)| **c == cell).map(|(i, _)| i);
+                let (a, b) = (at.next().unwrap_or(0), at.next().unwrap_or(0));
+                Err(GridError::DuplicateSquare {
                     x: cell.x,
                     y: cell.y,
-                    first_line: self.lines[first as usize],
-                    line: self.lines[i],
-                });
+                    first_line: self.lines[a],
+                    line: self.lines[b],
+                })
             }
         }
-        Ok(map)
+    }
+}
+
+/// Which lattice cells hold a square: a bitmap over the grid's bounding box (10 MB
+/// for metropolitan France, filled in parallel), or a sorted list when the box is too
+/// large for a bitmap (a grid with far-flung squares).
+#[derive(Debug, Default)]
+pub struct SquareIndex {
+    x0: i64,
+    y0: i64,
+    width: u64,
+    bits: Vec<AtomicU64>,
+    sorted: Vec<u64>,
+    duplicate: Option<Cell>,
+}
+
+/// Largest bitmap, in bits (512 MB).
+const MAX_BITMAP_BITS: u64 = 1 << 32;
+
+impl SquareIndex {
+    fn new(cells: &[Cell]) -> SquareIndex {
+        let Some(first) = cells.first() else { return SquareIndex::default() };
+        let bounds = cells
+            .par_iter()
+            .fold(
+                || (first.x, first.y, first.x, first.y),
+                |b, c| (b.0.min(c.x), b.1.min(c.y), b.2.max(c.x), b.3.max(c.y)),
+            )
+            .reduce(
+                || (first.x, first.y, first.x, first.y),
+                |a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)),
+            );
+        let (x0, y0) = (bounds.0 as i64, bounds.1 as i64);
+        let width = (bounds.2 as i64 - x0 + 1) as u64;
+        let height = (bounds.3 as i64 - y0 + 1) as u64;
+        if width.saturating_mul(height) > MAX_BITMAP_BITS {
+            return SquareIndex::sorted(cells);
+        }
+        let bits: Vec<AtomicU64> = (0..(width * height).div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+        let mut index = SquareIndex { x0, y0, width, bits, sorted: Vec::new(), duplicate: None };
+        let duplicate = cells.par_iter().find_any(|c| {
+            let bit = index.bit(**c);
+            index.bits[(bit / 64) as usize].fetch_or(1 << (bit % 64), Ordering::Relaxed) & (1 << (bit % 64))
+                != 0
+        });
+        index.duplicate = duplicate.copied();
+        index
+    }
+
+    fn sorted(cells: &[Cell]) -> SquareIndex {
+        let mut sorted: Vec<u64> = cells.par_iter().map(|c| c.key()).collect();
+        sorted.par_sort_unstable();
+        let duplicate = sorted.windows(2).find(|w| w[0] == w[1]).map(|w| {
+            let k = w[0];
+            Cell::new((k >> 32) as u32 as i32, k as u32 as i32)
+        });
+        SquareIndex { sorted, duplicate, ..SquareIndex::default() }
+    }
+
+    fn bit(&self, c: Cell) -> u64 {
+        (c.y as i64 - self.y0) as u64 * self.width + (c.x as i64 - self.x0) as u64
+    }
+
+    /// Whether the grid has a square (an inhabited one) at `cell`.
+    pub fn contains(&self, cell: Cell) -> bool {
+        if self.bits.is_empty() {
+            return self.sorted.binary_search(&cell.key()).is_ok();
+        }
+        let (dx, dy) = (cell.x as i64 - self.x0, cell.y as i64 - self.y0);
+        if dx < 0
+            || dy < 0
+            || dx as u64 >= self.width
+            || dy as u64 >= (self.bits.len() as u64 * 64) / self.width
+        {
+            return false;
+        }
+        let bit = self.bit(cell);
+        (bit / 64) < self.bits.len() as u64
+            && self.bits[(bit / 64) as usize].load(Ordering::Relaxed) & (1 << (bit % 64)) != 0
     }
 }
 
@@ -166,11 +248,7 @@ impl GridBuilder {
     /// An empty builder with room for `n` squares.
     pub fn with_capacity(n: usize) -> Self {
         let mut b = GridBuilder::new();
-        b.grid.cells.reserve(n);
-        b.grid.values.reserve(n);
-        b.grid.lines.reserve(n);
-        b.grid.commune_start.reserve(n);
-        b.grid.communes.reserve(n + n / 8);
+        b.reserve(n);
         b
     }
 
@@ -215,19 +293,58 @@ impl GridBuilder {
     /// Appends the squares of another builder (parts of one file read in parallel,
     /// in file order).
     pub fn append(&mut self, other: GridBuilder) -> Result<(), GridError> {
+        self.append_from(&other, 0)
+    }
+
+    /// Appends a copy of the squares of another builder, adding `line_offset` to their
+    /// line numbers (parts parsed with lines counted from their own start). The other
+    /// builder can then be [cleared](GridBuilder::clear) and reused without allocating.
+    pub fn append_from(&mut self, other: &GridBuilder, line_offset: u64) -> Result<(), GridError> {
         let Some(frame) = other.grid.frame else {
             return Ok(());
         };
-        self.check_frame(frame, other.first_line)?;
+        self.check_frame(frame, other.first_line + line_offset)?;
         let g = &mut self.grid;
         let base = g.communes.len() as u32;
-        let o = other.grid;
-        g.cells.extend(o.cells);
-        g.values.extend(o.values);
-        g.lines.extend(o.lines);
-        g.communes.extend(o.communes);
+        let o = &other.grid;
+        g.cells.extend_from_slice(&o.cells);
+        g.values.extend_from_slice(&o.values);
+        g.lines.extend(o.lines.iter().map(|l| l + line_offset));
+        g.communes.extend_from_slice(&o.communes);
         g.commune_start.extend(o.commune_start[1..].iter().map(|s| s + base));
         Ok(())
+    }
+
+    /// Forgets every square, keeping the memory.
+    pub fn clear(&mut self) {
+        let g = &mut self.grid;
+        g.frame = None;
+        g.cells.clear();
+        g.values.clear();
+        g.lines.clear();
+        g.communes.clear();
+        g.commune_start.truncate(1);
+        self.first_line = 0;
+    }
+
+    /// Makes room for `n` more squares.
+    pub fn reserve(&mut self, n: usize) {
+        let g = &mut self.grid;
+        g.cells.reserve(n);
+        g.values.reserve(n);
+        g.lines.reserve(n);
+        g.commune_start.reserve(n);
+        g.communes.reserve(n + n / 8);
+    }
+
+    /// Squares so far.
+    pub fn len(&self) -> usize {
+        self.grid.cells.len()
+    }
+
+    /// True before the first square.
+    pub fn is_empty(&self) -> bool {
+        self.grid.cells.is_empty()
     }
 
     /// The grid.
@@ -261,7 +378,7 @@ mod tests {
         let grid = GridBuilder::new().finish();
         assert!(grid.is_empty());
         assert_eq!(grid.frame(), None);
-        assert!(grid.index().unwrap().is_empty());
+        assert!(!grid.index().unwrap().contains(Cell::new(0, 0)));
     }
 
     #[test]
@@ -303,6 +420,36 @@ mod tests {
         let g = a.finish();
         assert_eq!(g.communes(1), &[code("59153"), code("59122")]);
         assert_eq!(g.line(1), 3);
+    }
+
+    #[test]
+    fn index_finds_squares_by_cell() {
+        let mut b = GridBuilder::new();
+        for (n, (x, y)) in [(3, -2), (-5, 7), (0, 0)].into_iter().enumerate() {
+            b.push(FRAME, Cell::new(x, y), values(1.0), &[], n as u64 + 2).unwrap();
+        }
+        let index = b.finish().index().unwrap();
+        assert!(index.contains(Cell::new(-5, 7)));
+        assert!(index.contains(Cell::new(0, 0)));
+        assert!(!index.contains(Cell::new(7, -5)));
+        assert!(!index.contains(Cell::new(100, 100)));
+        assert!(!index.contains(Cell::new(-6, 7)));
+    }
+
+    #[test]
+    fn far_flung_squares_use_the_sorted_index() {
+        let mut b = GridBuilder::new();
+        b.push(FRAME, Cell::new(0, 0), values(1.0), &[], 2).unwrap();
+        b.push(FRAME, Cell::new(2_000_000_000, 2_000_000_000), values(1.0), &[], 3).unwrap();
+        b.push(FRAME, Cell::new(2_000_000_000, 2_000_000_000), values(1.0), &[], 4).unwrap();
+        let err = b.finish().index().unwrap_err();
+        assert!(matches!(err, GridError::DuplicateSquare { first_line: 3, line: 4, .. }));
+        let mut b = GridBuilder::new();
+        b.push(FRAME, Cell::new(0, 0), values(1.0), &[], 2).unwrap();
+        b.push(FRAME, Cell::new(2_000_000_000, -2_000_000_000), values(1.0), &[], 3).unwrap();
+        let index = b.finish().index().unwrap();
+        assert!(index.contains(Cell::new(2_000_000_000, -2_000_000_000)));
+        assert!(!index.contains(Cell::new(1, 0)));
     }
 
     #[test]

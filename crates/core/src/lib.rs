@@ -84,7 +84,7 @@ pub use components::{Connectivity, connected_components};
 pub use flag::{
     FlagError, FlaggedSquares, MedianOrigin, MedianOverrides, UnitThreshold, Warning, flag_squares,
 };
-pub use grid::{Grid, GridBuilder, GridError, GridFrame, SquareValues};
+pub use grid::{Grid, GridBuilder, GridError, GridFrame, SquareIndex, SquareValues};
 pub use holes::fill_empty_holes;
 pub use income::{FitQuality, IncomeModel, LogNormal, mixture_median};
 pub use medians::{MedianReference, UnitReference};

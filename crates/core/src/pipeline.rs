@@ -83,6 +83,8 @@ pub struct RunOutput {
     pub flagged: FlaggedSquares,
     /// Candidates and near misses.
     pub candidates: Candidates,
+    /// Wall time of each stage, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Runs the statistical method on a grid: built, configured, consumed.
@@ -124,11 +126,19 @@ impl<'a> Pipeline<'a> {
         let frame = self.grid.frame().ok_or(RunError::EmptyGrid)?;
         let territory = Territory::for_epsg(frame.epsg).ok_or(RunError::UnknownCrs(frame.epsg))?;
         let settings = self.settings.unwrap_or_else(|| RunSettings::for_territory(territory));
+        let mut timings = Vec::new();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |name: &'static str| {
+            timings.push((name, clock.elapsed()));
+            clock = std::time::Instant::now();
+        };
         let index = self.grid.index()?;
         if territory == Territory::Overseas {
             check_overseas_scope(self.grid)?;
         }
+        lap("index");
         let placement = Placement::new(self.grid, self.communes, territory);
+        lap("placement");
         let flagged = flag_squares(
             self.grid,
             &placement,
@@ -137,9 +147,11 @@ impl<'a> Pipeline<'a> {
             self.reference,
             settings.overrides,
         )?;
+        lap("income and flags");
         let candidates =
             group_candidates(self.grid, &placement, &flagged, &settings.rule, &settings.grouping, &index);
-        Ok(RunOutput { territory, placement, flagged, candidates })
+        lap("candidates");
+        Ok(RunOutput { territory, placement, flagged, candidates, timings })
     }
 }
 

@@ -142,14 +142,44 @@ impl Placement {
     /// ```
     pub fn new(grid: &Grid, table: &CommuneTable, territory: Territory) -> Placement {
         let (units, unit_of_commune) = units_of_communes(table, territory);
-        let choose = |i: usize| -> (u32, u32) {
-            let known: Vec<u32> = grid.communes(i).iter().filter_map(|c| table.find(*c)).collect();
-            let first = known.first().copied().unwrap_or(NO_UNIT);
-            (majority_unit(&known, &unit_of_commune, &units), first)
+        // (unit, first known commune, whether a code is unknown), without allocating.
+        let choose = |i: usize| -> (u32, u32, bool) {
+            let mut known = [0u32; 8];
+            let (mut n, mut unknown) = (0, false);
+            for code in grid.communes(i) {
+                match table.find(*code) {
+                    Some(k) if n < known.len() => {
+                        known[n] = k;
+                        n += 1;
+                    }
+                    Some(_) => {}
+                    None => unknown = true,
+                }
+            }
+            let first = if n > 0 { known[0] } else { NO_UNIT };
+            (majority_unit(&known[..n], &unit_of_commune, &units), first, unknown)
         };
-        let (unit_of_square, commune_of_square): (Vec<u32>, Vec<u32>) =
-            (0..grid.len()).into_par_iter().map(choose).unzip();
-        let unknown = unknown_communes(grid, table, &commune_of_square);
+        // Files list squares commune by commune: remember the last answer in each chunk.
+        const CHUNK: usize = 4096;
+        let placed: Vec<(u32, u32, bool)> = (0..grid.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .flat_map_iter(|k| {
+                let mut last: Option<(usize, (u32, u32, bool))> = None;
+                (k * CHUNK..((k + 1) * CHUNK).min(grid.len())).map(move |i| {
+                    if let Some((j, answer)) = last {
+                        if grid.communes(j) == grid.communes(i) {
+                            return answer;
+                        }
+                    }
+                    let answer = choose(i);
+                    last = Some((i, answer));
+                    answer
+                })
+            })
+            .collect();
+        let unknown = unknown_communes(grid, table, &placed);
+        let unit_of_square = placed.iter().map(|p| p.0).collect();
+        let commune_of_square = placed.iter().map(|p| p.1).collect();
         Placement { units, unit_of_square, commune_of_square, unknown }
     }
 
@@ -219,12 +249,15 @@ fn majority_unit(known: &[u32], unit_of_commune: &[u32], units: &[TerritoryUnit]
     }
 }
 
-fn unknown_communes(grid: &Grid, table: &CommuneTable, first_known: &[u32]) -> UnknownCommunes {
+fn unknown_communes(grid: &Grid, table: &CommuneTable, placed: &[(u32, u32, bool)]) -> UnknownCommunes {
     let mut unknown = UnknownCommunes::default();
-    for (i, &first) in first_known.iter().enumerate() {
+    for (i, &(_, first, any_unknown)) in placed.iter().enumerate() {
         if first == NO_UNIT {
             unknown.squares += 1;
             unknown.individuals += grid.values()[i].individuals;
+        }
+        if !any_unknown {
+            continue;
         }
         for code in grid.communes(i) {
             if table.find(*code).is_none() {

@@ -65,20 +65,22 @@ impl SquareId {
     /// assert_eq!((id.epsg, id.size, id.north, id.east), (3035, 200, 2_029_800, 4_252_400));
     /// ```
     pub fn parse(text: &[u8]) -> Result<SquareId, SquareIdError> {
-        let malformed = || SquareIdError::Malformed(String::from_utf8_lossy(text).into_owned());
         let t = trim(text);
-        let rest = strip_prefix_ci(t, b"CRS").ok_or_else(malformed)?;
-        let (epsg, rest) = digits(rest).ok_or_else(malformed)?;
-        let rest = strip_prefix_ci(rest, b"RES").ok_or_else(malformed)?;
-        let (size, rest) = digits(rest).ok_or_else(malformed)?;
-        let rest = strip_prefix_ci(rest, b"mN").ok_or_else(malformed)?;
-        let (north, rest) = digits(rest).ok_or_else(malformed)?;
-        let rest = strip_prefix_ci(rest, b"E").ok_or_else(malformed)?;
-        let (east, rest) = digits(rest).ok_or_else(malformed)?;
-        if !rest.is_empty() || size == 0 || epsg > u32::MAX as u64 || size > u32::MAX as u64 {
-            return Err(malformed());
-        }
-        Ok(SquareId { epsg: epsg as u32, size: size as u32, north: north as i64, east: east as i64 })
+        let mut p = Cursor { t, at: 0 };
+        let parsed = (|| {
+            p.tag(b"CRS")?;
+            let epsg = p.number()?;
+            p.tag(b"RES")?;
+            let size = p.number()?;
+            p.tag(b"MN")?;
+            let north = p.number()?;
+            p.tag(b"E")?;
+            let east = p.number()?;
+            (p.at == t.len() && size > 0 && epsg <= u32::MAX as u64 && size <= u32::MAX as u64).then_some(
+                SquareId { epsg: epsg as u32, size: size as u32, north: north as i64, east: east as i64 },
+            )
+        })();
+        parsed.ok_or_else(|| SquareIdError::Malformed(String::from_utf8_lossy(text).into_owned()))
     }
 
     /// The lattice cell of this square, or an error when the corner is off the lattice.
@@ -99,6 +101,10 @@ impl fmt::Display for SquareId {
 }
 
 fn trim(t: &[u8]) -> &[u8] {
+    let clean = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii_whitespace() && *b != b'"');
+    if clean(t.first()) && clean(t.last()) {
+        return t;
+    }
     let start = t.iter().position(|b| !b.is_ascii_whitespace() && *b != b'"');
     let end = t.iter().rposition(|b| !b.is_ascii_whitespace() && *b != b'"');
     match (start, end) {
@@ -107,18 +113,34 @@ fn trim(t: &[u8]) -> &[u8] {
     }
 }
 
-fn strip_prefix_ci<'a>(t: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    (t.len() >= prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &t[prefix.len()..])
+/// A single pass over an id.
+struct Cursor<'a> {
+    t: &'a [u8],
+    at: usize,
 }
 
-/// Reads up to 12 leading ASCII digits.
-fn digits(t: &[u8]) -> Option<(u64, &[u8])> {
-    let n = t.iter().take_while(|b| b.is_ascii_digit()).count();
-    if n == 0 || n > 12 {
-        return None;
+impl Cursor<'_> {
+    /// Consumes `tag` (uppercase), in any case.
+    fn tag(&mut self, tag: &[u8]) -> Option<()> {
+        let end = self.at + tag.len();
+        let ok = end <= self.t.len()
+            && self.t[self.at..end].iter().zip(tag).all(|(a, b)| a.to_ascii_uppercase() == *b);
+        ok.then(|| self.at = end)
     }
-    let v = t[..n].iter().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-    Some((v, &t[n..]))
+
+    /// Consumes 1 to 12 digits.
+    fn number(&mut self) -> Option<u64> {
+        let start = self.at;
+        let mut v = 0u64;
+        while let Some(d) = self.t.get(self.at).filter(|b| b.is_ascii_digit()) {
+            v = v * 10 + u64::from(d - b'0');
+            self.at += 1;
+            if self.at - start > 12 {
+                return None;
+            }
+        }
+        (self.at > start).then_some(v)
+    }
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub fn embedded_communes(vintage: CommuneVintage) -> (CommuneTable, InputFile) {
         role: "communes".into(),
         path: vintage.label().into(),
         bytes: vintage.bytes().len() as u64,
-        sha256: crate::sha256_hex(vintage.bytes()),
+        blake3: crate::blake3_hex(vintage.bytes()),
     };
     (table, input)
 }
@@ -86,7 +86,7 @@ pub fn read_communes(path: &Path) -> Result<(CommuneTable, InputFile), IoError> 
         role: "communes".into(),
         path: path.display().to_string(),
         bytes: raw.len() as u64,
-        sha256: crate::sha256_hex(&raw),
+        blake3: crate::blake3_hex(&raw),
     };
     Ok((table, input))
 }
@@ -173,7 +173,7 @@ mod tests {
         for v in [CommuneVintage::Cog2021, CommuneVintage::Cog2024] {
             let (t, input) = embedded_communes(v);
             assert!(t.len() > 34_000, "{}", t.len());
-            assert_eq!(input.sha256.len(), 64);
+            assert_eq!(input.blake3.len(), 64);
         }
     }
 

@@ -48,7 +48,6 @@ pub use grid_reader::{GridFile, GridReader, GridSource};
 pub use output::OutputSet;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// An input file as recorded in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,8 +58,8 @@ pub struct InputFile {
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// SHA-256 of its bytes, hex.
-    pub sha256: String,
+    /// BLAKE3 hash of its bytes, hex (`b3sum FILE` gives the same).
+    pub blake3: String,
 }
 
 /// Receives progress of long reads (the CLI draws a bar).
@@ -85,8 +84,7 @@ pub const SAMPLE_GRID: GridSource = GridSource::Embedded {
     bytes: include_bytes!("../../../data-samples/carreaux_200m_caph.csv"),
 };
 
-/// SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// BLAKE3 of `bytes` as lowercase hex.
+pub fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
 }

@@ -44,7 +44,7 @@ pub fn embedded_reference(vintage: &str) -> Option<(MedianReference, InputFile)>
         role: "medians".into(),
         path: format!("embedded: median reference {name}"),
         bytes: text.len() as u64,
-        sha256: crate::sha256_hex(text.as_bytes()),
+        blake3: crate::blake3_hex(text.as_bytes()),
     };
     Some((reference, input))
 }
@@ -57,7 +57,7 @@ pub fn read_reference(path: &Path) -> Result<(MedianReference, InputFile), IoErr
         role: "medians".into(),
         path: path.display().to_string(),
         bytes: bytes.len() as u64,
-        sha256: crate::sha256_hex(&bytes),
+        blake3: crate::blake3_hex(&bytes),
     };
     Ok((reference, input))
 }

@@ -20,8 +20,11 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
 
 /// Runs the method and writes the outputs.
 pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
+    let mut clock = Timings::new(args.timings);
     let file = super::read_grid(&args.input, printer)?;
+    clock.lap("read grid");
     let (communes, communes_input) = settings::communes(&args.input)?;
+    clock.lap("commune table");
     let frame = file.grid.frame().context("empty grid")?;
     let territory = Territory::for_epsg(frame.epsg).with_context(|| {
         format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
@@ -36,6 +39,8 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
         .run()
         .with_context(|| file.input.path.to_string())?;
     let elapsed = started.elapsed().as_secs_f64();
+    clock.laps.extend(output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
+    clock.restart();
     let warnings = warnings(&output, &file);
     for w in &warnings {
         printer.warn(w);
@@ -55,12 +60,47 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     }
     let manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
     out.add("manifest.json", manifest.to_json());
+    clock.lap("outputs encoded");
     let written = out.commit()?;
+    clock.lap("outputs written");
     summary(printer, &output, &file.grid, elapsed, &run_settings);
     for path in written {
         printer.info(format!("wrote {}", path.display()));
     }
+    clock.print();
     Ok(())
+}
+
+/// Stage timings for `--timings`.
+struct Timings {
+    on: bool,
+    start: Instant,
+    laps: Vec<(String, std::time::Duration)>,
+}
+
+impl Timings {
+    fn new(on: bool) -> Self {
+        Timings { on, start: Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self, name: &str) {
+        self.laps.push((name.to_owned(), self.start.elapsed()));
+        self.start = Instant::now();
+    }
+
+    fn restart(&mut self) {
+        self.start = Instant::now();
+    }
+
+    fn print(&self) {
+        if self.on {
+            let total: f64 = self.laps.iter().map(|l| l.1.as_secs_f64()).sum();
+            for (name, d) in &self.laps {
+                eprintln!("timing: {name:<18} {:>8.3} s", d.as_secs_f64());
+            }
+            eprintln!("timing: {:<18} {total:>8.3} s", "total");
+        }
+    }
 }
 
 fn warnings(output: &RunOutput, file: &GridFile) -> Vec<String> {
