@@ -127,9 +127,17 @@ pub fn flag_squares(
 ) -> Result<FlaggedSquares, FlagError> {
     let mut warnings = Vec::new();
     let (poverty_line, poverty_line_origin, grid_median) = poverty_line(grid, model, reference, overrides)?;
-    let (fits, clamped_fits) = fit_squares_counted(grid, model, poverty_line);
-    let unestimated =
-        fits.iter().zip(grid.values()).filter(|(f, v)| f.is_none() && v.individuals > 0.0).count();
+    // With the national median known, only squares of eligible units need a fit
+    // (about half the national grid); otherwise every square enters a median.
+    let fit_all =
+        rule.territory == Territory::Overseas || (overrides.national_median.is_none() && reference.is_none());
+    let eligible: Vec<bool> = placement.units.iter().map(|u| rule.territory_is_eligible(u.population)).collect();
+    let wanted = |i: usize| fit_all || placement.unit(i).is_some_and(|u| eligible[u as usize]);
+    let (fits, clamped_fits) = fit_squares_counted(grid, model, poverty_line, wanted);
+    let unestimated = (0..grid.len())
+        .into_par_iter()
+        .filter(|&i| fits[i].is_none() && grid.values()[i].individuals > 0.0 && wanted(i))
+        .count();
     let (national_median, national_origin) = match (overrides.national_median, reference, rule.territory) {
         (Some(m), _, _) => (m, MedianOrigin::User),
         (None, Some(r), _) => (r.national_median, MedianOrigin::Reference),

@@ -37,20 +37,23 @@ pub struct MedianReference {
 
 /// Fits every square; `None` where a square has no usable income data.
 pub fn fit_squares(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> Vec<Option<LogNormal>> {
-    fit_squares_counted(grid, model, poverty_line).0
+    fit_squares_counted(grid, model, poverty_line, |_| true).0
 }
 
-/// Like [`fit_squares`], also counting the fits where a bound of the model applied.
+/// Fits the squares `wanted` selects (the others get `None`), also counting the fits
+/// where a bound of the model applied.
 pub fn fit_squares_counted(
     grid: &Grid,
     model: &IncomeModel,
     poverty_line: f64,
+    wanted: impl Fn(usize) -> bool + Sync,
 ) -> (Vec<Option<LogNormal>>, usize) {
     let fitted: Vec<Option<(LogNormal, FitQuality)>> = grid
         .values()
         .par_iter()
-        .map(|v| {
-            if !(v.individuals > 0.0 && v.households > 0.0) {
+        .enumerate()
+        .map(|(i, v)| {
+            if !(wanted(i) && v.individuals > 0.0 && v.households > 0.0) {
                 return None;
             }
             model.fit(v.income_sum / v.individuals, v.poor_households / v.households, poverty_line)

@@ -21,10 +21,15 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
 /// Runs the method and writes the outputs.
 pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let mut clock = Timings::new(args.timings);
-    let file = super::read_grid(&args.input, printer)?;
-    clock.lap("read grid");
-    let (communes, communes_input) = settings::communes(&args.input)?;
-    clock.lap("commune table");
+    // The commune table loads on its own thread while the grid is read.
+    let (file, communes) = std::thread::scope(|s| {
+        let communes = s.spawn(|| settings::communes(&args.input));
+        let file = super::read_grid(&args.input, printer);
+        (file, communes.join())
+    });
+    let file = file?;
+    let (communes, communes_input) = communes.map_err(|_| anyhow::anyhow!("loading the commune table failed"))??;
+    clock.lap("read grid and communes");
     let frame = file.grid.frame().context("empty grid")?;
     let territory = Territory::for_epsg(frame.epsg).with_context(|| {
         format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
