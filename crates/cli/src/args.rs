@@ -26,6 +26,9 @@ pub enum Command {
     /// Compute candidate QPV perimeters from a Filosofi grid (the embedded CAPH
     /// sample when no --grid is given).
     Run(RunArgs),
+    /// Parse a grid once into a binary cache that `qpv run --grid FILE` reads without
+    /// parsing CSV again (for repeated runs on one file).
+    Import(ImportArgs),
     /// Median reference tables (national and urban-unit medians of a whole grid).
     #[command(subcommand)]
     Reference(ReferenceCommand),
@@ -189,6 +192,17 @@ pub struct RunArgs {
     /// National (metropolitan) median niveau de vie, €/year (default: from the medians source).
     #[arg(long, value_name = "EUR")]
     pub national_median: Option<f64>,
+}
+
+/// `qpv import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    /// The cache file to write (e.g. grid.qpvgrid).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `qpv reference build`

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let printer = if cli.quiet { Printer::Quiet } else { Printer::Default };
     let result = match &cli.command {
         Command::Run(args) => commands::run::run(args, printer),
+        Command::Import(args) => commands::import::import(args, printer),
         Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
     };
     match result {

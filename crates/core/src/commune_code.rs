@@ -46,6 +46,11 @@ impl CommuneCode {
         if valid { Ok(CommuneCode(code)) } else { Err(invalid(t)) }
     }
 
+    /// The code's five bytes.
+    pub fn as_bytes(&self) -> &[u8; 5] {
+        &self.0
+    }
+
     /// The code as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits and A/B are ever stored.

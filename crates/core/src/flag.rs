@@ -131,7 +131,8 @@ pub fn flag_squares(
     // (about half the national grid); otherwise every square enters a median.
     let fit_all =
         rule.territory == Territory::Overseas || (overrides.national_median.is_none() && reference.is_none());
-    let eligible: Vec<bool> = placement.units.iter().map(|u| rule.territory_is_eligible(u.population)).collect();
+    let eligible: Vec<bool> =
+        placement.units.iter().map(|u| rule.territory_is_eligible(u.population)).collect();
     let wanted = |i: usize| fit_all || placement.unit(i).is_some_and(|u| eligible[u as usize]);
     let (fits, clamped_fits) = fit_squares_counted(grid, model, poverty_line, wanted);
     let unestimated = (0..grid.len())

@@ -66,6 +66,9 @@ pub enum GridError {
         /// Size of the first square.
         size: u32,
     },
+    /// Columns read back from a cache do not fit together (a damaged file).
+    #[error("the grid's columns do not fit together (a damaged cache file?)")]
+    Inconsistent,
     /// The same square appears twice.
     #[error("square at cell ({x}, {y}) appears twice, on lines {first_line} and {line}")]
     DuplicateSquare {
@@ -115,6 +118,35 @@ impl Grid {
     pub fn communes(&self, i: usize) -> &[CommuneCode] {
         let (a, b) = (self.commune_start[i] as usize, self.commune_start[i + 1] as usize);
         &self.communes[a..b]
+    }
+
+    /// The columns as stored, for binary caches: source lines, offsets of each square's
+    /// communes, and all communes in square order.
+    pub fn raw_parts(&self) -> (&[u64], &[u32], &[CommuneCode]) {
+        (&self.lines, &self.commune_start, &self.communes)
+    }
+
+    /// Rebuilds a grid from its columns (a binary cache), checking that they fit together.
+    pub fn from_raw_parts(
+        frame: Option<GridFrame>,
+        cells: Vec<Cell>,
+        values: Vec<SquareValues>,
+        lines: Vec<u64>,
+        commune_start: Vec<u32>,
+        communes: Vec<CommuneCode>,
+    ) -> Result<Grid, GridError> {
+        let n = cells.len();
+        let consistent = values.len() == n
+            && lines.len() == n
+            && commune_start.len() == n + 1
+            && commune_start.first() == Some(&0)
+            && commune_start.windows(2).all(|w| w[0] <= w[1])
+            && commune_start.last().map(|&l| l as usize) == Some(communes.len())
+            && (frame.is_some() || n == 0);
+        if !consistent {
+            return Err(GridError::Inconsistent);
+        }
+        Ok(Grid { frame, cells, values, lines, commune_start, communes })
     }
 
     /// Total individuals.

@@ -167,9 +167,10 @@ impl Placement {
                 let mut last: Option<(usize, (u32, u32, bool))> = None;
                 (k * CHUNK..((k + 1) * CHUNK).min(grid.len())).map(move |i| {
                     if let Some((j, answer)) = last
-                        && grid.communes(j) == grid.communes(i) {
-                            return answer;
-                        }
+                        && grid.communes(j) == grid.communes(i)
+                    {
+                        return answer;
+                    }
                     let answer = choose(i);
                     last = Some((i, answer));
                     answer

@@ -165,6 +165,14 @@ pub enum IoError {
         /// Why.
         message: String,
     },
+    /// A grid cache file is damaged or of another version.
+    #[error("{path}: {message}; make it again with `qpv import`")]
+    Cache {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// An output could not be encoded.
     #[error("could not encode the {what}: {message}")]
     Encode {

@@ -153,6 +153,12 @@ impl Layout {
         Ok(Layout { delimiter, columns, width: names.len(), release: release_of(line) })
     }
 
+    /// The layout of a grid read from a binary cache (no columns: the values are
+    /// already decoded), keeping the release of its source.
+    pub fn cached(release: Release) -> Layout {
+        Layout { delimiter: b',', columns: [None; 7], width: 0, release }
+    }
+
     /// The column of a field.
     pub fn column(&self, field: Field) -> Option<usize> {
         let k = Field::ALL.iter().position(|f| *f == field)?;

@@ -36,6 +36,7 @@ pub mod communes;
 pub mod crs;
 pub mod error;
 pub mod export;
+pub mod grid_cache;
 pub mod grid_reader;
 pub mod layout;
 pub mod manifest;

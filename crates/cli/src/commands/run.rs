@@ -28,7 +28,8 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
         (file, communes.join())
     });
     let file = file?;
-    let (communes, communes_input) = communes.map_err(|_| anyhow::anyhow!("loading the commune table failed"))??;
+    let (communes, communes_input) =
+        communes.map_err(|_| anyhow::anyhow!("loading the commune table failed"))??;
     clock.lap("read grid and communes");
     let frame = file.grid.frame().context("empty grid")?;
     let territory = Territory::for_epsg(frame.epsg).with_context(|| {
@@ -59,7 +60,9 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     if !file.skipped.is_empty() {
         out.add("skipped_rows.csv", super::skipped_rows_csv(&file));
     }
-    let mut inputs = vec![file.input.clone(), communes_input];
+    let mut inputs = vec![file.input.clone()];
+    inputs.extend(file.source.clone());
+    inputs.push(communes_input);
     if let Some((_, input)) = &reference {
         inputs.push(input.clone());
     }

@@ -49,6 +49,8 @@ pub struct GridFile {
     pub skipped: Vec<BadRow>,
     /// The input's identity (size and hash) for the manifest.
     pub input: InputFile,
+    /// For a binary cache (`qpv import`), the CSV it was made from.
+    pub source: Option<InputFile>,
 }
 
 /// Reads a grid: built, configured, consumed.
@@ -100,10 +102,13 @@ impl<'a> GridReader<'a> {
         self.progress.start("reading", size);
         let mut hashed =
             HashingReader { inner: raw, hasher: blake3::Hasher::new(), bytes: 0, progress: self.progress };
-        let mut magic = [0u8; 2];
+        let mut magic = [0u8; 8];
         let got = read_full(&mut hashed, &mut magic).map_err(|e| IoError::file(&path, e))?;
+        if got == 8 && &magic == crate::grid_cache::MAGIC {
+            return read_cache(&path, label, magic, hashed, size);
+        }
         let prefix = std::io::Cursor::new(magic[..got].to_vec());
-        let gzip = got == 2 && magic == [0x1f, 0x8b];
+        let gzip = got >= 2 && magic[..2] == [0x1f, 0x8b];
         let result = {
             let chained = prefix.chain(&mut hashed);
             if gzip {
@@ -120,8 +125,33 @@ impl<'a> GridReader<'a> {
         std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|e| IoError::file(&path, e))?;
         let blake3 = hashed.hasher.finalize().to_hex().to_string();
         let input = InputFile { role: "grid".into(), path: label, bytes: hashed.bytes, blake3 };
-        Ok(GridFile { grid, layout, skipped, input })
+        Ok(GridFile { grid, layout, skipped, input, source: None })
     }
+}
+
+fn read_cache(
+    path: &Path,
+    label: String,
+    magic: [u8; 8],
+    mut hashed: HashingReader<'_>,
+    size: u64,
+) -> Result<GridFile, IoError> {
+    let mut bytes = Vec::with_capacity(size as usize);
+    bytes.extend_from_slice(&magic);
+    // Read the rest unhashed, then hash while decoding.
+    hashed.inner.read_to_end(&mut bytes).map_err(|e| IoError::file(path, e))?;
+    hashed.progress.finish();
+    let (blake3, cached) =
+        rayon::join(|| blake3::hash(&bytes).to_hex().to_string(), || crate::grid_cache::decode(path, &bytes));
+    let cached = cached?;
+    let input = InputFile { role: "grid".into(), path: label, bytes: bytes.len() as u64, blake3 };
+    Ok(GridFile {
+        grid: cached.grid,
+        layout: Layout::cached(cached.release),
+        skipped: Vec::new(),
+        input,
+        source: Some(cached.source),
+    })
 }
 
 /// Hashes and counts the bytes read through it.
@@ -295,6 +325,7 @@ fn shift_lines(e: qpv_core::GridError, by: u64) -> qpv_core::GridError {
         DuplicateSquare { x, y, first_line, line } => {
             DuplicateSquare { x, y, first_line: first_line + by, line: line + by }
         }
+        Inconsistent => Inconsistent,
     }
 }
 
