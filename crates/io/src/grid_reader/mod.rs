@@ -195,10 +195,22 @@ fn fill(
     at: usize,
     gzip: bool,
 ) -> Result<usize, IoError> {
-    if buf.len() < at + BLOCK {
-        buf.resize(at + BLOCK, 0);
+    fill_up_to(path, r, buf, at, BLOCK, gzip)
+}
+
+/// Like [`fill`], reading at most `want` bytes.
+fn fill_up_to(
+    path: &Path,
+    r: &mut (dyn Read + Send),
+    buf: &mut Vec<u8>,
+    at: usize,
+    want: usize,
+    gzip: bool,
+) -> Result<usize, IoError> {
+    if buf.len() < at + want {
+        buf.resize(at + want, 0);
     }
-    read_full(r, &mut buf[at..at + BLOCK]).map_err(|e| {
+    read_full(r, &mut buf[at..at + want]).map_err(|e| {
         if gzip { IoError::Gzip { path: path.to_owned(), source: e } } else { IoError::file(path, e) }
     })
 }
@@ -213,9 +225,11 @@ fn parse_stream(
     gzip: bool,
     size_hint: Option<u64>,
 ) -> Result<Parsed, IoError> {
+    // A small file gets a small buffer: one byte more than the file, to see its end.
+    let first = size_hint.map_or(BLOCK, |s| (s as usize).saturating_add(1).min(BLOCK));
     let mut block: Vec<u8> = Vec::new();
-    let mut len = fill(path, r, &mut block, 0, gzip)?;
-    let mut more = len == BLOCK;
+    let mut len = fill_up_to(path, r, &mut block, 0, first, gzip)?;
+    let mut more = len == first;
     // A header longer than a block would be no Filosofi header: read it from the first block.
     let bom = if block[..len].starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     if block[bom..len].iter().all(u8::is_ascii_whitespace) && !more {
