@@ -72,8 +72,10 @@ impl CommuneCode {
     /// assert_eq!(arr.municipality().as_str(), "75056");
     /// ```
     pub fn municipality(self) -> CommuneCode {
-        let s = self.as_str();
-        let n: u32 = s.parse().unwrap_or(0);
+        if !matches!(&self.0[..2], b"75" | b"69" | b"13") {
+            return self;
+        }
+        let n: u32 = self.as_str().parse().unwrap_or(0);
         let mapped: &[u8; 5] = match n {
             75101..=75120 => b"75056",
             69381..=69389 => b"69123",

@@ -263,7 +263,7 @@ fn reference_mismatches(
     grid: &Grid,
     fits: &[Option<LogNormal>],
     placement: &Placement,
-    by_unit: &[Vec<u32>],
+    by_unit: &crate::medians::UnitSquares,
     units: &[UnitThreshold],
     reference: Option<&MedianReference>,
 ) -> Vec<Warning> {

@@ -74,14 +74,59 @@ pub fn pooled_median(grid: &Grid, fits: &[Option<LogNormal>], members: Option<&[
 }
 
 /// Squares of each unit, by unit index.
-pub fn squares_by_unit(placement: &Placement) -> Vec<Vec<u32>> {
-    let mut by_unit = vec![Vec::new(); placement.units.len()];
-    for (i, _) in placement.unit_of_square.iter().enumerate() {
-        if let Some(u) = placement.unit(i) {
-            by_unit[u as usize].push(i as u32);
+pub fn squares_by_unit(placement: &Placement) -> UnitSquares {
+    // A counting sort into one array: two passes, no per-unit vectors to grow.
+    let n_units = placement.units.len();
+    let mut offsets = vec![0u32; n_units + 1];
+    for &u in &placement.unit_of_square {
+        if u != crate::NO_UNIT {
+            offsets[u as usize + 1] += 1;
         }
     }
-    by_unit
+    for k in 0..n_units {
+        offsets[k + 1] += offsets[k];
+    }
+    let mut next = offsets.clone();
+    let mut squares = vec![0u32; offsets[n_units] as usize];
+    for (i, &u) in placement.unit_of_square.iter().enumerate() {
+        if u != crate::NO_UNIT {
+            squares[next[u as usize] as usize] = i as u32;
+            next[u as usize] += 1;
+        }
+    }
+    UnitSquares { offsets, squares }
+}
+
+/// The squares of each territory unit, in increasing order.
+#[derive(Debug, Clone)]
+pub struct UnitSquares {
+    offsets: Vec<u32>,
+    squares: Vec<u32>,
+}
+
+impl UnitSquares {
+    /// Number of units.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when there is no unit.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The units' square lists, in parallel.
+    pub fn par_iter(&self) -> impl IndexedParallelIterator<Item = &[u32]> + '_ {
+        (0..self.len()).into_par_iter().map(move |u| &self[u])
+    }
+}
+
+impl std::ops::Index<usize> for UnitSquares {
+    type Output = [u32];
+
+    fn index(&self, u: usize) -> &[u32] {
+        &self.squares[self.offsets[u] as usize..self.offsets[u + 1] as usize]
+    }
 }
 
 impl MedianReference {

@@ -161,25 +161,24 @@ impl Placement {
         };
         // Files list squares commune by commune: remember the last answer in each chunk.
         const CHUNK: usize = 4096;
-        let placed: Vec<(u32, u32, bool)> = (0..grid.len().div_ceil(CHUNK))
-            .into_par_iter()
-            .flat_map_iter(|k| {
-                let mut last: Option<(usize, (u32, u32, bool))> = None;
-                (k * CHUNK..((k + 1) * CHUNK).min(grid.len())).map(move |i| {
-                    if let Some((j, answer)) = last
-                        && grid.communes(j) == grid.communes(i)
-                    {
-                        return answer;
-                    }
-                    let answer = choose(i);
-                    last = Some((i, answer));
-                    answer
-                })
-            })
-            .collect();
+        let mut placed: Vec<(u32, u32, bool)> = vec![(NO_UNIT, NO_UNIT, false); grid.len()];
+        placed.par_chunks_mut(CHUNK).enumerate().for_each(|(k, out)| {
+            let mut last: Option<(usize, (u32, u32, bool))> = None;
+            for (j, slot) in out.iter_mut().enumerate() {
+                let i = k * CHUNK + j;
+                let answer = match last {
+                    Some((prev, answer)) if grid.communes(prev) == grid.communes(i) => answer,
+                    _ => choose(i),
+                };
+                last = Some((i, answer));
+                *slot = answer;
+            }
+        });
         let unknown = unknown_communes(grid, table, &placed);
-        let unit_of_square = placed.iter().map(|p| p.0).collect();
-        let commune_of_square = placed.iter().map(|p| p.1).collect();
+        let (unit_of_square, commune_of_square) = rayon::join(
+            || placed.par_iter().map(|p| p.0).collect(),
+            || placed.par_iter().map(|p| p.1).collect(),
+        );
         Placement { units, unit_of_square, commune_of_square, unknown }
     }
 

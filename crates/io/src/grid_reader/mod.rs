@@ -243,13 +243,16 @@ fn parse_stream(
     let mut next: Vec<u8> = Vec::new();
     let mut line = 2u64;
     let mut grid = GridBuilder::new();
-    let shift =
-        |e: qpv_core::GridError, by: u64| IoError::Grid { path: path.to_owned(), source: shift_lines(e, by) };
     if let Some(total) = expected_rows(&block[start..len], size_hint) {
         grid.reserve(total);
     }
+    // Two pools: the pieces of one block are parsed while those of the previous block
+    // are appended to the grid (and the next block is read).
     let mut pool: Vec<Piece> = Vec::new();
+    let mut ready: Vec<Piece> = Vec::new();
+    let mut pending = 0;
     let mut skipped = Vec::new();
+    let mut merged = Merged { grid: &mut grid, skipped: &mut skipped, line: &mut line };
     loop {
         // Keep the partial last line for the next block.
         let cut =
@@ -266,12 +269,49 @@ fn parse_stream(
             next.resize(carry, 0);
         }
         next[..carry].copy_from_slice(&block[cut..len]);
-        let (pieces, read) = rayon::join(
+        let (pieces, (read, appended)) = rayon::join(
             || parse_block(&block[start..cut], &layout, skip, &mut pool),
-            || if more { fill(path, r, &mut next, carry, gzip) } else { Ok(0) },
+            || {
+                let read = if more { fill(path, r, &mut next, carry, gzip) } else { Ok(0) };
+                (read, merged.take(path, &mut ready[..pending]))
+            },
         );
-        // Pieces count lines from their own start: make them absolute, in order.
-        for piece in &mut pool[..pieces] {
+        appended?;
+        std::mem::swap(&mut pool, &mut ready);
+        pending = pieces;
+        if !more {
+            break;
+        }
+        let got = read?;
+        std::mem::swap(&mut block, &mut next);
+        (start, len, more) = (0, carry + got, got == BLOCK);
+    }
+    merged.take(path, &mut ready[..pending])?;
+    let grid = grid.finish();
+    if grid.is_empty() && skipped.is_empty() {
+        return Err(IoError::NoSquares { path: path.to_owned() });
+    }
+    Ok((grid, layout, skipped))
+}
+
+/// Where parsed pieces go, in file order.
+struct Merged<'a> {
+    grid: &'a mut GridBuilder,
+    skipped: &'a mut Vec<BadRow>,
+    /// The file line of the next piece's first line.
+    line: &'a mut u64,
+}
+
+impl Merged<'_> {
+    /// Appends pieces (whose lines count from their own start) with absolute line
+    /// numbers, or returns the first error in file order.
+    fn take(&mut self, path: &Path, pieces: &mut [Piece]) -> Result<(), IoError> {
+        let shift = |e: qpv_core::GridError, by: u64| IoError::Grid {
+            path: path.to_owned(),
+            source: shift_lines(e, by),
+        };
+        for piece in pieces {
+            let line = *self.line;
             match piece.error.take() {
                 Some(PieceError::Row(mut row)) => {
                     row.line += line;
@@ -280,26 +320,16 @@ fn parse_stream(
                 Some(PieceError::Grid(e)) => return Err(shift(e, line)),
                 None => {}
             }
-            grid.append_from(&piece.grid, line).map_err(|e| shift(e, 0))?;
-            skipped.extend(piece.bad.drain(..).map(|mut b| {
+            self.grid.append_from(&piece.grid, line).map_err(|e| shift(e, 0))?;
+            self.skipped.extend(piece.bad.drain(..).map(|mut b| {
                 b.line += line;
                 b
             }));
             piece.grid.clear();
-            line += piece.lines;
+            *self.line += piece.lines;
         }
-        if !more {
-            break;
-        }
-        let got = read?;
-        std::mem::swap(&mut block, &mut next);
-        (start, len, more) = (0, carry + got, got == BLOCK);
+        Ok(())
     }
-    let grid = grid.finish();
-    if grid.is_empty() && skipped.is_empty() {
-        return Err(IoError::NoSquares { path: path.to_owned() });
-    }
-    Ok((grid, layout, skipped))
 }
 
 /// An estimate of the number of rows from the first block and the input's size
