@@ -71,8 +71,9 @@ pub fn write_grid(out: &mut impl Write, squares: usize, seed: u64) -> std::io::R
             .min(squares - rural_target - written);
         let centre = (16_000 + (rng.unit() * 5_000.0) as i32, 10_500 + (rng.unit() * 5_000.0) as i32);
         let commune = urban[(rng.next_u64() % urban.len() as u64) as usize].code;
-        let base = 21_000.0 + 3_000.0 * rng.normal();
+        let base = 23_500.0 + 2_000.0 * rng.normal();
         let radius = (size as f64).sqrt() / 1.5 + 1.0;
+        let poor_core = rng.unit() < 0.4;
         let mut placed = 0;
         let mut tries = 0;
         while placed < size && tries < size * 20 {
@@ -82,9 +83,12 @@ pub fn write_grid(out: &mut impl Write, squares: usize, seed: u64) -> std::io::R
             if !taken.insert(cell) {
                 continue;
             }
-            let core = (dx * dx + dy * dy).sqrt() < radius * 0.5 && rng.unit() < 0.5;
-            let mean = base * if core { 0.65 } else { 1.0 } * (1.0 + 0.1 * rng.normal());
-            let ind = (40.0 + 300.0 * rng.unit() * if core { 1.5 } else { 1.0 }).round();
+            // Poor cores: the central disc of two towns in five, denser (nationally
+            // about 1.3 % of squares are flagged).
+            let core = poor_core && (dx * dx + dy * dy).sqrt() < radius * 0.35;
+            let mean = base * if core { 0.65 } else { 1.0 } * (1.0 + 0.06 * rng.normal());
+            let u = rng.unit();
+            let ind = (5.0 + 80.0 * u * u * if core { 3.0 } else { 1.0 }).round();
             write_square(out, cell, &commune.to_string(), ind, mean.max(6_000.0), &mut rng)?;
             placed += 1;
         }
@@ -96,7 +100,7 @@ pub fn write_grid(out: &mut impl Write, squares: usize, seed: u64) -> std::io::R
             continue;
         }
         let commune = rural[(rng.next_u64() % rural.len() as u64) as usize].code;
-        let ind = (2.0 + 30.0 * rng.unit()).round();
+        let ind = (1.0 + 14.0 * rng.unit()).round();
         let mean = 21_000.0 + 3_000.0 * rng.normal();
         write_square(out, cell, &commune.to_string(), ind, mean.max(6_000.0), &mut rng)?;
         written += 1;
@@ -115,7 +119,7 @@ fn write_square(
     let (e, n) = (cell.0 as i64 * 200, cell.1 as i64 * 200);
     let men = (ind / 2.3 * 10.0).round() / 10.0;
     // Poor share of a log-normal with this mean, σ = 0.45, against a 12 645 € line.
-    let sigma = 0.45 + 0.05 * rng.normal();
+    let sigma = 0.45 + 0.03 * rng.normal();
     let mu = mean.ln() - sigma * sigma / 2.0;
     let z = (12_645f64.ln() - mu) / sigma;
     let share = 0.5 * erfc(-z / std::f64::consts::SQRT_2);
