@@ -252,3 +252,42 @@ fn reference_build_on_the_sample_warns_it_is_not_national() {
     let o = qpv(&["run", "--medians", "ref.json", "--out", "o"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn import_cache_gives_the_same_candidates_and_records_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run", "--out", "csv"], dir.path()).status.success());
+    let o = qpv(&["import", "-o", "caph.qpvgrid"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = qpv(&["run", "--grid", "caph.qpvgrid", "--out", "cache"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["candidates.geojson", "candidates.csv", "near_misses.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("csv").join(f)).unwrap(),
+            std::fs::read(dir.path().join("cache").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("cache/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["inputs"][1]["role"], "grid source");
+    assert!(m["inputs"][1]["path"].as_str().unwrap().contains("carreaux_200m_caph.csv"));
+    // A damaged cache is refused with the fix.
+    let bytes = std::fs::read(dir.path().join("caph.qpvgrid")).unwrap();
+    std::fs::write(dir.path().join("cut.qpvgrid"), &bytes[..bytes.len() / 2]).unwrap();
+    let o = qpv(&["run", "--grid", "cut.qpvgrid", "--out", "bad"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("qpv import"), "{}", stderr(&o));
+    assert!(!dir.path().join("bad").exists());
+}
+
+#[test]
+fn timings_are_printed_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run", "--timings", "--out", "o"], dir.path());
+    assert!(o.status.success());
+    let msg = stderr(&o);
+    for stage in ["read grid", "placement", "income and flags", "candidates", "total"] {
+        assert!(msg.contains(&format!("timing: {stage}")), "{stage}: {msg}");
+    }
+}
