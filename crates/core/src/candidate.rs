@@ -104,7 +104,9 @@ pub struct Candidates {
     pub candidates: Vec<Candidate>,
     /// Failing areas at or above the near-miss floor.
     pub near_misses: Vec<Area>,
-    /// Failing areas below the floor (counted only).
+    /// Failing areas below the near-miss floor.
+    pub small: Vec<Area>,
+    /// How many there are.
     pub small_areas: usize,
     /// Their individuals.
     pub small_area_individuals: f64,
@@ -161,6 +163,7 @@ pub fn group_candidates(
         near_misses,
         small_areas: small.len(),
         small_area_individuals: small.iter().map(|a| a.individuals).sum(),
+        small,
     }
 }
 

@@ -61,6 +61,7 @@ assert!(quartier.area.median.unwrap() < quartier.area.threshold);
 */
 #![deny(missing_docs)]
 
+pub mod adjust;
 pub mod candidate;
 pub mod commune_code;
 pub mod components;
@@ -78,6 +79,7 @@ pub mod square_id;
 mod testutil;
 pub mod threshold;
 
+pub use adjust::{AdjustError, Adjuster, AuditEntry, Figures, Perimeter, SchoolOutcome};
 pub use candidate::{Area, Candidate, Candidates, GroupingSettings, Shortfall, group_candidates};
 pub use commune_code::{CommuneCode, CommuneCodeError};
 pub use components::{Connectivity, connected_components};

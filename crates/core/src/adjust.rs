@@ -1,0 +1,724 @@
+//! Stage 4: adjusted perimeters. Analysts redraw the statistical candidates with
+//! mayors (METHOD.md §6): REP/REP+ schools brought inside, renewal (ANRU) areas kept
+//! whole, squares or drawn areas added or removed, quartiers merged, split or
+//! renamed. Every edit is applied to lattice cells, re-checked against the rule
+//! (≥ 1 000 inhabitants, pooled median below S, one continuous area, one urban unit)
+//! and recorded with its effect. Squares are never dropped silently: a square taken
+//! from another perimeter is recorded as moved, and that perimeter is re-checked too.
+
+use crate::income::LogNormal;
+use crate::{
+    connected_components, mixture_median, Candidates, Cell, Connectivity, FlaggedSquares, Grid, IncomeModel,
+    Placement, Rule, Territory,
+};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
+
+/// A perimeter being adjusted: resident squares and uninhabited cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Perimeter {
+    /// Identifier (the candidate's, or given by a split or rename).
+    pub id: String,
+    /// A name given by the analyst (empty until renamed).
+    pub name: String,
+    /// Grid indices of its squares with residents.
+    pub squares: BTreeSet<u32>,
+    /// Cells without residents (filled holes, school sites, roads between).
+    pub empty: BTreeSet<Cell>,
+}
+
+impl Perimeter {
+    /// All its cells.
+    pub fn cells(&self, grid: &Grid) -> Vec<Cell> {
+        let mut cells: Vec<Cell> = self.squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+        cells.extend(self.empty.iter().copied());
+        cells
+    }
+}
+
+/// The figures of a perimeter and whether it meets the rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Individuals.
+    pub individuals: f64,
+    /// Households.
+    pub households: f64,
+    /// Poor households.
+    pub poor_households: f64,
+    /// Estimated pooled median, €.
+    pub median: Option<f64>,
+    /// Applied threshold of its urban unit, €.
+    pub threshold: f64,
+    /// Legal threshold S, €.
+    pub legal_threshold: f64,
+    /// Its urban unit (the one most of its squares are in).
+    pub unit: Option<u32>,
+    /// Number of cells (squares and empty cells).
+    pub cells: usize,
+    /// What keeps it from meeting the rule; empty when it does.
+    pub problems: Vec<String>,
+}
+
+impl Figures {
+    /// Whether the perimeter meets the rule.
+    pub fn meets_rule(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One line of the audit table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// 1-based step in the edits file.
+    pub step: usize,
+    /// Operation name.
+    pub op: String,
+    /// Perimeter concerned.
+    pub target: String,
+    /// What was done (school, area, squares moved from…).
+    pub detail: String,
+    /// Figures before (none for a new perimeter).
+    pub before: Option<Figures>,
+    /// Figures after (none for a perimeter merged away).
+    pub after: Option<Figures>,
+    /// Cells added.
+    pub added: usize,
+    /// Cells removed.
+    pub removed: usize,
+}
+
+impl AuditEntry {
+    /// A warning when the perimeter no longer meets the rule.
+    pub fn warning(&self) -> Option<String> {
+        let after = self.after.as_ref()?;
+        (!after.meets_rule()).then(|| format!("{} no longer meets the rule: {}", self.target, after.problems.join("; ")))
+    }
+}
+
+/// Why an edit cannot be applied. Raised before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdjustError {
+    /// No perimeter has this id.
+    #[error("step {step}: no perimeter is called {id:?}; known: {known}")]
+    UnknownPerimeter {
+        /// Step.
+        step: usize,
+        /// The id asked for.
+        id: String,
+        /// Ids that exist.
+        known: String,
+    },
+    /// An id is already taken.
+    #[error("step {step}: a perimeter is already called {id:?}")]
+    IdTaken {
+        /// Step.
+        step: usize,
+        /// The id.
+        id: String,
+    },
+    /// An operation would leave a perimeter with no cell.
+    #[error("step {step}: this would leave {id:?} empty; remove the perimeter instead of all its squares")]
+    WouldEmpty {
+        /// Step.
+        step: usize,
+        /// The perimeter.
+        id: String,
+    },
+    /// The operation selects nothing.
+    #[error("step {step}: {what} selects no square of {id:?}")]
+    NothingSelected {
+        /// Step.
+        step: usize,
+        /// The perimeter.
+        id: String,
+        /// The selection.
+        what: String,
+    },
+}
+
+/// What happened to one school of `include_schools`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchoolOutcome {
+    /// Its label (code and name).
+    pub school: String,
+    /// The nearest perimeter.
+    pub perimeter: Option<String>,
+    /// Distance to it, m (0 inside).
+    pub distance_m: f64,
+    /// `inside`, `added` or `too far`.
+    pub status: &'static str,
+}
+
+/// Applies edits to perimeters, keeping the audit.
+pub struct Adjuster<'a> {
+    grid: &'a Grid,
+    placement: &'a Placement,
+    flagged: &'a FlaggedSquares,
+    rule: Rule,
+    model: IncomeModel,
+    connectivity: Connectivity,
+    by_cell: FxHashMap<u64, u32>,
+    size: f64,
+    /// The perimeters, in order.
+    pub perimeters: Vec<Perimeter>,
+    /// One entry per perimeter touched by each step.
+    pub audit: Vec<AuditEntry>,
+    /// Outcome of each school of `include_schools` steps.
+    pub schools: Vec<SchoolOutcome>,
+}
+
+impl<'a> Adjuster<'a> {
+    /// Starts from the statistical candidates (`ids[k]` names candidate `k`).
+    pub fn new(
+        grid: &'a Grid,
+        placement: &'a Placement,
+        flagged: &'a FlaggedSquares,
+        candidates: &Candidates,
+        ids: &[String],
+        rule: Rule,
+        model: IncomeModel,
+        connectivity: Connectivity,
+    ) -> Self {
+        let by_cell = grid.cells().iter().enumerate().map(|(i, c)| (c.key(), i as u32)).collect();
+        let perimeters = candidates
+            .candidates
+            .iter()
+            .zip(ids)
+            .map(|(c, id)| Perimeter {
+                id: id.clone(),
+                name: String::new(),
+                squares: c.area.squares.iter().copied().collect(),
+                empty: c.area.filled.iter().copied().collect(),
+            })
+            .collect();
+        let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+        Adjuster {
+            grid,
+            placement,
+            flagged,
+            rule,
+            model,
+            connectivity,
+            by_cell,
+            size,
+            perimeters,
+            audit: Vec::new(),
+            schools: Vec::new(),
+        }
+    }
+
+    /// The square at a cell, if inhabited.
+    pub fn square_at(&self, cell: Cell) -> Option<u32> {
+        self.by_cell.get(&cell.key()).copied()
+    }
+
+    fn fit(&self, i: u32) -> Option<LogNormal> {
+        let i = i as usize;
+        self.flagged.fits[i].or_else(|| {
+            let v = self.grid.values()[i];
+            if !(v.individuals > 0.0 && v.households > 0.0) {
+                return None;
+            }
+            let mean = v.income_sum / v.individuals;
+            self.model.fit(mean, v.poor_households / v.households, self.flagged.poverty_line).map(|f| f.0)
+        })
+    }
+
+    /// The figures of a perimeter.
+    pub fn figures(&self, p: &Perimeter) -> Figures {
+        let (mut ind, mut men, mut pauv) = (0.0, 0.0, 0.0);
+        let mut parts = Vec::with_capacity(p.squares.len());
+        let mut unit_votes: FxHashMap<u32, usize> = FxHashMap::default();
+        for &i in &p.squares {
+            let v = self.grid.values()[i as usize];
+            ind += v.individuals;
+            men += v.households;
+            pauv += v.poor_households;
+            if let Some(d) = self.fit(i) {
+                parts.push((v.individuals, d));
+            }
+            *unit_votes.entry(self.placement.unit_of_square[i as usize]).or_default() += 1;
+        }
+        let unit = unit_votes.iter().max_by_key(|(u, n)| (**n, std::cmp::Reverse(**u))).map(|(u, _)| *u);
+        let unit = unit.filter(|u| *u != crate::NO_UNIT);
+        let threshold = unit.map(|u| &self.flagged.units[u as usize]);
+        let applied = threshold.and_then(|t| t.applied).unwrap_or(f64::NAN);
+        let legal = threshold.and_then(|t| t.legal).unwrap_or(f64::NAN);
+        let median = mixture_median(&parts);
+        let cells = p.cells(self.grid);
+        let mut problems = Vec::new();
+        if ind < self.rule.min_population {
+            problems.push(format!("{ind:.0} inhabitants, fewer than {:.0}", self.rule.min_population));
+        }
+        match (median, unit) {
+            (_, None) => problems.push("not in an urban unit".into()),
+            (Some(m), Some(_)) if m < applied => {}
+            (Some(m), Some(_)) => problems.push(format!("pooled median {m:.0} € not below the threshold {applied:.0} €")),
+            (None, Some(_)) => problems.push("no income estimate".into()),
+        }
+        if let Some(u) = unit {
+            if !threshold.is_some_and(|t| t.eligible) {
+                problems.push(format!("urban unit {} is too small to hold quartiers", self.placement.units[u as usize].code));
+            }
+        }
+        if unit_votes.len() > 1 {
+            problems.push(format!("its squares lie in {} urban units", unit_votes.len()));
+        }
+        let pieces = connected_components(&cells, |_| 0, self.connectivity).len();
+        if pieces > 1 {
+            problems.push(format!("not one continuous area ({pieces} parts)"));
+        }
+        if self.rule.territory == Territory::Overseas {
+            let km2 = cells.len() as f64 * self.size * self.size / 1e6;
+            if ind / km2 < self.rule.min_density {
+                problems.push(format!("{:.0} inhabitants/km², fewer than {:.0}", ind / km2, self.rule.min_density));
+            }
+        }
+        Figures {
+            individuals: ind,
+            households: men,
+            poor_households: pauv,
+            median,
+            threshold: applied,
+            legal_threshold: legal,
+            unit,
+            cells: cells.len(),
+            problems,
+        }
+    }
+
+    fn find(&self, step: usize, id: &str) -> Result<usize, AdjustError> {
+        self.perimeters.iter().position(|p| p.id == id).ok_or_else(|| AdjustError::UnknownPerimeter {
+            step,
+            id: id.to_owned(),
+            known: self.perimeters.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    fn entry(&self, step: usize, op: &str, k: usize, detail: String, before: Option<Figures>) -> AuditEntry {
+        let p = &self.perimeters[k];
+        AuditEntry {
+            step,
+            op: op.to_owned(),
+            target: p.id.clone(),
+            detail,
+            before,
+            after: Some(self.figures(p)),
+            added: 0,
+            removed: 0,
+        }
+    }
+
+    /// Adds cells to perimeter `id`. Squares of other perimeters are moved (and those
+    /// re-checked).
+    pub fn add(&mut self, step: usize, op: &str, id: &str, cells: &[Cell], detail: &str) -> Result<usize, AdjustError> {
+        let k = self.find(step, id)?;
+        let before = self.figures(&self.perimeters[k]);
+        let mut moved: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut added = 0;
+        for &cell in cells {
+            match self.square_at(cell) {
+                Some(i) => {
+                    if self.perimeters[k].squares.contains(&i) {
+                        continue;
+                    }
+                    if let Some(o) = self.perimeters.iter().position(|p| p.squares.contains(&i)) {
+                        *moved.entry(o).or_default() += 1;
+                    }
+                    added += 1;
+                }
+                None if self.perimeters[k].empty.contains(&cell) => continue,
+                None => {
+                    if let Some(o) = self.perimeters.iter().position(|p| p.empty.contains(&cell)) {
+                        *moved.entry(o).or_default() += 1;
+                    }
+                    added += 1;
+                }
+            }
+        }
+        let mut moved: Vec<(usize, usize)> = moved.into_iter().collect();
+        moved.sort();
+        let others_before: Vec<Figures> = moved.iter().map(|(o, _)| self.figures(&self.perimeters[*o])).collect();
+        for &cell in cells {
+            let (sq, em) = (self.square_at(cell), cell);
+            for (o, p) in self.perimeters.iter_mut().enumerate() {
+                if o != k {
+                    match sq {
+                        Some(i) => p.squares.remove(&i),
+                        None => p.empty.remove(&em),
+                    };
+                }
+            }
+            match sq {
+                Some(i) => self.perimeters[k].squares.insert(i),
+                None => self.perimeters[k].empty.insert(em),
+            };
+        }
+        let from: Vec<String> = moved.iter().map(|(o, n)| format!("{n} from {}", self.perimeters[*o].id)).collect();
+        let detail = if from.is_empty() { detail.to_owned() } else { format!("{detail}; moved {}", from.join(", ")) };
+        let mut e = self.entry(step, op, k, detail, Some(before));
+        e.added = added;
+        self.audit.push(e);
+        for ((o, n), before) in moved.into_iter().zip(others_before) {
+            let mut e = self.entry(step, op, o, format!("{n} cells moved to {id}"), Some(before));
+            e.removed = n;
+            self.audit.push(e);
+        }
+        Ok(added)
+    }
+
+    /// Removes cells from perimeter `id`.
+    pub fn remove(&mut self, step: usize, op: &str, id: &str, cells: &[Cell], detail: &str) -> Result<usize, AdjustError> {
+        let k = self.find(step, id)?;
+        let before = self.figures(&self.perimeters[k]);
+        let mut removed = 0;
+        let mut p = self.perimeters[k].clone();
+        for &cell in cells {
+            let gone = match self.square_at(cell) {
+                Some(i) => p.squares.remove(&i),
+                None => p.empty.remove(&cell),
+            };
+            removed += usize::from(gone);
+        }
+        if removed == 0 {
+            return Err(AdjustError::NothingSelected { step, id: id.to_owned(), what: detail.to_owned() });
+        }
+        if p.squares.is_empty() && p.empty.is_empty() {
+            return Err(AdjustError::WouldEmpty { step, id: id.to_owned() });
+        }
+        self.perimeters[k] = p;
+        let mut e = self.entry(step, op, k, detail.to_owned(), Some(before));
+        e.removed = removed;
+        self.audit.push(e);
+        Ok(removed)
+    }
+
+    /// Merges perimeters into the first one (or `into`, which must be among them).
+    pub fn merge(&mut self, step: usize, ids: &[String], into: Option<&str>) -> Result<(), AdjustError> {
+        let target = into.map_or_else(|| ids.first().cloned().unwrap_or_default(), str::to_owned);
+        let k = self.find(step, &target)?;
+        for id in ids {
+            self.find(step, id)?;
+        }
+        let before = self.figures(&self.perimeters[k]);
+        let mut added = 0;
+        for id in ids.iter().filter(|id| **id != target) {
+            let o = self.find(step, id)?;
+            let other = self.perimeters.remove(o);
+            let other_before = self.figures(&other);
+            let k = self.find(step, &target)?;
+            added += other.squares.len() + other.empty.len();
+            self.perimeters[k].squares.extend(other.squares);
+            self.perimeters[k].empty.extend(other.empty);
+            self.audit.push(AuditEntry {
+                step,
+                op: "merge".into(),
+                target: id.clone(),
+                detail: format!("merged into {target}"),
+                before: Some(other_before),
+                after: None,
+                added: 0,
+                removed: 0,
+            });
+        }
+        let k = self.find(step, &target)?;
+        let mut e = self.entry(step, "merge", k, format!("merged {}", ids.join(" + ")), Some(before));
+        e.added = added;
+        self.audit.push(e);
+        Ok(())
+    }
+
+    /// Moves the cells of `id` among `cells` into a new perimeter `new_id`.
+    pub fn split(&mut self, step: usize, id: &str, cells: &[Cell], new_id: &str, detail: &str) -> Result<(), AdjustError> {
+        if self.perimeters.iter().any(|p| p.id == new_id) {
+            return Err(AdjustError::IdTaken { step, id: new_id.to_owned() });
+        }
+        let k = self.find(step, id)?;
+        let before = self.figures(&self.perimeters[k]);
+        let wanted: BTreeSet<Cell> = cells.iter().copied().collect();
+        let p = &self.perimeters[k];
+        let squares: BTreeSet<u32> =
+            p.squares.iter().copied().filter(|&i| wanted.contains(&self.grid.cells()[i as usize])).collect();
+        let empty: BTreeSet<Cell> = p.empty.iter().copied().filter(|c| wanted.contains(c)).collect();
+        let moved = squares.len() + empty.len();
+        if moved == 0 {
+            return Err(AdjustError::NothingSelected { step, id: id.to_owned(), what: detail.to_owned() });
+        }
+        if moved == p.squares.len() + p.empty.len() {
+            return Err(AdjustError::WouldEmpty { step, id: id.to_owned() });
+        }
+        let p = &mut self.perimeters[k];
+        p.squares.retain(|i| !squares.contains(i));
+        p.empty.retain(|c| !empty.contains(c));
+        let mut e = self.entry(step, "split", k, format!("{detail}: {moved} cells to {new_id}"), Some(before));
+        e.removed = moved;
+        self.audit.push(e);
+        self.perimeters.push(Perimeter { id: new_id.to_owned(), name: String::new(), squares, empty });
+        let mut e = self.entry(step, "split", self.perimeters.len() - 1, format!("split from {id}"), None);
+        e.added = moved;
+        self.audit.push(e);
+        Ok(())
+    }
+
+    /// Changes the id and/or the name of a perimeter.
+    pub fn rename(&mut self, step: usize, id: &str, to: Option<&str>, name: Option<&str>) -> Result<(), AdjustError> {
+        let k = self.find(step, id)?;
+        if let Some(to) = to {
+            if to != id && self.perimeters.iter().any(|p| p.id == to) {
+                return Err(AdjustError::IdTaken { step, id: to.to_owned() });
+            }
+        }
+        let before = self.figures(&self.perimeters[k]);
+        let p = &mut self.perimeters[k];
+        if let Some(to) = to {
+            p.id = to.to_owned();
+        }
+        if let Some(name) = name {
+            p.name = name.to_owned();
+        }
+        let detail = format!("{id} → {} {:?}", p.id, p.name);
+        let e = self.entry(step, "rename", k, detail, Some(before));
+        self.audit.push(e);
+        Ok(())
+    }
+
+    /// Distance (m) from a point to the nearest cell of a perimeter, with that cell.
+    fn distance(&self, p: &Perimeter, x: f64, y: f64) -> Option<(f64, Cell)> {
+        p.cells(self.grid)
+            .into_iter()
+            .map(|c| {
+                let (x0, y0) = (c.x as f64 * self.size, c.y as f64 * self.size);
+                let dx = (x0 - x).max(0.0).max(x - (x0 + self.size));
+                let dy = (y0 - y).max(0.0).max(y - (y0 + self.size));
+                (dx.hypot(dy), c)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+    }
+
+    /// Brings a school (a point in the grid's CRS) inside the nearest perimeter when it
+    /// lies within `max_distance` m, adding its square and a staircase of squares
+    /// between it and the perimeter.
+    pub fn include_point(&mut self, step: usize, label: &str, x: f64, y: f64, max_distance: f64) -> Result<(), AdjustError> {
+        let nearest = self
+            .perimeters
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| self.distance(p, x, y).map(|(d, c)| (d, k, c)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let Some((d, k, target)) = nearest else {
+            self.schools.push(SchoolOutcome { school: label.into(), perimeter: None, distance_m: f64::NAN, status: "too far" });
+            return Ok(());
+        };
+        let id = self.perimeters[k].id.clone();
+        let status = if d == 0.0 {
+            "inside"
+        } else if d <= max_distance {
+            let start = Cell::new((x / self.size).floor() as i32, (y / self.size).floor() as i32);
+            let path = staircase(start, target);
+            self.add(step, "include_schools", &id, &path, &format!("school {label}, {d:.0} m away"))?;
+            "added"
+        } else {
+            "too far"
+        };
+        self.schools.push(SchoolOutcome { school: label.into(), perimeter: Some(id), distance_m: d, status });
+        Ok(())
+    }
+
+    /// Makes an area whole inside the perimeter holding most of `cells` (or touching
+    /// it); returns that perimeter's id, or `None` when the area touches none.
+    pub fn keep_whole(&mut self, step: usize, label: &str, cells: &[Cell]) -> Result<Option<String>, AdjustError> {
+        let set: BTreeSet<Cell> = cells.iter().copied().collect();
+        let mut best: Option<(usize, usize)> = None;
+        for (k, p) in self.perimeters.iter().enumerate() {
+            let mine = p.cells(self.grid);
+            let overlap = mine.iter().filter(|c| set.contains(c)).count();
+            let touching = mine.iter().any(|c| {
+                (-1..=1).any(|dx| (-1..=1).any(|dy| set.contains(&Cell::new(c.x + dx, c.y + dy))))
+            });
+            let score = overlap * 2 + usize::from(touching);
+            if score > 0 && best.is_none_or(|(_, s)| score > s) {
+                best = Some((k, score));
+            }
+        }
+        let Some((k, _)) = best else { return Ok(None) };
+        let id = self.perimeters[k].id.clone();
+        self.add(step, "keep_whole", &id, cells, &format!("area {label} kept whole"))?;
+        Ok(Some(id))
+    }
+}
+
+/// A 4-connected staircase of cells from `a` to `b`, both included.
+fn staircase(a: Cell, b: Cell) -> Vec<Cell> {
+    let mut path = vec![a];
+    let mut c = a;
+    while c != b {
+        let (dx, dy) = (b.x - c.x, b.y - c.y);
+        if dx.abs() >= dy.abs() {
+            c.x += dx.signum();
+        } else {
+            c.y += dy.signum();
+        }
+        path.push(c);
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{grid_of, table_one_unit};
+    use crate::{flag_squares, group_candidates, GroupingSettings, MedianOverrides};
+
+    const POOR: f64 = 11_000.0;
+    const RICH: f64 = 30_000.0;
+
+    struct Setup {
+        grid: Grid,
+        placement: Placement,
+        flagged: FlaggedSquares,
+        candidates: Candidates,
+    }
+
+    fn setup(squares: &[(i32, i32, f64, f64, f64)]) -> Setup {
+        let grid = grid_of(squares);
+        let placement = Placement::new(&grid, &table_one_unit(), Territory::Metropolitan);
+        let rule = Rule::metropolitan();
+        let overrides = MedianOverrides { poverty_line: Some(12_000.0), national_median: Some(20_000.0) };
+        let flagged = flag_squares(&grid, &placement, &rule, &IncomeModel::default(), None, overrides).unwrap();
+        let index = grid.index().unwrap();
+        let candidates = group_candidates(&grid, &placement, &flagged, &rule, &GroupingSettings::default(), &index);
+        Setup { grid, placement, flagged, candidates }
+    }
+
+    fn adjuster(s: &Setup) -> Adjuster<'_> {
+        let ids: Vec<String> = (1..=s.candidates.candidates.len()).map(|k| format!("C{k}")).collect();
+        Adjuster::new(&s.grid, &s.placement, &s.flagged, &s.candidates, &ids, Rule::metropolitan(), IncomeModel::default(), Connectivity::Eight)
+    }
+
+    /// Two poor blocks of 2×2 squares of 300 inhabitants at x = 0 and x = 10, rich squares between.
+    fn two_blocks() -> Setup {
+        let mut sq = Vec::new();
+        for (x0, _) in [(0, 0), (10, 0)] {
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                sq.push((x0 + dx, dy, 300.0, POOR, 0.55));
+            }
+        }
+        for x in 2..10 {
+            sq.push((x, 0, 200.0, RICH, 0.02));
+        }
+        setup(&sq)
+    }
+
+    #[test]
+    fn starting_perimeters_meet_the_rule() {
+        let s = two_blocks();
+        let a = adjuster(&s);
+        assert_eq!(a.perimeters.len(), 2);
+        for p in &a.perimeters {
+            assert!(a.figures(p).meets_rule(), "{:?}", a.figures(p));
+        }
+    }
+
+    #[test]
+    fn adding_rich_squares_is_recorded_and_rechecked() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        let cells: Vec<Cell> = (2..10).map(|x| Cell::new(x, 0)).collect();
+        let added = a.add(1, "add", "C1", &cells, "squares").unwrap();
+        assert_eq!(added, 8);
+        let e = &a.audit[0];
+        assert_eq!(e.before.as_ref().unwrap().individuals, 1_200.0);
+        assert_eq!(e.after.as_ref().unwrap().individuals, 2_800.0);
+        // Adding well-off squares pushes the pooled median up: the median moves.
+        assert!(e.after.as_ref().unwrap().median > e.before.as_ref().unwrap().median);
+    }
+
+    #[test]
+    fn adding_squares_of_another_perimeter_moves_them() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        a.add(1, "add", "C1", &[Cell::new(10, 0)], "one square").unwrap();
+        assert_eq!(a.audit.len(), 2);
+        assert!(a.audit[0].detail.contains("moved 1 from C2"));
+        assert_eq!(a.audit[1].target, "C2");
+        assert_eq!(a.audit[1].removed, 1);
+        // C1 is now two parts: the rule check says so.
+        assert!(a.audit[0].warning().unwrap().contains("not one continuous area"));
+        let total: usize = a.perimeters.iter().map(|p| p.squares.len()).sum();
+        assert_eq!(total, 8, "no square lost");
+    }
+
+    #[test]
+    fn removing_below_the_floor_warns() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        a.remove(1, "remove", "C1", &[Cell::new(0, 0), Cell::new(1, 0)], "drawn area").unwrap();
+        let w = a.audit[0].warning().unwrap();
+        assert!(w.contains("600 inhabitants"), "{w}");
+        assert_eq!(a.audit[0].removed, 2);
+    }
+
+    #[test]
+    fn unknown_perimeter_and_empty_results_are_errors() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        assert!(matches!(a.add(3, "add", "nope", &[], ""), Err(AdjustError::UnknownPerimeter { step: 3, .. })));
+        let all: Vec<Cell> = a.perimeters[0].cells(&s.grid);
+        assert!(matches!(a.remove(1, "remove", "C1", &all, "all"), Err(AdjustError::WouldEmpty { .. })));
+        assert!(matches!(a.remove(1, "remove", "C1", &[Cell::new(50, 50)], "far"), Err(AdjustError::NothingSelected { .. })));
+    }
+
+    #[test]
+    fn merge_then_split_then_rename() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        a.merge(1, &["C1".into(), "C2".into()], None).unwrap();
+        assert_eq!(a.perimeters.len(), 1);
+        assert!(a.audit.last().unwrap().warning().unwrap().contains("2 parts"));
+        let right: Vec<Cell> = (10..12).flat_map(|x| (0..2).map(move |y| Cell::new(x, y))).collect();
+        a.split(2, "C1", &right, "C1-east", "east block").unwrap();
+        assert_eq!(a.perimeters.len(), 2);
+        assert!(a.figures(&a.perimeters[1]).meets_rule());
+        assert!(matches!(a.split(3, "C1", &right, "C1-east", "again"), Err(AdjustError::IdTaken { .. })));
+        a.rename(3, "C1-east", Some("QN059-01"), Some("Faubourg")).unwrap();
+        assert_eq!(a.perimeters[1].id, "QN059-01");
+        assert_eq!(a.perimeters[1].name, "Faubourg");
+    }
+
+    #[test]
+    fn school_within_distance_is_brought_in_with_the_squares_between() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        // A school in cell (0, 3): 200 m above C1's top row (y = 0..2 → 400 m).
+        a.include_point(1, "0590062X VILLARS", 50.0, 650.0, 300.0).unwrap();
+        assert_eq!(a.schools[0].status, "added");
+        assert!((a.schools[0].distance_m - 250.0).abs() < 1e-9);
+        let p = &a.perimeters[0];
+        assert!(p.empty.contains(&Cell::new(0, 3)) && p.empty.contains(&Cell::new(0, 2)));
+        assert!(a.figures(p).meets_rule());
+        // Far away: reported, nothing added.
+        a.include_point(2, "far", 5_000.0, 5_000.0, 300.0).unwrap();
+        assert_eq!(a.schools[1].status, "too far");
+        // Inside.
+        a.include_point(3, "inside", 100.0, 100.0, 300.0).unwrap();
+        assert_eq!(a.schools[2].status, "inside");
+    }
+
+    #[test]
+    fn renewal_area_is_kept_whole_in_the_perimeter_it_touches() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        let area = [Cell::new(2, 0), Cell::new(2, 1), Cell::new(3, 1)];
+        assert_eq!(a.keep_whole(1, "ANRU", &area).unwrap().as_deref(), Some("C1"));
+        assert!(area.iter().all(|c| a.perimeters[0].cells(&s.grid).contains(c)));
+        assert_eq!(a.keep_whole(2, "nowhere", &[Cell::new(40, 40)]).unwrap(), None);
+    }
+
+    #[test]
+    fn staircase_is_four_connected() {
+        let p = staircase(Cell::new(0, 0), Cell::new(3, -2));
+        assert_eq!(p.first(), Some(&Cell::new(0, 0)));
+        assert_eq!(p.last(), Some(&Cell::new(3, -2)));
+        assert!(p.windows(2).all(|w| (w[0].x - w[1].x).abs() + (w[0].y - w[1].y).abs() == 1));
+    }
+}
