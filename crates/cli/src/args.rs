@@ -177,6 +177,13 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0.5, help_heading = "Income model", value_name = "SIGMA")]
     pub fallback_sigma: f64,
 
+    /// Adjustments to apply to the candidates (TOML: REP/REP+ schools, renewal areas,
+    /// squares or drawn areas added or removed, merges, splits, renames, pockets of
+    /// poverty; see the README). Writes adjusted.geojson, poches.geojson, audit.csv and
+    /// schools.csv as well.
+    #[arg(long, value_name = "FILE")]
+    pub edits: Option<PathBuf>,
+
     /// Print the wall time of each stage on stderr.
     #[arg(long)]
     pub timings: bool,

@@ -291,3 +291,79 @@ fn timings_are_printed_on_request() {
         assert!(msg.contains(&format!("timing: {stage}")), "{stage}: {msg}");
     }
 }
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data-samples")
+}
+
+#[test]
+fn worked_example_of_adjustments_on_the_caph_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let edits = samples().join("caph_edits.toml");
+    let o = qpv(&["run", "--edits", edits.to_str().unwrap(), "--out", "adj"], dir.path());
+    let msg = stderr(&o);
+    assert!(o.status.success(), "{msg}");
+    let out = dir.path().join("adj");
+    let audit = std::fs::read_to_string(out.join("audit.csv")).unwrap();
+    // The REP collège Villars (Denain) is 54 m from the Denain candidate: brought in.
+    assert!(audit.contains("include_schools,59701-01,\"school 0590062X VILLARS, 54 m away\""), "{audit}");
+    // The drawn removal (Lambert-93 polygon) takes two squares out.
+    let removal = audit.lines().find(|l| l.starts_with("2,remove,59701-01")).expect("removal row");
+    assert!(removal.contains(",0,2,true,"), "{removal}");
+    // The merge joins two areas that do not touch: recorded, and flagged by the re-check.
+    assert!(audit.contains("not one continuous area (2 parts)"), "{audit}");
+    assert!(msg.contains("warning: 59701-01 no longer meets the rule"), "{msg}");
+    let schools = std::fs::read_to_string(out.join("schools.csv")).unwrap();
+    assert!(schools.contains("0594408W GERMINAL,59701-04,1850,too far"), "{schools}");
+    let adjusted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("adjusted.geojson")).unwrap()).unwrap();
+    let features = adjusted["features"].as_array().unwrap();
+    assert_eq!(features.len(), 7, "8 candidates, one merged away");
+    let denain = features.iter().find(|f| f["properties"]["id"] == "59701-01").unwrap();
+    assert_eq!(denain["properties"]["name"], "Denain, Lourches, Escaudain");
+    assert_eq!(denain["properties"]["meets_rule"], false);
+    let poches: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("poches.geojson")).unwrap()).unwrap();
+    assert!(!poches["features"].as_array().unwrap().is_empty());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["results"]["adjustments"]["steps"], 5);
+    assert!(m["inputs"].as_array().unwrap().iter().any(|i| i["role"] == "edits"));
+    assert!(m["inputs"].as_array().unwrap().iter().any(|i| i["role"] == "edits geometry"));
+}
+
+/// Writes an edits file (and a geometry file) and checks `qpv run --edits` fails with
+/// `needle`, exit code 2 and no output.
+fn edits_fail(edits: &str, needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "l93.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[726004,7023716],[726303,7023745],[726294,7023844],[726004,7023716]]]}}]}"#,
+    );
+    let e = write(dir.path(), "edits.toml", edits);
+    let o = qpv(&["run", "--edits", e.to_str().unwrap(), "--out", "out"], dir.path());
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains(needle), "expected {needle:?} in {msg}");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn bad_edits_files_are_refused_before_anything_is_written() {
+    edits_fail("[[step]]\nop = \"paint\"\n", "unknown variant `paint`");
+    edits_fail("[[step]]\nop = \"remove\"\n", "missing field `candidate`");
+    edits_fail("[[step]]\nop = \"keep_whole\"\nareas = \"anru.geojson\"\n", "anru.geojson does not exist");
+    edits_fail(
+        "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"l93.geojson\"\n",
+        "declares no CRS",
+    );
+    edits_fail(
+        "[[step]]\nop = \"rename\"\ncandidate = \"59999-01\"\nname = \"x\"\n",
+        "no perimeter is called \"59999-01\"",
+    );
+    edits_fail(
+        "[[step]]\nop = \"add\"\ncandidate = \"59701-01\"\nsquares = [\"CRS3035RES200mNxE1\"]\n",
+        "step 1",
+    );
+}

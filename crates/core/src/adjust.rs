@@ -8,8 +8,8 @@
 
 use crate::income::LogNormal;
 use crate::{
-    connected_components, mixture_median, Candidates, Cell, Connectivity, FlaggedSquares, Grid, IncomeModel,
-    Placement, Rule, Territory,
+    Cell, Connectivity, FlaggedSquares, Grid, IncomeModel, Placement, Rule, Territory, connected_components,
+    mixture_median,
 };
 use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
@@ -91,7 +91,8 @@ impl AuditEntry {
     /// A warning when the perimeter no longer meets the rule.
     pub fn warning(&self) -> Option<String> {
         let after = self.after.as_ref()?;
-        (!after.meets_rule()).then(|| format!("{} no longer meets the rule: {}", self.target, after.problems.join("; ")))
+        (!after.meets_rule())
+            .then(|| format!("{} no longer meets the rule: {}", self.target, after.problems.join("; ")))
     }
 }
 
@@ -168,17 +169,15 @@ pub struct Adjuster<'a> {
 }
 
 impl<'a> Adjuster<'a> {
-    /// Starts from the statistical candidates (`ids[k]` names candidate `k`).
+    /// Starts from the statistical candidates of a run (`ids[k]` names candidate `k`).
     pub fn new(
         grid: &'a Grid,
-        placement: &'a Placement,
-        flagged: &'a FlaggedSquares,
-        candidates: &Candidates,
+        run: &'a crate::RunOutput,
         ids: &[String],
-        rule: Rule,
-        model: IncomeModel,
-        connectivity: Connectivity,
+        settings: &crate::RunSettings,
     ) -> Self {
+        let (placement, flagged, candidates) = (&run.placement, &run.flagged, &run.candidates);
+        let (rule, model, connectivity) = (settings.rule, settings.model, settings.grouping.connectivity);
         let by_cell = grid.cells().iter().enumerate().map(|(i, c)| (c.key(), i as u32)).collect();
         let perimeters = candidates
             .candidates
@@ -253,13 +252,18 @@ impl<'a> Adjuster<'a> {
         match (median, unit) {
             (_, None) => problems.push("not in an urban unit".into()),
             (Some(m), Some(_)) if m < applied => {}
-            (Some(m), Some(_)) => problems.push(format!("pooled median {m:.0} € not below the threshold {applied:.0} €")),
+            (Some(m), Some(_)) => {
+                problems.push(format!("pooled median {m:.0} € not below the threshold {applied:.0} €"))
+            }
             (None, Some(_)) => problems.push("no income estimate".into()),
         }
-        if let Some(u) = unit {
-            if !threshold.is_some_and(|t| t.eligible) {
-                problems.push(format!("urban unit {} is too small to hold quartiers", self.placement.units[u as usize].code));
-            }
+        if let Some(u) = unit
+            && !threshold.is_some_and(|t| t.eligible)
+        {
+            problems.push(format!(
+                "urban unit {} is too small to hold quartiers",
+                self.placement.units[u as usize].code
+            ));
         }
         if unit_votes.len() > 1 {
             problems.push(format!("its squares lie in {} urban units", unit_votes.len()));
@@ -271,7 +275,11 @@ impl<'a> Adjuster<'a> {
         if self.rule.territory == Territory::Overseas {
             let km2 = cells.len() as f64 * self.size * self.size / 1e6;
             if ind / km2 < self.rule.min_density {
-                problems.push(format!("{:.0} inhabitants/km², fewer than {:.0}", ind / km2, self.rule.min_density));
+                problems.push(format!(
+                    "{:.0} inhabitants/km², fewer than {:.0}",
+                    ind / km2,
+                    self.rule.min_density
+                ));
             }
         }
         Figures {
@@ -311,7 +319,14 @@ impl<'a> Adjuster<'a> {
 
     /// Adds cells to perimeter `id`. Squares of other perimeters are moved (and those
     /// re-checked).
-    pub fn add(&mut self, step: usize, op: &str, id: &str, cells: &[Cell], detail: &str) -> Result<usize, AdjustError> {
+    pub fn add(
+        &mut self,
+        step: usize,
+        op: &str,
+        id: &str,
+        cells: &[Cell],
+        detail: &str,
+    ) -> Result<usize, AdjustError> {
         let k = self.find(step, id)?;
         let before = self.figures(&self.perimeters[k]);
         let mut moved: FxHashMap<usize, usize> = FxHashMap::default();
@@ -338,7 +353,8 @@ impl<'a> Adjuster<'a> {
         }
         let mut moved: Vec<(usize, usize)> = moved.into_iter().collect();
         moved.sort();
-        let others_before: Vec<Figures> = moved.iter().map(|(o, _)| self.figures(&self.perimeters[*o])).collect();
+        let others_before: Vec<Figures> =
+            moved.iter().map(|(o, _)| self.figures(&self.perimeters[*o])).collect();
         for &cell in cells {
             let (sq, em) = (self.square_at(cell), cell);
             for (o, p) in self.perimeters.iter_mut().enumerate() {
@@ -354,8 +370,10 @@ impl<'a> Adjuster<'a> {
                 None => self.perimeters[k].empty.insert(em),
             };
         }
-        let from: Vec<String> = moved.iter().map(|(o, n)| format!("{n} from {}", self.perimeters[*o].id)).collect();
-        let detail = if from.is_empty() { detail.to_owned() } else { format!("{detail}; moved {}", from.join(", ")) };
+        let from: Vec<String> =
+            moved.iter().map(|(o, n)| format!("{n} from {}", self.perimeters[*o].id)).collect();
+        let detail =
+            if from.is_empty() { detail.to_owned() } else { format!("{detail}; moved {}", from.join(", ")) };
         let mut e = self.entry(step, op, k, detail, Some(before));
         e.added = added;
         self.audit.push(e);
@@ -368,7 +386,14 @@ impl<'a> Adjuster<'a> {
     }
 
     /// Removes cells from perimeter `id`.
-    pub fn remove(&mut self, step: usize, op: &str, id: &str, cells: &[Cell], detail: &str) -> Result<usize, AdjustError> {
+    pub fn remove(
+        &mut self,
+        step: usize,
+        op: &str,
+        id: &str,
+        cells: &[Cell],
+        detail: &str,
+    ) -> Result<usize, AdjustError> {
         let k = self.find(step, id)?;
         let before = self.figures(&self.perimeters[k]);
         let mut removed = 0;
@@ -429,7 +454,14 @@ impl<'a> Adjuster<'a> {
     }
 
     /// Moves the cells of `id` among `cells` into a new perimeter `new_id`.
-    pub fn split(&mut self, step: usize, id: &str, cells: &[Cell], new_id: &str, detail: &str) -> Result<(), AdjustError> {
+    pub fn split(
+        &mut self,
+        step: usize,
+        id: &str,
+        cells: &[Cell],
+        new_id: &str,
+        detail: &str,
+    ) -> Result<(), AdjustError> {
         if self.perimeters.iter().any(|p| p.id == new_id) {
             return Err(AdjustError::IdTaken { step, id: new_id.to_owned() });
         }
@@ -450,7 +482,8 @@ impl<'a> Adjuster<'a> {
         let p = &mut self.perimeters[k];
         p.squares.retain(|i| !squares.contains(i));
         p.empty.retain(|c| !empty.contains(c));
-        let mut e = self.entry(step, "split", k, format!("{detail}: {moved} cells to {new_id}"), Some(before));
+        let mut e =
+            self.entry(step, "split", k, format!("{detail}: {moved} cells to {new_id}"), Some(before));
         e.removed = moved;
         self.audit.push(e);
         self.perimeters.push(Perimeter { id: new_id.to_owned(), name: String::new(), squares, empty });
@@ -461,12 +494,19 @@ impl<'a> Adjuster<'a> {
     }
 
     /// Changes the id and/or the name of a perimeter.
-    pub fn rename(&mut self, step: usize, id: &str, to: Option<&str>, name: Option<&str>) -> Result<(), AdjustError> {
+    pub fn rename(
+        &mut self,
+        step: usize,
+        id: &str,
+        to: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<(), AdjustError> {
         let k = self.find(step, id)?;
-        if let Some(to) = to {
-            if to != id && self.perimeters.iter().any(|p| p.id == to) {
-                return Err(AdjustError::IdTaken { step, id: to.to_owned() });
-            }
+        if let Some(to) = to
+            && to != id
+            && self.perimeters.iter().any(|p| p.id == to)
+        {
+            return Err(AdjustError::IdTaken { step, id: to.to_owned() });
         }
         let before = self.figures(&self.perimeters[k]);
         let p = &mut self.perimeters[k];
@@ -498,7 +538,14 @@ impl<'a> Adjuster<'a> {
     /// Brings a school (a point in the grid's CRS) inside the nearest perimeter when it
     /// lies within `max_distance` m, adding its square and a staircase of squares
     /// between it and the perimeter.
-    pub fn include_point(&mut self, step: usize, label: &str, x: f64, y: f64, max_distance: f64) -> Result<(), AdjustError> {
+    pub fn include_point(
+        &mut self,
+        step: usize,
+        label: &str,
+        x: f64,
+        y: f64,
+        max_distance: f64,
+    ) -> Result<(), AdjustError> {
         let nearest = self
             .perimeters
             .iter()
@@ -506,7 +553,12 @@ impl<'a> Adjuster<'a> {
             .filter_map(|(k, p)| self.distance(p, x, y).map(|(d, c)| (d, k, c)))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let Some((d, k, target)) = nearest else {
-            self.schools.push(SchoolOutcome { school: label.into(), perimeter: None, distance_m: f64::NAN, status: "too far" });
+            self.schools.push(SchoolOutcome {
+                school: label.into(),
+                perimeter: None,
+                distance_m: f64::NAN,
+                status: "too far",
+            });
             return Ok(());
         };
         let id = self.perimeters[k].id.clone();
@@ -526,15 +578,20 @@ impl<'a> Adjuster<'a> {
 
     /// Makes an area whole inside the perimeter holding most of `cells` (or touching
     /// it); returns that perimeter's id, or `None` when the area touches none.
-    pub fn keep_whole(&mut self, step: usize, label: &str, cells: &[Cell]) -> Result<Option<String>, AdjustError> {
+    pub fn keep_whole(
+        &mut self,
+        step: usize,
+        label: &str,
+        cells: &[Cell],
+    ) -> Result<Option<String>, AdjustError> {
         let set: BTreeSet<Cell> = cells.iter().copied().collect();
         let mut best: Option<(usize, usize)> = None;
         for (k, p) in self.perimeters.iter().enumerate() {
             let mine = p.cells(self.grid);
             let overlap = mine.iter().filter(|c| set.contains(c)).count();
-            let touching = mine.iter().any(|c| {
-                (-1..=1).any(|dx| (-1..=1).any(|dy| set.contains(&Cell::new(c.x + dx, c.y + dy))))
-            });
+            let touching = mine
+                .iter()
+                .any(|c| (-1..=1).any(|dx| (-1..=1).any(|dy| set.contains(&Cell::new(c.x + dx, c.y + dy)))));
             let score = overlap * 2 + usize::from(touching);
             if score > 0 && best.is_none_or(|(_, s)| score > s) {
                 best = Some((k, score));
@@ -567,16 +624,14 @@ fn staircase(a: Cell, b: Cell) -> Vec<Cell> {
 mod tests {
     use super::*;
     use crate::testutil::{grid_of, table_one_unit};
-    use crate::{flag_squares, group_candidates, GroupingSettings, MedianOverrides};
+    use crate::{GroupingSettings, MedianOverrides, flag_squares, group_candidates};
 
     const POOR: f64 = 11_000.0;
     const RICH: f64 = 30_000.0;
 
     struct Setup {
         grid: Grid,
-        placement: Placement,
-        flagged: FlaggedSquares,
-        candidates: Candidates,
+        run: crate::RunOutput,
     }
 
     fn setup(squares: &[(i32, i32, f64, f64, f64)]) -> Setup {
@@ -584,15 +639,24 @@ mod tests {
         let placement = Placement::new(&grid, &table_one_unit(), Territory::Metropolitan);
         let rule = Rule::metropolitan();
         let overrides = MedianOverrides { poverty_line: Some(12_000.0), national_median: Some(20_000.0) };
-        let flagged = flag_squares(&grid, &placement, &rule, &IncomeModel::default(), None, overrides).unwrap();
+        let flagged =
+            flag_squares(&grid, &placement, &rule, &IncomeModel::default(), None, overrides).unwrap();
         let index = grid.index().unwrap();
-        let candidates = group_candidates(&grid, &placement, &flagged, &rule, &GroupingSettings::default(), &index);
-        Setup { grid, placement, flagged, candidates }
+        let candidates =
+            group_candidates(&grid, &placement, &flagged, &rule, &GroupingSettings::default(), &index);
+        let run = crate::RunOutput {
+            territory: Territory::Metropolitan,
+            placement,
+            flagged,
+            candidates,
+            timings: Vec::new(),
+        };
+        Setup { grid, run }
     }
 
     fn adjuster(s: &Setup) -> Adjuster<'_> {
-        let ids: Vec<String> = (1..=s.candidates.candidates.len()).map(|k| format!("C{k}")).collect();
-        Adjuster::new(&s.grid, &s.placement, &s.flagged, &s.candidates, &ids, Rule::metropolitan(), IncomeModel::default(), Connectivity::Eight)
+        let ids: Vec<String> = (1..=s.run.candidates.candidates.len()).map(|k| format!("C{k}")).collect();
+        Adjuster::new(&s.grid, &s.run, &ids, &crate::RunSettings::for_territory(Territory::Metropolitan))
     }
 
     /// Two poor blocks of 2×2 squares of 300 inhabitants at x = 0 and x = 10, rich squares between.
@@ -662,10 +726,16 @@ mod tests {
     fn unknown_perimeter_and_empty_results_are_errors() {
         let s = two_blocks();
         let mut a = adjuster(&s);
-        assert!(matches!(a.add(3, "add", "nope", &[], ""), Err(AdjustError::UnknownPerimeter { step: 3, .. })));
+        assert!(matches!(
+            a.add(3, "add", "nope", &[], ""),
+            Err(AdjustError::UnknownPerimeter { step: 3, .. })
+        ));
         let all: Vec<Cell> = a.perimeters[0].cells(&s.grid);
         assert!(matches!(a.remove(1, "remove", "C1", &all, "all"), Err(AdjustError::WouldEmpty { .. })));
-        assert!(matches!(a.remove(1, "remove", "C1", &[Cell::new(50, 50)], "far"), Err(AdjustError::NothingSelected { .. })));
+        assert!(matches!(
+            a.remove(1, "remove", "C1", &[Cell::new(50, 50)], "far"),
+            Err(AdjustError::NothingSelected { .. })
+        ));
     }
 
     #[test]

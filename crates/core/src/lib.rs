@@ -73,6 +73,7 @@ pub mod medians;
 pub mod outline;
 pub mod pipeline;
 pub mod places;
+pub mod poches;
 mod raster;
 pub mod square_id;
 #[cfg(test)]
@@ -93,5 +94,6 @@ pub use medians::{MedianReference, UnitReference};
 pub use outline::trace_outline;
 pub use pipeline::{Pipeline, RunError, RunOutput, RunSettings};
 pub use places::{Commune, CommuneTable, NO_UNIT, Placement, TerritoryUnit, UnknownCommunes};
+pub use poches::{Poche, PocheSettings, find_poches};
 pub use square_id::{Cell, SquareId, SquareIdError};
 pub use threshold::{DEFAULT_CALIBRATION_FACTOR, Rule, Territory};

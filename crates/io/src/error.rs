@@ -165,6 +165,14 @@ pub enum IoError {
         /// Why.
         message: String,
     },
+    /// An adjustments file or a geometry file it names is wrong.
+    #[error("{path}: {message}")]
+    Edits {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A grid cache file is damaged or of another version.
     #[error("{path}: {message}; make it again with `qpv import`")]
     Cache {

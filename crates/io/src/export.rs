@@ -96,6 +96,9 @@ pub fn candidates_geojson(records: &[CandidateRecord], to_wgs84: &Transformer) -
         for (k, v) in CANDIDATE_COLUMNS.iter().zip(candidate_values(&c.record, centre)) {
             properties.insert((*k).to_owned(), v);
         }
+        for (k, v) in &c.extra {
+            properties.insert(k.clone(), v.clone());
+        }
         let geometry = geojson_geometry(&to_wgs84.multipolygon(&c.geometry)?);
         features.push(Feature {
             bbox: None,

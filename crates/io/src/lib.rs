@@ -34,6 +34,7 @@ assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 
 pub mod communes;
 pub mod crs;
+pub mod edits;
 pub mod error;
 pub mod export;
 pub mod grid_cache;

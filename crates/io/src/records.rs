@@ -1,7 +1,7 @@
 //! Flat records of candidates and near misses, as written to every output format.
 
 use geo_types::MultiPolygon;
-use qpv_core::{Area, CommuneTable, Grid, RunOutput, Shortfall};
+use qpv_core::{Area, CommuneTable, Grid, RunOutput, Shortfall, TerritoryUnit};
 
 /// A commune that a perimeter touches.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +97,8 @@ impl AreaRecord {
 pub struct CandidateRecord {
     /// Figures.
     pub record: AreaRecord,
+    /// More GeoJSON properties (adjusted perimeters: name, rule check).
+    pub extra: Vec<(String, serde_json::Value)>,
     /// Outline.
     pub geometry: MultiPolygon<f64>,
 }
@@ -117,6 +119,7 @@ pub fn area_records(
             let id = format!("{code}-{:02}", rank.next(code, false));
             CandidateRecord {
                 record: record(output, grid, communes, &c.area, id),
+                extra: Vec::new(),
                 geometry: c.geometry.clone(),
             }
         })
@@ -171,6 +174,62 @@ fn record(output: &RunOutput, grid: &Grid, communes: &CommuneTable, area: &Area,
         area_m2: area.area_m2,
         imputed_share: if area.individuals > 0.0 { area.imputed_individuals / area.individuals } else { 0.0 },
         shortfalls: area.shortfalls.iter().map(describe).collect::<Vec<_>>().join("; "),
+        centre: (sx / n, sy / n),
+    }
+}
+
+/// Any set of squares to describe: an adjusted perimeter or a pocket of poverty.
+pub struct SquareSet<'a> {
+    /// Identifier.
+    pub id: String,
+    /// Its urban unit.
+    pub unit: Option<&'a TerritoryUnit>,
+    /// Squares with residents.
+    pub squares: &'a [u32],
+    /// All cells, empty ones included (for the area and centre).
+    pub cells: &'a [qpv_core::Cell],
+    /// Estimated pooled median, €.
+    pub median: Option<f64>,
+    /// Applied threshold, €.
+    pub threshold: f64,
+    /// Legal threshold, €.
+    pub legal_threshold: f64,
+    /// Why it falls short (or empty).
+    pub notes: String,
+}
+
+/// The record of a set of squares, figures summed from the grid.
+pub fn square_set_record(grid: &Grid, communes: &CommuneTable, set: SquareSet<'_>) -> AreaRecord {
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    let (mut ind, mut men, mut pauv, mut imputed) = (0.0, 0.0, 0.0, 0.0);
+    for &i in set.squares {
+        let v = grid.values()[i as usize];
+        ind += v.individuals;
+        men += v.households;
+        pauv += v.poor_households;
+        if v.imputed {
+            imputed += v.individuals;
+        }
+    }
+    let n = set.cells.len().max(1) as f64;
+    let sx: f64 = set.cells.iter().map(|c| (c.x as f64 + 0.5) * size).sum();
+    let sy: f64 = set.cells.iter().map(|c| (c.y as f64 + 0.5) * size).sum();
+    AreaRecord {
+        id: set.id,
+        uu_code: set.unit.map(|u| u.code.clone()).unwrap_or_default(),
+        uu_name: set.unit.map(|u| u.name.clone()).unwrap_or_default(),
+        communes: commune_shares(grid, communes, set.squares),
+        inhabitants: ind,
+        households: men,
+        poor_share: if men > 0.0 { pauv / men } else { f64::NAN },
+        median: set.median,
+        threshold: set.threshold,
+        legal_threshold: set.legal_threshold,
+        squares: set.squares.len(),
+        filled_squares: set.cells.len() - set.squares.len(),
+        area_m2: set.cells.len() as f64 * size * size,
+        imputed_share: if ind > 0.0 { imputed / ind } else { 0.0 },
+        shortfalls: set.notes,
         centre: (sx / n, sy / n),
     }
 }

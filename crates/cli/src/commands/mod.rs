@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod adjust;
 pub mod import;
 pub mod reference;
 pub mod run;

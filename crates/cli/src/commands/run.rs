@@ -38,6 +38,8 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let source = settings::median_source(args.medians.as_deref(), file.layout.release)?;
     let reference = settings::load_reference(&source)?;
     let run_settings = settings::run_settings(args, territory)?;
+    // Check the adjustments file before the long work.
+    let edits = args.edits.as_deref().map(qpv_io::edits::Edits::read).transpose()?;
     let started = Instant::now();
     let output = Pipeline::new(&file.grid, &communes)
         .settings(run_settings.clone())
@@ -47,10 +49,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     clock.laps.extend(output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
     clock.restart();
-    let warnings = warnings(&output, &file);
-    for w in &warnings {
-        printer.warn(w);
-    }
+    let mut warnings = warnings(&output, &file);
     let (candidates, near_misses) = records::area_records(&output, &file.grid, &communes);
     let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
     let mut out = OutputSet::new(&args.out);
@@ -66,7 +65,24 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     if let Some((_, input)) = &reference {
         inputs.push(input.clone());
     }
-    let manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
+    let mut adjustments = None;
+    if let Some(edits) = &edits {
+        let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
+        let adjusted =
+            super::adjust::apply(edits, &output, &file.grid, &communes, &ids, &run_settings, &mut out)?;
+        inputs.push(edits.input.clone());
+        inputs.extend(adjusted.inputs);
+        warnings.extend(adjusted.warnings);
+        adjustments = Some(adjusted.summary);
+    }
+    for w in &warnings {
+        printer.warn(w);
+    }
+    let mut manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
+    if let Some(summary) = adjustments {
+        printer.info(format!("adjustments: {summary}"));
+        manifest.results["adjustments"] = summary;
+    }
     out.add("manifest.json", manifest.to_json());
     clock.lap("outputs encoded");
     let written = out.commit()?;

@@ -1,0 +1,331 @@
+//! `qpv run --edits FILE`: the analyst's adjustments, applied in order to the
+//! statistical candidates, each re-checked and audited.
+
+use anyhow::{Context, Result, anyhow};
+use qpv_core::{
+    Adjuster, AuditEntry, Candidates, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings,
+    find_poches, trace_outline,
+};
+use qpv_io::crs::Transformer;
+use qpv_io::edits::{
+    Edits, Shape, Step, cells_intersecting, cells_of_ids, cells_with_centre_inside, read_shapes,
+};
+use qpv_io::records::{CandidateRecord, SquareSet, square_set_record};
+use qpv_io::{InputFile, OutputSet, export};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// What the adjustments produced.
+pub struct Adjusted {
+    /// Geometry files read, for the manifest.
+    pub inputs: Vec<InputFile>,
+    /// Counts for the manifest.
+    pub summary: Value,
+    /// Warnings (perimeters that no longer meet the rule, schools too far…).
+    pub warnings: Vec<String>,
+}
+
+/// Applies the edits and adds their outputs to `out`. Any error leaves `out` untouched.
+pub fn apply(
+    edits: &Edits,
+    output: &RunOutput,
+    grid: &Grid,
+    communes: &CommuneTable,
+    ids: &[String],
+    settings: &RunSettings,
+    out: &mut OutputSet,
+) -> Result<Adjusted> {
+    let frame = grid.frame().context("empty grid")?;
+    let size = frame.square_size as f64;
+    let mut a = Adjuster::new(grid, output, ids, settings);
+    let mut inputs = Vec::new();
+    let mut poches = None;
+    let shapes =
+        |file: &std::path::Path, crs: &Option<String>, inputs: &mut Vec<InputFile>| -> Result<Vec<Shape>> {
+            let path = edits.resolve(file);
+            let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
+            inputs.push(InputFile {
+                role: "edits geometry".into(),
+                path: path.display().to_string(),
+                bytes: bytes.len() as u64,
+                blake3: qpv_io::blake3_hex(&bytes),
+            });
+            Ok(read_shapes(&path, crs.as_deref(), frame.epsg)?)
+        };
+    let polygon_cells = |shapes: &[Shape]| -> Vec<Cell> {
+        let mut cells: BTreeSet<Cell> = BTreeSet::new();
+        for s in shapes {
+            cells.extend(cells_with_centre_inside(&s.polygons, size));
+        }
+        cells.into_iter().collect()
+    };
+    for (k, step) in edits.steps.iter().enumerate() {
+        let n = k + 1;
+        let at = |e: String| anyhow!("{}, step {n}: {e}", edits.path.display());
+        match step {
+            Step::IncludeSchools { schools, distance_m, filter, crs } => {
+                for s in shapes(schools, crs, &mut inputs)?.iter().filter(|s| keep(s, filter)) {
+                    for &(x, y) in &s.points {
+                        a.include_point(n, &school_label(s), x, y, *distance_m)?;
+                    }
+                }
+            }
+            Step::KeepWhole { areas, crs } => {
+                for (f, s) in shapes(areas, crs, &mut inputs)?.iter().enumerate() {
+                    let label = s
+                        .properties
+                        .values()
+                        .find_map(|v| v.as_str())
+                        .map_or(format!("#{}", f + 1), str::to_owned);
+                    let cells = cells_intersecting(&s.polygons, size);
+                    if a.keep_whole(n, &label, &cells)?.is_none() {
+                        a.audit.push(note(n, "keep_whole", &label, "touches no candidate: not applied"));
+                    }
+                }
+            }
+            Step::Add { candidate, squares, polygon, crs }
+            | Step::Remove { candidate, squares, polygon, crs } => {
+                let mut cells = cells_of_ids(squares, frame.epsg, frame.square_size).map_err(at)?;
+                if let Some(p) = polygon {
+                    cells.extend(polygon_cells(&shapes(p, crs, &mut inputs)?));
+                }
+                let what = describe_selection(squares.len(), polygon.as_deref());
+                if matches!(step, Step::Add { .. }) {
+                    a.add(n, "add", candidate, &cells, &what)?;
+                } else {
+                    a.remove(n, "remove", candidate, &cells, &what)?;
+                }
+            }
+            Step::Merge { candidates, into } => a.merge(n, candidates, into.as_deref())?,
+            Step::Split { candidate, polygon, new_id, crs } => {
+                let cells = polygon_cells(&shapes(polygon, crs, &mut inputs)?);
+                a.split(n, candidate, &cells, new_id, &format!("polygon {}", polygon.display()))?;
+            }
+            Step::Rename { candidate, to, name } => a.rename(n, candidate, to.as_deref(), name.as_deref())?,
+            Step::Poches { floor } => {
+                let taken: BTreeSet<Cell> = a.perimeters.iter().flat_map(|p| p.cells(grid)).collect();
+                let found = find_poches(
+                    grid,
+                    &output.placement,
+                    &output.flagged,
+                    &output.candidates,
+                    &taken,
+                    &settings.rule,
+                    &settings.model,
+                    PocheSettings { floor: *floor, connectivity: settings.grouping.connectivity },
+                );
+                poches = Some(found);
+            }
+        }
+    }
+    let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
+    let perimeters = perimeter_records(&a, grid, communes, output)?;
+    let meeting = perimeters
+        .iter()
+        .filter(|p| p.extra.iter().any(|(k, v)| k == "meets_rule" && v == &json!(true)))
+        .count();
+    out.add("adjusted.geojson", export::candidates_geojson(&perimeters, &to_wgs84)?);
+    let poche_records =
+        poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output, &output.candidates);
+    out.add("poches.geojson", export::candidates_geojson(&poche_records, &to_wgs84)?);
+    out.add("audit.csv", audit_csv(&a.audit));
+    out.add("schools.csv", schools_csv(&a));
+    let mut warnings: Vec<String> = a.audit.iter().filter_map(AuditEntry::warning).collect();
+    warnings.dedup();
+    let far = a.schools.iter().filter(|s| s.status == "too far").count();
+    if far > 0 {
+        warnings.push(format!(
+            "{far} schools are farther than the distance from every perimeter (see schools.csv)"
+        ));
+    }
+    let summary = json!({
+        "steps": edits.steps.len(),
+        "perimeters": perimeters.len(),
+        "perimeters_meeting_the_rule": meeting,
+        "audit_rows": a.audit.len(),
+        "schools": { "inside": count(&a, "inside"), "added": count(&a, "added"), "too_far": far },
+        "poches": poche_records.len(),
+    });
+    Ok(Adjusted { inputs, summary, warnings })
+}
+
+fn count(a: &Adjuster<'_>, status: &str) -> usize {
+    a.schools.iter().filter(|s| s.status == status).count()
+}
+
+fn keep(s: &Shape, filter: &std::collections::BTreeMap<String, Vec<String>>) -> bool {
+    filter.iter().all(|(k, allowed)| {
+        let v = match s.properties.get(k) {
+            Some(Value::String(t)) => t.trim().to_owned(),
+            Some(other) => other.to_string(),
+            None => return false,
+        };
+        allowed.iter().any(|a| a.trim() == v)
+    })
+}
+
+fn school_label(s: &Shape) -> String {
+    let pick =
+        |keys: &[&str]| keys.iter().find_map(|k| s.properties.get(*k).and_then(Value::as_str)).map(str::trim);
+    let code = pick(&["Code etablissement", "uai", "UAI", "code"]);
+    let name = pick(&["Nom", "nom", "name", "appellation_officielle"]);
+    [code, name].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+fn describe_selection(squares: usize, polygon: Option<&std::path::Path>) -> String {
+    match (squares, polygon) {
+        (0, Some(p)) => format!("squares with their centre in {}", p.display()),
+        (n, Some(p)) => format!("{n} squares by id and those with their centre in {}", p.display()),
+        (n, None) => format!("{n} squares by id"),
+    }
+}
+
+fn note(step: usize, op: &str, target: &str, detail: &str) -> AuditEntry {
+    AuditEntry {
+        step,
+        op: op.into(),
+        target: target.into(),
+        detail: detail.into(),
+        before: None,
+        after: None,
+        added: 0,
+        removed: 0,
+    }
+}
+
+fn perimeter_records(
+    a: &Adjuster<'_>,
+    grid: &Grid,
+    communes: &CommuneTable,
+    output: &RunOutput,
+) -> Result<Vec<CandidateRecord>> {
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    Ok(a.perimeters
+        .iter()
+        .map(|p| {
+            let f = a.figures(p);
+            let squares: Vec<u32> = p.squares.iter().copied().collect();
+            let cells = p.cells(grid);
+            let record = square_set_record(
+                grid,
+                communes,
+                SquareSet {
+                    id: p.id.clone(),
+                    unit: f.unit.map(|u| &output.placement.units[u as usize]),
+                    squares: &squares,
+                    cells: &cells,
+                    median: f.median,
+                    threshold: f.threshold,
+                    legal_threshold: f.legal_threshold,
+                    notes: f.problems.join("; "),
+                },
+            );
+            let extra = vec![
+                ("name".to_owned(), json!(p.name)),
+                ("meets_rule".to_owned(), json!(f.meets_rule())),
+                ("problems".to_owned(), json!(f.problems.join("; "))),
+            ];
+            CandidateRecord { record, extra, geometry: trace_outline(&cells, size) }
+        })
+        .collect())
+}
+
+fn poche_records(
+    poches: &[qpv_core::Poche],
+    grid: &Grid,
+    communes: &CommuneTable,
+    output: &RunOutput,
+    _candidates: &Candidates,
+) -> Vec<CandidateRecord> {
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    poches
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let cells: Vec<Cell> = p.squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+            let unit = p.unit.map(|u| &output.placement.units[u as usize]);
+            let id = format!("P-{}-{:03}", unit.map_or("HORS-UU", |u| u.code.as_str()), k + 1);
+            let record = square_set_record(
+                grid,
+                communes,
+                SquareSet {
+                    id,
+                    unit,
+                    squares: &p.squares,
+                    cells: &cells,
+                    median: Some(p.median),
+                    threshold: p.threshold,
+                    legal_threshold: f64::NAN,
+                    notes: p.reason.clone(),
+                },
+            );
+            CandidateRecord {
+                record,
+                extra: vec![
+                    ("class".to_owned(), json!("poche de pauvreté")),
+                    ("reason".to_owned(), json!(p.reason)),
+                ],
+                geometry: trace_outline(&cells, size),
+            }
+        })
+        .collect()
+}
+
+fn audit_csv(audit: &[AuditEntry]) -> Vec<u8> {
+    let mut w = csv_writer();
+    let _ = w.write_record([
+        "step",
+        "op",
+        "target",
+        "detail",
+        "inhabitants_before",
+        "inhabitants_after",
+        "households_before",
+        "households_after",
+        "median_before",
+        "median_after",
+        "cells_added",
+        "cells_removed",
+        "meets_rule",
+        "warning",
+    ]);
+    let num = |x: Option<f64>| x.filter(|v| v.is_finite()).map_or(String::new(), |v| format!("{v:.0}"));
+    for e in audit {
+        let (b, a) = (e.before.as_ref(), e.after.as_ref());
+        let _ = w.write_record([
+            e.step.to_string(),
+            e.op.clone(),
+            e.target.clone(),
+            e.detail.clone(),
+            num(b.map(|f| f.individuals)),
+            num(a.map(|f| f.individuals)),
+            num(b.map(|f| f.households)),
+            num(a.map(|f| f.households)),
+            num(b.and_then(|f| f.median)),
+            num(a.and_then(|f| f.median)),
+            e.added.to_string(),
+            e.removed.to_string(),
+            a.map_or(String::new(), |f| f.meets_rule().to_string()),
+            e.warning().unwrap_or_default(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn schools_csv(a: &Adjuster<'_>) -> Vec<u8> {
+    let mut w = csv_writer();
+    let _ = w.write_record(["school", "perimeter", "distance_m", "status"]);
+    for s in &a.schools {
+        let _ = w.write_record([
+            s.school.clone(),
+            s.perimeter.clone().unwrap_or_default(),
+            if s.distance_m.is_finite() { format!("{:.0}", s.distance_m) } else { String::new() },
+            s.status.to_owned(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(Vec::new())
+}

@@ -1,0 +1,475 @@
+//! The adjustments file (TOML): a list of steps applied in order to the candidates,
+//! and the geometry files its steps name (GeoJSON, in the CRS they declare).
+//!
+//! ```toml
+//! [[step]]
+//! op = "include_schools"                    # REP/REP+ schools (GeoJSON points)
+//! schools = "rep_colleges.geojson"          # paths are relative to this file
+//! distance_m = 300                          # default 300
+//! where = { "Classement REP" = ["REP", "REP+"] }   # optional property filter
+//!
+//! [[step]]
+//! op = "keep_whole"                         # ANRU/NPNRU renewal areas (polygons)
+//! areas = "anru.geojson"
+//!
+//! [[step]]
+//! op = "remove"                             # or "add": squares by id and/or a drawn polygon
+//! candidate = "59701-01"
+//! polygon = "park.geojson"
+//! squares = ["CRS3035RES200mN2970000E3794000"]
+//!
+//! [[step]]
+//! op = "merge"
+//! candidates = ["59701-01", "59701-05"]
+//!
+//! [[step]]
+//! op = "split"
+//! candidate = "59701-01"
+//! polygon = "east.geojson"
+//! new_id = "59701-01E"
+//!
+//! [[step]]
+//! op = "rename"
+//! candidate = "59701-01"
+//! name = "Denain centre"
+//!
+//! [[step]]
+//! op = "poches"                             # pockets of poverty
+//! floor = 500
+//! ```
+
+use crate::InputFile;
+use crate::crs::Transformer;
+use crate::error::IoError;
+use geo::{BoundingRect, Contains, Intersects};
+use geo_types::{Coord, MultiPolygon, Point, Rect};
+use qpv_core::{Cell, SquareId};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One step of the adjustments file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Bring REP/REP+ schools within `distance_m` inside the nearest candidate.
+    IncludeSchools {
+        /// GeoJSON of points.
+        schools: PathBuf,
+        /// Largest distance, m.
+        #[serde(default = "default_distance")]
+        distance_m: f64,
+        /// Keep features whose property has one of these values.
+        #[serde(default, rename = "where")]
+        filter: BTreeMap<String, Vec<String>>,
+        /// CRS of the file when it declares none and is not WGS84 (`EPSG:2154`).
+        crs: Option<String>,
+    },
+    /// Make each renewal area wholly part of the candidate it touches.
+    KeepWhole {
+        /// GeoJSON of polygons.
+        areas: PathBuf,
+        /// CRS when the file declares none.
+        crs: Option<String>,
+    },
+    /// Add squares to a candidate.
+    Add {
+        /// The candidate.
+        candidate: String,
+        /// Square ids.
+        #[serde(default)]
+        squares: Vec<String>,
+        /// Squares whose centre is inside these polygons.
+        polygon: Option<PathBuf>,
+        /// CRS when the file declares none.
+        crs: Option<String>,
+    },
+    /// Remove squares from a candidate.
+    Remove {
+        /// The candidate.
+        candidate: String,
+        /// Square ids.
+        #[serde(default)]
+        squares: Vec<String>,
+        /// Squares whose centre is inside these polygons.
+        polygon: Option<PathBuf>,
+        /// CRS when the file declares none.
+        crs: Option<String>,
+    },
+    /// Merge candidates into the first (or `into`).
+    Merge {
+        /// The candidates.
+        candidates: Vec<String>,
+        /// The one that keeps its id.
+        into: Option<String>,
+    },
+    /// Move the squares of a candidate inside a polygon into a new one.
+    Split {
+        /// The candidate.
+        candidate: String,
+        /// Squares whose centre is inside these polygons.
+        polygon: PathBuf,
+        /// Id of the new candidate.
+        new_id: String,
+        /// CRS when the file declares none.
+        crs: Option<String>,
+    },
+    /// Change the id and/or name of a candidate.
+    Rename {
+        /// The candidate.
+        candidate: String,
+        /// New id.
+        to: Option<String>,
+        /// Name.
+        name: Option<String>,
+    },
+    /// Find pockets of poverty.
+    Poches {
+        /// Smallest pocket, inhabitants.
+        #[serde(default = "default_floor")]
+        floor: f64,
+    },
+}
+
+fn default_distance() -> f64 {
+    300.0
+}
+
+fn default_floor() -> f64 {
+    500.0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditsFile {
+    #[serde(default)]
+    step: Vec<Step>,
+}
+
+/// The steps of an adjustments file, with the file's identity.
+#[derive(Debug, Clone)]
+pub struct Edits {
+    /// The file.
+    pub path: PathBuf,
+    /// Its steps.
+    pub steps: Vec<Step>,
+    /// For the manifest.
+    pub input: InputFile,
+}
+
+fn edits_error(path: &Path, message: impl Into<String>) -> IoError {
+    IoError::Edits { path: path.to_owned(), message: message.into() }
+}
+
+impl Edits {
+    /// Reads and checks an adjustments file; every file it names must exist.
+    pub fn read(path: &Path) -> Result<Edits, IoError> {
+        let bytes = std::fs::read(path).map_err(|e| IoError::file(path, e))?;
+        let text = String::from_utf8(bytes.clone()).map_err(|_| edits_error(path, "not UTF-8 text"))?;
+        let file: EditsFile = toml::from_str(&text).map_err(|e| {
+            edits_error(path, format!("{e}hint: each step is a [[step]] table with an `op` among include_schools, keep_whole, add, remove, merge, split, rename, poches"))
+        })?;
+        let edits = Edits {
+            path: path.to_owned(),
+            steps: file.step,
+            input: InputFile {
+                role: "edits".into(),
+                path: path.display().to_string(),
+                bytes: bytes.len() as u64,
+                blake3: crate::blake3_hex(&bytes),
+            },
+        };
+        for (k, step) in edits.steps.iter().enumerate() {
+            for file in step_files(step) {
+                let p = edits.resolve(file);
+                if !p.exists() {
+                    return Err(edits_error(path, format!("step {}: {} does not exist", k + 1, p.display())));
+                }
+            }
+        }
+        Ok(edits)
+    }
+
+    /// A path named in the file, relative to the file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() { p.to_owned() } else { self.path.parent().unwrap_or(Path::new(".")).join(p) }
+    }
+}
+
+fn step_files(step: &Step) -> Vec<&Path> {
+    match step {
+        Step::IncludeSchools { schools, .. } => vec![schools],
+        Step::KeepWhole { areas, .. } => vec![areas],
+        Step::Add { polygon, .. } | Step::Remove { polygon, .. } => {
+            polygon.iter().map(PathBuf::as_path).collect()
+        }
+        Step::Split { polygon, .. } => vec![polygon],
+        _ => Vec::new(),
+    }
+}
+
+/// A feature of a geometry file, in the grid's CRS.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// Its properties.
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    /// Points (for schools).
+    pub points: Vec<(f64, f64)>,
+    /// Polygons.
+    pub polygons: MultiPolygon<f64>,
+}
+
+/// Reads a GeoJSON file and projects it to `grid_epsg`. The CRS is the file's `crs`
+/// member, else `crs` (from the step), else WGS84 when the coordinates look like
+/// longitudes and latitudes (RFC 7946); anything else is an error.
+pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec<Shape>, IoError> {
+    let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
+    let gj: geojson::GeoJson = text.parse().map_err(|e| edits_error(path, format!("not GeoJSON: {e}")))?;
+    let fc = geojson::FeatureCollection::try_from(gj)
+        .map_err(|e| edits_error(path, format!("not a FeatureCollection: {e}")))?;
+    let declared = fc
+        .foreign_members
+        .as_ref()
+        .and_then(|m| m.get("crs"))
+        .and_then(|c| c.pointer("/properties/name"))
+        .and_then(|n| n.as_str());
+    let epsg = match (declared, crs) {
+        (Some(name), _) => {
+            parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?}")))?
+        }
+        (None, Some(name)) => parse_crs(name)
+            .ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))?,
+        (None, None) => 4326,
+    };
+    let to_grid = Transformer::new(epsg, grid_epsg)?;
+    let mut shapes = Vec::new();
+    for (k, f) in fc.features.into_iter().enumerate() {
+        let Some(g) = f.geometry else { continue };
+        let geom: geo_types::Geometry<f64> =
+            g.try_into().map_err(|e| edits_error(path, format!("feature {}: {e}", k + 1)))?;
+        if epsg == 4326 && !looks_geographic(&geom) {
+            return Err(edits_error(
+                path,
+                format!(
+                    "feature {}: coordinates are not longitudes/latitudes and the file declares no CRS; \
+                     add a crs member to the file or crs = \"EPSG:2154\" (for example) to the step",
+                    k + 1
+                ),
+            ));
+        }
+        let (points, polygons) = split_geometry(geom);
+        let points = points.into_iter().map(|(x, y)| to_grid.point(x, y)).collect::<Result<Vec<_>, _>>()?;
+        let polygons = to_grid.multipolygon(&polygons)?;
+        shapes.push(Shape { properties: f.properties.unwrap_or_default(), points, polygons });
+    }
+    Ok(shapes)
+}
+
+/// EPSG code of a CRS name: `EPSG:2154`, `urn:ogc:def:crs:EPSG::2154`, `CRS84`.
+pub fn parse_crs(name: &str) -> Option<u32> {
+    let n = name.trim();
+    if n.ends_with("CRS84") {
+        return Some(4326);
+    }
+    let code = n.rsplit(':').next()?.parse().ok()?;
+    crate::crs::proj_string(code).map(|_| code)
+}
+
+fn looks_geographic(g: &geo_types::Geometry<f64>) -> bool {
+    g.bounding_rect()
+        .is_none_or(|r| r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0)
+}
+
+fn split_geometry(g: geo_types::Geometry<f64>) -> (Vec<(f64, f64)>, MultiPolygon<f64>) {
+    use geo_types::Geometry::*;
+    match g {
+        Point(p) => (vec![(p.x(), p.y())], geo_types::MultiPolygon::<f64>(vec![])),
+        MultiPoint(mp) => {
+            (mp.0.iter().map(|p| (p.x(), p.y())).collect(), geo_types::MultiPolygon::<f64>(vec![]))
+        }
+        Polygon(p) => (vec![], geo_types::MultiPolygon::<f64>(vec![p])),
+        MultiPolygon(mp) => (vec![], mp),
+        GeometryCollection(gc) => {
+            let (mut pts, mut polys) = (Vec::new(), Vec::new());
+            for g in gc {
+                let (p, q) = split_geometry(g);
+                pts.extend(p);
+                polys.extend(q.0);
+            }
+            (pts, geo_types::MultiPolygon::<f64>(polys))
+        }
+        _ => (vec![], geo_types::MultiPolygon::<f64>(vec![])),
+    }
+}
+
+/// Lattice cells of side `size` whose centre lies inside `mp`.
+pub fn cells_with_centre_inside(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
+    cells_in_bbox(mp, size)
+        .into_iter()
+        .filter(|c| mp.contains(&Point::new((c.x as f64 + 0.5) * size, (c.y as f64 + 0.5) * size)))
+        .collect()
+}
+
+/// Lattice cells of side `size` whose interior meets `mp`.
+pub fn cells_intersecting(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
+    let eps = 0.01;
+    cells_in_bbox(mp, size)
+        .into_iter()
+        .filter(|c| {
+            let (x0, y0) = (c.x as f64 * size, c.y as f64 * size);
+            let r = Rect::new(
+                Coord { x: x0 + eps, y: y0 + eps },
+                Coord { x: x0 + size - eps, y: y0 + size - eps },
+            );
+            mp.intersects(&r.to_polygon())
+        })
+        .collect()
+}
+
+fn cells_in_bbox(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
+    let Some(r) = mp.bounding_rect() else { return Vec::new() };
+    let (x0, x1) = ((r.min().x / size).floor() as i32, (r.max().x / size).floor() as i32);
+    let (y0, y1) = ((r.min().y / size).floor() as i32, (r.max().y / size).floor() as i32);
+    (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| Cell::new(x, y))).collect()
+}
+
+/// Cells of square ids, checking they are on the grid's lattice.
+pub fn cells_of_ids(ids: &[String], epsg: u32, size: u32) -> Result<Vec<Cell>, String> {
+    ids.iter()
+        .map(|id| {
+            let sid = SquareId::parse(id.as_bytes()).map_err(|e| e.to_string())?;
+            if sid.epsg != epsg || sid.size != size {
+                return Err(format!("square {id} is not in the grid's CRS and size (EPSG:{epsg}, {size} m)"));
+            }
+            sid.cell().map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn every_op_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "s.geojson", "{}");
+        let p = write(
+            dir.path(),
+            "e.toml",
+            r#"
+[[step]]
+op = "include_schools"
+schools = "s.geojson"
+where = { "Classement REP" = ["REP+"] }
+[[step]]
+op = "keep_whole"
+areas = "s.geojson"
+[[step]]
+op = "remove"
+candidate = "59701-01"
+squares = ["CRS3035RES200mN2970000E3794000"]
+[[step]]
+op = "merge"
+candidates = ["a", "b"]
+[[step]]
+op = "split"
+candidate = "a"
+polygon = "s.geojson"
+new_id = "a2"
+[[step]]
+op = "rename"
+candidate = "a"
+name = "Centre"
+[[step]]
+op = "poches"
+"#,
+        );
+        let e = Edits::read(&p).unwrap();
+        assert_eq!(e.steps.len(), 7);
+        assert!(matches!(e.steps[0], Step::IncludeSchools { distance_m, .. } if distance_m == 300.0));
+        assert!(matches!(e.steps[6], Step::Poches { floor } if floor == 500.0));
+    }
+
+    #[test]
+    fn unknown_op_missing_field_and_missing_file_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = |text: &str| Edits::read(&write(dir.path(), "e.toml", text)).unwrap_err().to_string();
+        let e = bad("[[step]]\nop = \"paint\"\n");
+        assert!(e.contains("paint") && e.contains("e.toml"), "{e}");
+        let e = bad("[[step]]\nop = \"merge\"\n");
+        assert!(e.contains("missing field `candidates`"), "{e}");
+        let e = bad("[[step]]\nop = \"keep_whole\"\nareas = \"nowhere.geojson\"\n");
+        assert!(e.contains("step 1") && e.contains("nowhere.geojson") && e.contains("does not exist"), "{e}");
+        let e = bad("[[step]]\nop = \"rename\"\ncandidate = \"a\"\ncolour = \"red\"\n");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn crs_is_read_declared_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let square = |crs: &str, pts: &str| {
+            format!(
+                r#"{{"type":"FeatureCollection",{crs}"features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[{pts}]]}}}}]}}"#
+            )
+        };
+        // Lambert-93 declared: a square in northern France.
+        let l93 = "[723000,7027000],[723400,7027000],[723400,7027400],[723000,7027400],[723000,7027000]";
+        let declared = write(
+            dir.path(),
+            "a.geojson",
+            &square(r#""crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2154"}},"#, l93),
+        );
+        let shapes = read_shapes(&declared, None, 3035).unwrap();
+        let c = shapes[0].polygons.0[0].exterior().0[0];
+        let expected = Transformer::new(2154, 3035).unwrap().point(723_000.0, 7_027_000.0).unwrap();
+        assert!((c.x - expected.0).abs() < 1e-6 && (c.y - expected.1).abs() < 1e-6, "{c:?}");
+        assert!(
+            (3_200_000.0..4_300_000.0).contains(&c.x) && (2_900_000.0..3_200_000.0).contains(&c.y),
+            "{c:?}"
+        );
+        // Same coordinates, no CRS: refused with the fix.
+        let bare = write(dir.path(), "b.geojson", &square("", l93));
+        let e = read_shapes(&bare, None, 3035).unwrap_err().to_string();
+        assert!(e.contains("declares no CRS") && e.contains("crs = \"EPSG:2154\""), "{e}");
+        // …unless the step says which.
+        assert!(read_shapes(&bare, Some("EPSG:2154"), 3035).is_ok());
+        // WGS84 without a crs member is RFC 7946.
+        let wgs = write(
+            dir.path(),
+            "c.geojson",
+            &square("", "[3.39,50.32],[3.40,50.32],[3.40,50.33],[3.39,50.32]"),
+        );
+        assert!(read_shapes(&wgs, None, 3035).is_ok());
+    }
+
+    #[test]
+    fn cells_from_polygons() {
+        let sq = |x0: f64, y0: f64, x1: f64, y1: f64| {
+            MultiPolygon(vec![Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()])
+        };
+        // 0..300 m covers centres of cells 0 (100) and 1 (300 is the edge: not inside).
+        let mp = sq(0.0, 0.0, 310.0, 150.0);
+        assert_eq!(cells_with_centre_inside(&mp, 200.0), vec![Cell::new(0, 0), Cell::new(1, 0)]);
+        // Intersecting: any overlap counts, touching an edge does not.
+        let mp = sq(150.0, 0.0, 400.0, 10.0);
+        assert_eq!(cells_intersecting(&mp, 200.0), vec![Cell::new(0, 0), Cell::new(1, 0)]);
+        assert!(cells_with_centre_inside(&mp, 200.0).is_empty());
+    }
+
+    #[test]
+    fn square_ids_must_match_the_grid() {
+        assert_eq!(
+            cells_of_ids(&["CRS3035RES200mN400E600".into()], 3035, 200).unwrap(),
+            vec![Cell::new(3, 2)]
+        );
+        assert!(cells_of_ids(&["CRS2154RES200mN400E600".into()], 3035, 200).is_err());
+        assert!(cells_of_ids(&["nonsense".into()], 3035, 200).is_err());
+    }
+}
