@@ -367,3 +367,16 @@ fn bad_edits_files_are_refused_before_anything_is_written() {
         "step 1",
     );
 }
+
+#[test]
+fn squares_named_by_id_must_exist() {
+    // An id on the lattice where nobody lives, and one outside the candidate.
+    edits_fail(
+        "[[step]]\nop = \"add\"\ncandidate = \"59701-01\"\nsquares = [\"CRS3035RES200mN200E200\"]\n",
+        "square CRS3035RES200mN200E200 is not in the grid",
+    );
+    edits_fail(
+        "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\nsquares = [\"CRS3035RES200mN3035400E3850200\"]\n",
+        "is not in 59701-01",
+    );
+}

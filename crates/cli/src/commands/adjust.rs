@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, anyhow};
 use qpv_core::{
-    Adjuster, AuditEntry, Candidates, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings,
-    find_poches, trace_outline,
+    Adjuster, AuditEntry, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings, find_poches,
+    trace_outline,
 };
 use qpv_io::crs::Transformer;
 use qpv_io::edits::{
@@ -86,6 +86,8 @@ pub fn apply(
             Step::Add { candidate, squares, polygon, crs }
             | Step::Remove { candidate, squares, polygon, crs } => {
                 let mut cells = cells_of_ids(squares, frame.epsg, frame.square_size).map_err(at)?;
+                check_square_ids(&a, squares, &cells, candidate, matches!(step, Step::Remove { .. }))
+                    .map_err(at)?;
                 if let Some(p) = polygon {
                     cells.extend(polygon_cells(&shapes(p, crs, &mut inputs)?));
                 }
@@ -125,8 +127,7 @@ pub fn apply(
         .filter(|p| p.extra.iter().any(|(k, v)| k == "meets_rule" && v == &json!(true)))
         .count();
     out.add("adjusted.geojson", export::candidates_geojson(&perimeters, &to_wgs84)?);
-    let poche_records =
-        poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output, &output.candidates);
+    let poche_records = poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output);
     out.add("poches.geojson", export::candidates_geojson(&poche_records, &to_wgs84)?);
     out.add("audit.csv", audit_csv(&a.audit));
     out.add("schools.csv", schools_csv(&a));
@@ -147,6 +148,28 @@ pub fn apply(
         "poches": poche_records.len(),
     });
     Ok(Adjusted { inputs, summary, warnings })
+}
+
+/// Squares named by id must exist in the grid, and for a removal be in the candidate.
+fn check_square_ids(
+    a: &Adjuster<'_>,
+    ids: &[String],
+    cells: &[Cell],
+    candidate: &str,
+    removal: bool,
+) -> std::result::Result<(), String> {
+    let perimeter = a.perimeters.iter().find(|p| p.id == candidate);
+    for (id, cell) in ids.iter().zip(cells) {
+        let Some(i) = a.square_at(*cell) else {
+            return Err(format!(
+                "square {id} is not in the grid (no residents there); draw a polygon to take in empty land"
+            ));
+        };
+        if removal && perimeter.is_some_and(|p| !p.squares.contains(&i)) {
+            return Err(format!("square {id} is not in {candidate}"));
+        }
+    }
+    Ok(())
 }
 
 fn count(a: &Adjuster<'_>, status: &str) -> usize {
@@ -235,7 +258,6 @@ fn poche_records(
     grid: &Grid,
     communes: &CommuneTable,
     output: &RunOutput,
-    _candidates: &Candidates,
 ) -> Vec<CandidateRecord> {
     let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
     poches
