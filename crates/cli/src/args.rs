@@ -26,6 +26,13 @@ pub enum Command {
     /// Compute candidate QPV perimeters from a Filosofi grid (the embedded CAPH
     /// sample when no --grid is given).
     Run(RunArgs),
+    /// Re-run the rule for every combination of parameter values on one parsed grid:
+    /// how many quartiers and inhabitants each gives, per urban unit, and how robust
+    /// each baseline candidate is.
+    Sweep(SweepArgs),
+    /// Search the calibration factor (and optionally the contiguity) that best
+    /// reproduces a published count of quartiers and inhabitants; write it as settings.
+    Calibrate(CalibrateArgs),
     /// Parse a grid once into a binary cache that `qpv run --grid FILE` reads without
     /// parsing CSV again (for repeated runs on one file).
     Import(ImportArgs),
@@ -43,7 +50,7 @@ pub enum ReferenceCommand {
 }
 
 /// Options shared by commands that read a grid.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GridArgs {
     /// Filosofi 200 m grid: CSV or CSV.gz, any release layout (2015, 2017, 2019, 2021),
     /// ',' or ';'. Without it, the embedded CAPH sample (Filosofi 2019) is used.
@@ -88,16 +95,50 @@ pub enum ConnectivityArg {
 }
 
 /// `qpv run`
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    /// Read every setting (grid, tables, parameters, edits) from a file: TOML written by
+    /// `qpv calibrate`, or a run's manifest.json, which makes the run again. Options given
+    /// on the command line override the file.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
 
     /// Folder for the outputs (created if needed; files in it are replaced only when
     /// the run succeeds).
     #[arg(long, short, default_value = "qpv-out", value_name = "DIR")]
     pub out: PathBuf,
 
+    /// Adjustments to apply to the candidates (TOML: REP/REP+ schools, renewal areas,
+    /// squares or drawn areas added or removed, merges, splits, renames, pockets of
+    /// poverty; see the README). Writes adjusted.geojson, poches.geojson, audit.csv and
+    /// schools.csv as well.
+    #[arg(long, value_name = "FILE")]
+    pub edits: Option<PathBuf>,
+
+    /// Print the wall time of each stage on stderr.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+impl RuleArgs {
+    /// The matches of a command line with no option (all defaults), for both
+    /// [`RuleArgs`] and [`GridArgs`].
+    pub fn augment_default() -> clap::ArgMatches {
+        use clap::Args as _;
+        let cmd = GridArgs::augment_args(RuleArgs::augment_args(clap::Command::new("defaults")));
+        cmd.get_matches_from(["defaults"])
+    }
+}
+
+/// The parameters of the rule and of the method, shared by `run`, `sweep` and `calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
     /// Where the national and urban-unit medians come from: an embedded reference
     /// ("filosofi2019"), a reference file built by `qpv reference build`, or "grid"
     /// to compute them on the input (only right for a whole national grid).
@@ -177,17 +218,6 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0.5, help_heading = "Income model", value_name = "SIGMA")]
     pub fallback_sigma: f64,
 
-    /// Adjustments to apply to the candidates (TOML: REP/REP+ schools, renewal areas,
-    /// squares or drawn areas added or removed, merges, splits, renames, pockets of
-    /// poverty; see the README). Writes adjusted.geojson, poches.geojson, audit.csv and
-    /// schools.csv as well.
-    #[arg(long, value_name = "FILE")]
-    pub edits: Option<PathBuf>,
-
-    /// Print the wall time of each stage on stderr.
-    #[arg(long)]
-    pub timings: bool,
-
     /// Failing areas with at least this many inhabitants go to near_misses.csv.
     #[arg(long, default_value_t = 500.0, value_name = "N")]
     pub near_miss_floor: f64,
@@ -199,6 +229,73 @@ pub struct RunArgs {
     /// National (metropolitan) median niveau de vie, €/year (default: from the medians source).
     #[arg(long, value_name = "EUR")]
     pub national_median: Option<f64>,
+}
+
+/// `qpv sweep`
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    /// Baseline settings (TOML or a manifest.json); options on the command line override them.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// A parameter and its values: `factor=1.15..1.45:0.05` (range with step) or
+    /// `connectivity=4,8` (list). Parameters: factor (calibration_factor), connectivity,
+    /// min_population, holes (fill empty holes: true,false), ratio, national_weight,
+    /// min_territory_population. Repeat for a grid of combinations.
+    #[arg(long = "set", value_name = "NAME=VALUES", required = true)]
+    pub set: Vec<String>,
+
+    /// Folder for sweep.csv, sweep_by_uu.csv, robustness.csv and manifest.json.
+    #[arg(long, short, default_value = "qpv-sweep", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `qpv calibrate`
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    /// Baseline settings (TOML or a manifest.json).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// Number of quartiers to reproduce (2024 geography, metropolitan France: 1 362).
+    #[arg(long, default_value_t = 1362.0, value_name = "N")]
+    pub target_count: f64,
+
+    /// Inhabitants to reproduce (2024 geography: about 5.3 million).
+    #[arg(long, default_value_t = 5_300_000.0, value_name = "N")]
+    pub target_population: f64,
+
+    /// Try 4 as well as 8 neighbours.
+    #[arg(long)]
+    pub search_connectivity: bool,
+
+    /// Smallest factor tried.
+    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    pub from: f64,
+
+    /// Largest factor tried.
+    #[arg(long, default_value_t = 1.6, value_name = "F")]
+    pub to: f64,
+
+    /// Step between factors.
+    #[arg(long, default_value_t = 0.005, value_name = "F")]
+    pub step: f64,
+
+    /// Settings file to write (TOML), for `qpv run --settings FILE`.
+    #[arg(long, short, default_value = "qpv-calibrated.toml", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `qpv import`

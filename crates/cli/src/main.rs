@@ -7,19 +7,27 @@ mod args;
 mod commands;
 mod printer;
 mod progress;
+mod runfile;
 mod settings;
 
 use args::{Cli, Command, ReferenceCommand};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use printer::Printer;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
     let printer = if cli.quiet { Printer::Quiet } else { Printer::Default };
     let result = match &cli.command {
-        Command::Run(args) => commands::run::run(args, printer),
+        Command::Run(args) => commands::run::run(args, &sub, printer),
         Command::Import(args) => commands::import::import(args, printer),
+        Command::Sweep(args) => commands::sweep::sweep(args, &sub, printer),
+        Command::Calibrate(args) => commands::sweep::calibrate(args, &sub, printer),
         Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
     };
     match result {

@@ -1,6 +1,6 @@
 //! Resolved settings: what the clap arguments mean for the library crates.
 
-use crate::args::{CogVintage, ConnectivityArg, GridArgs, RunArgs};
+use crate::args::{CogVintage, ConnectivityArg, GridArgs, RuleArgs};
 use anyhow::{Context, Result, bail};
 use qpv_core::{Connectivity, GroupingSettings, IncomeModel, MedianOverrides, Rule, RunSettings, Territory};
 use qpv_io::communes::{CommuneVintage, embedded_communes, read_communes};
@@ -60,7 +60,7 @@ pub fn median_source(arg: Option<&str>, release: Release) -> Result<MedianSource
 }
 
 /// The run settings for a grid in `territory`.
-pub fn run_settings(args: &RunArgs, territory: Territory) -> Result<RunSettings> {
+pub fn run_settings(args: &RuleArgs, territory: Territory) -> Result<RunSettings> {
     let mut rule = match territory {
         Territory::Metropolitan => Rule::metropolitan(),
         Territory::Overseas => Rule::overseas(),

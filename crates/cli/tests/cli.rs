@@ -287,7 +287,7 @@ fn timings_are_printed_on_request() {
     let o = qpv(&["run", "--timings", "--out", "o"], dir.path());
     assert!(o.status.success());
     let msg = stderr(&o);
-    for stage in ["read grid", "placement", "income and flags", "candidates", "total"] {
+    for stage in ["read grid", "index and placement", "income and flags", "candidates", "total"] {
         assert!(msg.contains(&format!("timing: {stage}")), "{stage}: {msg}");
     }
 }
@@ -379,4 +379,176 @@ fn squares_named_by_id_must_exist() {
         "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\nsquares = [\"CRS3035RES200mN3035400E3850200\"]\n",
         "is not in 59701-01",
     );
+}
+
+/// Two blocks of four squares of 300 inhabitants in Denain (Valenciennes urban unit,
+/// legal threshold 12 100 € with the embedded medians): P is very poor (estimated
+/// median ≈ 7 900 €), Q moderately (≈ 14 500 €, flagged only when the threshold is
+/// multiplied by more than 1.2). They touch by one corner.
+fn two_block_grid(dir: &Path) -> PathBuf {
+    let mut text = String::from(HEADER);
+    for (x0, y0, mean, poor) in [(0, 0, 9_000.0, 0.6), (2, 2, 15_000.0, 0.3)] {
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            let (n, e) = (2_969_400 + (y0 + dy) * 200, 3_794_800 + (x0 + dx) * 200);
+            let men = 120.0;
+            text.push_str(&row(
+                n,
+                e,
+                "59172",
+                "300",
+                "120",
+                &format!("{}", poor * men),
+                &format!("{}", mean * 300.0),
+            ));
+        }
+    }
+    write(dir, "two_blocks.csv", &text)
+}
+
+#[test]
+fn sweep_gives_the_known_answer_of_each_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = two_block_grid(dir.path());
+    let o = qpv(
+        &[
+            "sweep",
+            "--grid",
+            grid.to_str().unwrap(),
+            "--set",
+            "factor=1.0,1.32",
+            "--set",
+            "connectivity=4,8",
+            "--set",
+            "min_population=1000,1500",
+            "--out",
+            "sw",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("sw/sweep.csv")).unwrap();
+    let rows: Vec<String> = csv.lines().skip(1).map(|l| l.split_once(',').unwrap().1.to_owned()).collect();
+    assert_eq!(
+        rows,
+        [
+            "1,4,1000,1,1200,1", // only P is flagged
+            "1,4,1500,0,0,0",
+            "1,8,1000,1,1200,1",
+            "1,8,1500,0,0,0",
+            "1.32,4,1000,2,2400,1", // P and Q apart
+            "1.32,4,1500,0,0,0",
+            "1.32,8,1000,1,2400,1", // P and Q joined by their corner
+            "1.32,8,1500,1,2400,1",
+        ],
+        "{csv}"
+    );
+    // The baseline candidate (factor 1.32, 8 neighbours, 1 000: P and Q, 2 400) survives
+    // where one candidate holds at least half of its inhabitants: the five variants
+    // with a quartier (P alone is exactly half).
+    let robustness = std::fs::read_to_string(dir.path().join("sw/robustness.csv")).unwrap();
+    assert!(
+        robustness.contains("59701-01,59701,Valenciennes (partie française),Denain,2400,5,8,0.625"),
+        "{robustness}"
+    );
+}
+
+#[test]
+fn calibrate_finds_the_factor_and_run_reads_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = two_block_grid(dir.path());
+    let o = qpv(
+        &[
+            "calibrate",
+            "--grid",
+            grid.to_str().unwrap(),
+            "--target-count",
+            "2",
+            "--target-population",
+            "2400",
+            "--search-connectivity",
+            "--from",
+            "1.0",
+            "--to",
+            "1.4",
+            "--step",
+            "0.01",
+            "-o",
+            "cal.toml",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(dir.path().join("cal.toml")).unwrap();
+    assert!(text.contains("connectivity = 4"), "{text}");
+    let factor: f64 = text
+        .lines()
+        .find(|l| l.starts_with("calibration_factor"))
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1.19..=1.21).contains(&factor), "{factor}");
+    let o = qpv(&["run", "--settings", "cal.toml", "--out", "r"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["results"]["candidates"], 2);
+    assert_eq!(m["parameters"]["connectivity"], 4);
+}
+
+#[test]
+fn a_run_is_made_again_from_its_manifest_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let edits = samples().join("caph_edits.toml");
+    let o = qpv(
+        &[
+            "run",
+            "--near-miss-floor",
+            "300",
+            "--keep-empty-holes",
+            "--edits",
+            edits.to_str().unwrap(),
+            "--out",
+            "a",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = qpv(&["run", "--settings", "a/manifest.json", "--out", "b"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "candidates.geojson",
+        "candidates.csv",
+        "near_misses.csv",
+        "adjusted.geojson",
+        "audit.csv",
+        "poches.geojson",
+        "manifest.json",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(f)).unwrap(),
+            std::fs::read(dir.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // An option on the command line overrides the file.
+    let o = qpv(
+        &["run", "--settings", "a/manifest.json", "--calibration-factor", "1.32", "--out", "c"],
+        dir.path(),
+    );
+    assert!(stderr(&o).is_empty() || o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("c/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["settings"]["calibration_factor"], 1.32);
+    assert_eq!(m["settings"]["near_miss_floor"], 300.0);
+    assert_eq!(m["settings"]["keep_empty_holes"], true);
+    // A settings file with an unknown key is refused.
+    write(dir.path(), "bad.toml", "calibration_factr = 1.2\n");
+    let o = qpv(&["run", "--settings", "bad.toml", "--out", "d"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("calibration_factr"), "{}", stderr(&o));
 }

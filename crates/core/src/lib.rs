@@ -92,7 +92,7 @@ pub use holes::fill_empty_holes;
 pub use income::{FitQuality, IncomeModel, LogNormal, mixture_median};
 pub use medians::{MedianReference, UnitReference};
 pub use outline::trace_outline;
-pub use pipeline::{Pipeline, RunError, RunOutput, RunSettings};
+pub use pipeline::{Pipeline, Prepared, RunError, RunOutput, RunSettings};
 pub use places::{Commune, CommuneTable, NO_UNIT, Placement, TerritoryUnit, UnknownCommunes};
 pub use poches::{Poche, PocheSettings, find_poches};
 pub use square_id::{Cell, SquareId, SquareIdError};

@@ -123,36 +123,74 @@ impl<'a> Pipeline<'a> {
 
     /// Runs every stage.
     pub fn run(self) -> Result<RunOutput, RunError> {
+        let clock = std::time::Instant::now();
+        let prepared = self.prepare()?;
+        let mut timings = vec![("index and placement", clock.elapsed())];
+        let settings =
+            self.settings.clone().unwrap_or_else(|| RunSettings::for_territory(prepared.territory));
+        let (flagged, candidates, stage_times) = self.run_prepared_timed(&prepared, &settings)?;
+        timings.extend(stage_times);
+        let Prepared { territory, placement, .. } = prepared;
+        Ok(RunOutput { territory, placement, flagged, candidates, timings })
+    }
+
+    /// The part of a run that no setting changes (index, placement), to run many
+    /// variants of the settings on one grid (`qpv sweep`, `qpv calibrate`).
+    pub fn prepare(&self) -> Result<Prepared, RunError> {
         let frame = self.grid.frame().ok_or(RunError::EmptyGrid)?;
         let territory = Territory::for_epsg(frame.epsg).ok_or(RunError::UnknownCrs(frame.epsg))?;
-        let settings = self.settings.unwrap_or_else(|| RunSettings::for_territory(territory));
-        let mut timings = Vec::new();
-        let mut clock = std::time::Instant::now();
-        let mut lap = |name: &'static str| {
-            timings.push((name, clock.elapsed()));
-            clock = std::time::Instant::now();
-        };
         let index = self.grid.index()?;
         if territory == Territory::Overseas {
             check_overseas_scope(self.grid)?;
         }
-        lap("index");
         let placement = Placement::new(self.grid, self.communes, territory);
-        lap("placement");
+        Ok(Prepared { territory, index, placement })
+    }
+
+    /// Flags and groups with `settings` on a prepared grid.
+    pub fn run_prepared(
+        &self,
+        prepared: &Prepared,
+        settings: &RunSettings,
+    ) -> Result<(FlaggedSquares, Candidates), RunError> {
+        self.run_prepared_timed(prepared, settings).map(|(f, c, _)| (f, c))
+    }
+
+    fn run_prepared_timed(&self, prepared: &Prepared, settings: &RunSettings) -> Result<Stages, RunError> {
+        let mut clock = std::time::Instant::now();
         let flagged = flag_squares(
             self.grid,
-            &placement,
+            &prepared.placement,
             &settings.rule,
             &settings.model,
             self.reference,
             settings.overrides,
         )?;
-        lap("income and flags");
-        let candidates =
-            group_candidates(self.grid, &placement, &flagged, &settings.rule, &settings.grouping, &index);
-        lap("candidates");
-        Ok(RunOutput { territory, placement, flagged, candidates, timings })
+        let t_flag = clock.elapsed();
+        clock = std::time::Instant::now();
+        let candidates = group_candidates(
+            self.grid,
+            &prepared.placement,
+            &flagged,
+            &settings.rule,
+            &settings.grouping,
+            &prepared.index,
+        );
+        Ok((flagged, candidates, vec![("income and flags", t_flag), ("candidates", clock.elapsed())]))
     }
+}
+
+type Stages = (FlaggedSquares, Candidates, Vec<(&'static str, std::time::Duration)>);
+
+/// The settings-independent part of a run.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Which rule applies.
+    pub territory: Territory,
+    /// Inhabited cells.
+    pub index: crate::SquareIndex,
+    /// Squares placed in communes and units.
+    pub placement: Placement,
 }
 
 fn check_overseas_scope(grid: &Grid) -> Result<(), RunError> {

@@ -17,6 +17,9 @@ pub struct Manifest {
     pub note: String,
     /// Files read, with size and SHA-256.
     pub inputs: Vec<InputFile>,
+    /// The settings of the run as given (`qpv run --settings manifest.json` reads them
+    /// back to make the same run again).
+    pub settings: serde_json::Value,
     /// Every parameter, as applied.
     pub parameters: serde_json::Value,
     /// Medians and thresholds used.

@@ -62,11 +62,12 @@ pub fn apply(
     for (k, step) in edits.steps.iter().enumerate() {
         let n = k + 1;
         let at = |e: String| anyhow!("{}, step {n}: {e}", edits.path.display());
+        let file = |e: qpv_core::AdjustError| anyhow!("{}: {e}", edits.path.display());
         match step {
             Step::IncludeSchools { schools, distance_m, filter, crs } => {
                 for s in shapes(schools, crs, &mut inputs)?.iter().filter(|s| keep(s, filter)) {
                     for &(x, y) in &s.points {
-                        a.include_point(n, &school_label(s), x, y, *distance_m)?;
+                        a.include_point(n, &school_label(s), x, y, *distance_m).map_err(file)?;
                     }
                 }
             }
@@ -78,7 +79,7 @@ pub fn apply(
                         .find_map(|v| v.as_str())
                         .map_or(format!("#{}", f + 1), str::to_owned);
                     let cells = cells_intersecting(&s.polygons, size);
-                    if a.keep_whole(n, &label, &cells)?.is_none() {
+                    if a.keep_whole(n, &label, &cells).map_err(file)?.is_none() {
                         a.audit.push(note(n, "keep_whole", &label, "touches no candidate: not applied"));
                     }
                 }
@@ -93,17 +94,20 @@ pub fn apply(
                 }
                 let what = describe_selection(squares.len(), polygon.as_deref());
                 if matches!(step, Step::Add { .. }) {
-                    a.add(n, "add", candidate, &cells, &what)?;
+                    a.add(n, "add", candidate, &cells, &what).map_err(file)?;
                 } else {
-                    a.remove(n, "remove", candidate, &cells, &what)?;
+                    a.remove(n, "remove", candidate, &cells, &what).map_err(file)?;
                 }
             }
-            Step::Merge { candidates, into } => a.merge(n, candidates, into.as_deref())?,
+            Step::Merge { candidates, into } => a.merge(n, candidates, into.as_deref()).map_err(file)?,
             Step::Split { candidate, polygon, new_id, crs } => {
                 let cells = polygon_cells(&shapes(polygon, crs, &mut inputs)?);
-                a.split(n, candidate, &cells, new_id, &format!("polygon {}", polygon.display()))?;
+                a.split(n, candidate, &cells, new_id, &format!("polygon {}", polygon.display()))
+                    .map_err(file)?;
             }
-            Step::Rename { candidate, to, name } => a.rename(n, candidate, to.as_deref(), name.as_deref())?,
+            Step::Rename { candidate, to, name } => {
+                a.rename(n, candidate, to.as_deref(), name.as_deref()).map_err(file)?
+            }
             Step::Poches { floor } => {
                 let taken: BTreeSet<Cell> = a.perimeters.iter().flat_map(|p| p.cells(grid)).collect();
                 let found = find_poches(

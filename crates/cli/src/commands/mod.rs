@@ -4,6 +4,7 @@ pub mod adjust;
 pub mod import;
 pub mod reference;
 pub mod run;
+pub mod sweep;
 
 use crate::printer::{Printer, thousands};
 use crate::progress::Bar;

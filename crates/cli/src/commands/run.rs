@@ -19,7 +19,16 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
     estimates. See the README (Method, Calibration).";
 
 /// Runs the method and writes the outputs.
-pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
+pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Result<()> {
+    let settings_file = crate::runfile::resolve(
+        &args.input,
+        &args.rule,
+        args.edits.as_ref(),
+        args.settings.as_deref(),
+        matches,
+    )?;
+    let (input, rule, edits) = settings_file.to_args()?;
+    let args = &RunArgs { input, rule, edits, ..args.clone() };
     let mut clock = Timings::new(args.timings);
     // The commune table loads on its own thread while the grid is read.
     let (file, communes) = std::thread::scope(|s| {
@@ -35,9 +44,9 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let territory = Territory::for_epsg(frame.epsg).with_context(|| {
         format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
     })?;
-    let source = settings::median_source(args.medians.as_deref(), file.layout.release)?;
+    let source = settings::median_source(args.rule.medians.as_deref(), file.layout.release)?;
     let reference = settings::load_reference(&source)?;
-    let run_settings = settings::run_settings(args, territory)?;
+    let run_settings = settings::run_settings(&args.rule, territory)?;
     // Check the adjustments file before the long work.
     let edits = args.edits.as_deref().map(qpv_io::edits::Edits::read).transpose()?;
     let started = Instant::now();
@@ -79,6 +88,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
         printer.warn(w);
     }
     let mut manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
+    manifest.settings = serde_json::to_value(&settings_file).unwrap_or_default();
     if let Some(summary) = adjustments {
         printer.info(format!("adjustments: {summary}"));
         manifest.results["adjustments"] = summary;
@@ -241,7 +251,7 @@ fn manifest(
         "national_median": (f.national_median * 100.0).round() / 100.0,
         "national_median_origin": origin(f.national_origin, source),
     });
-    let candidate_ind: f64 = c.candidates.iter().map(|x| x.area.individuals).sum();
+    let candidate_ind: f64 = c.candidates.iter().map(|x| x.area.individuals).sum::<f64>() + 0.0;
     let results = json!({
         "squares": output.placement.unit_of_square.len(),
         "squares_without_known_commune": output.placement.unknown.squares,
@@ -261,6 +271,7 @@ fn manifest(
         command: "run".into(),
         note: ESTIMATE_NOTE.into(),
         inputs,
+        settings: serde_json::Value::Null,
         parameters,
         medians,
         results,

@@ -1,0 +1,459 @@
+//! `qpv sweep` and `qpv calibrate`: many variants of the rule on one parsed grid.
+//!
+//! The grid is read, indexed and placed once ([`Pipeline::prepare`]); each variant
+//! only re-flags and re-groups, and variants run in parallel.
+
+use crate::args::{CalibrateArgs, ConnectivityArg, GridArgs, RuleArgs, SweepArgs};
+use crate::printer::{Printer, thousands};
+use crate::runfile::{self, RunFile};
+use crate::settings;
+use anyhow::{Context, Result, bail};
+use clap::ArgMatches;
+use qpv_core::{CommuneTable, MedianReference, NO_UNIT, Pipeline, Prepared, Territory};
+use qpv_io::manifest::{Manifest, OutputEntry};
+use qpv_io::{GridFile, InputFile, OutputSet};
+use rayon::prelude::*;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// A sweepable parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param {
+    /// Calibration factor.
+    Factor,
+    /// 4 or 8.
+    Connectivity,
+    /// Smallest quartier.
+    MinPopulation,
+    /// Fill empty holes (1) or not (0).
+    Holes,
+    /// Ratio (0.6).
+    Ratio,
+    /// National weight (0.7).
+    NationalWeight,
+    /// Smallest urban unit.
+    MinTerritoryPopulation,
+}
+
+impl Param {
+    fn name(self) -> &'static str {
+        match self {
+            Param::Factor => "factor",
+            Param::Connectivity => "connectivity",
+            Param::MinPopulation => "min_population",
+            Param::Holes => "holes",
+            Param::Ratio => "ratio",
+            Param::NationalWeight => "national_weight",
+            Param::MinTerritoryPopulation => "min_territory_population",
+        }
+    }
+
+    fn apply(self, rule: &mut RuleArgs, v: f64) -> Result<()> {
+        match self {
+            Param::Factor => rule.calibration_factor = v,
+            Param::Connectivity if v == 4.0 => rule.connectivity = ConnectivityArg::Four,
+            Param::Connectivity if v == 8.0 => rule.connectivity = ConnectivityArg::Eight,
+            Param::Connectivity => bail!("connectivity is 4 or 8, not {v}"),
+            Param::MinPopulation => rule.min_population = v,
+            Param::Holes => rule.keep_empty_holes = v == 0.0,
+            Param::Ratio => rule.ratio = v,
+            Param::NationalWeight => rule.national_weight = v,
+            Param::MinTerritoryPopulation => rule.min_territory_population = Some(v),
+        }
+        Ok(())
+    }
+}
+
+/// Parses `name=a..b:step` or `name=v1,v2`.
+pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
+    let (name, values) =
+        text.split_once('=').with_context(|| format!("--set {text}: expected NAME=VALUES"))?;
+    let param = match name.trim() {
+        "factor" | "calibration_factor" => Param::Factor,
+        "connectivity" => Param::Connectivity,
+        "min_population" => Param::MinPopulation,
+        "holes" | "fill_empty_holes" => Param::Holes,
+        "ratio" => Param::Ratio,
+        "national_weight" => Param::NationalWeight,
+        "min_territory_population" => Param::MinTerritoryPopulation,
+        other => bail!(
+            "--set {text}: unknown parameter {other:?}; known: factor, connectivity, min_population, holes, ratio, \
+             national_weight, min_territory_population"
+        ),
+    };
+    let number = |s: &str| -> Result<f64> {
+        match s.trim() {
+            "true" => Ok(1.0),
+            "false" => Ok(0.0),
+            t => t.parse::<f64>().with_context(|| format!("--set {text}: {t:?} is not a number")),
+        }
+    };
+    let values = if let Some((range, step)) = values.split_once(':') {
+        let (a, b) =
+            range.split_once("..").with_context(|| format!("--set {text}: a range is FROM..TO:STEP"))?;
+        let (a, b, step) = (number(a)?, number(b)?, number(step)?);
+        if !(step > 0.0 && b >= a) {
+            bail!("--set {text}: the range must go up with a positive step");
+        }
+        let n = ((b - a) / step + 1e-9).floor() as usize + 1;
+        if n > 10_000 {
+            bail!("--set {text}: {n} values is too many");
+        }
+        (0..n).map(|k| ((a + k as f64 * step) * 1e9).round() / 1e9).collect()
+    } else {
+        values.split(',').map(number).collect::<Result<Vec<_>>>()?
+    };
+    if values.is_empty() {
+        bail!("--set {text}: no value");
+    }
+    Ok((param, values))
+}
+
+/// The grid and tables, read once.
+struct Loaded {
+    file: GridFile,
+    communes: CommuneTable,
+    reference: Option<MedianReference>,
+    inputs: Vec<InputFile>,
+    base: RunFile,
+    territory: Territory,
+}
+
+fn load(
+    input: &GridArgs,
+    rule: &RuleArgs,
+    settings_path: Option<&Path>,
+    m: &ArgMatches,
+    p: Printer,
+) -> Result<Loaded> {
+    let base = runfile::resolve(input, rule, None, settings_path, m)?;
+    let (input, _, _) = base.to_args()?;
+    let file = super::read_grid(&input, p)?;
+    let (communes, communes_input) = settings::communes(&input)?;
+    let frame = file.grid.frame().context("empty grid")?;
+    let territory = Territory::for_epsg(frame.epsg)
+        .with_context(|| format!("EPSG:{} is not a Filosofi grid CRS", frame.epsg))?;
+    let source = settings::median_source(base.medians.as_deref(), file.layout.release)?;
+    let reference = settings::load_reference(&source)?;
+    let mut inputs = vec![file.input.clone()];
+    inputs.extend(file.source.clone());
+    inputs.push(communes_input);
+    let reference = reference.map(|(r, i)| {
+        inputs.push(i);
+        r
+    });
+    Ok(Loaded { file, communes, reference, inputs, base, territory })
+}
+
+/// What one variant gives.
+struct Outcome {
+    quartiers: usize,
+    inhabitants: f64,
+    communes: usize,
+    /// Per unit: quartiers and inhabitants.
+    per_unit: BTreeMap<u32, (usize, f64)>,
+    /// Squares of each candidate.
+    squares: Vec<Vec<u32>>,
+}
+
+fn run_variant(l: &Loaded, pipeline: &Pipeline<'_>, prepared: &Prepared, rule: &RuleArgs) -> Result<Outcome> {
+    let s = settings::run_settings(rule, l.territory)?;
+    let (_, candidates) = pipeline.run_prepared(prepared, &s)?;
+    let mut per_unit: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+    let mut communes = BTreeSet::new();
+    for c in &candidates.candidates {
+        let e = per_unit.entry(c.area.unit).or_default();
+        e.0 += 1;
+        e.1 += c.area.individuals;
+        for &i in &c.area.squares {
+            let k = prepared.placement.commune_of_square[i as usize];
+            if k != NO_UNIT {
+                communes.insert(k);
+            }
+        }
+    }
+    Ok(Outcome {
+        quartiers: candidates.candidates.len(),
+        // `+ 0.0`: an empty sum is -0.0, which would print as "-0".
+        inhabitants: candidates.candidates.iter().map(|c| c.area.individuals).sum::<f64>() + 0.0,
+        communes: communes.len(),
+        per_unit,
+        squares: candidates.candidates.iter().map(|c| c.area.squares.clone()).collect(),
+    })
+}
+
+/// `qpv sweep`
+pub fn sweep(args: &SweepArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
+    let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>>>()?;
+    let l = load(&args.input, &args.rule, args.settings.as_deref(), m, printer)?;
+    let (_, base_rule, _) = l.base.to_args()?;
+    let mut variants: Vec<(Vec<f64>, RuleArgs)> = vec![(Vec::new(), base_rule.clone())];
+    for (param, values) in &sets {
+        let mut next = Vec::with_capacity(variants.len() * values.len());
+        for (vals, rule) in &variants {
+            for &v in values {
+                let mut r = rule.clone();
+                param.apply(&mut r, v)?;
+                let mut vv = vals.clone();
+                vv.push(v);
+                next.push((vv, r));
+            }
+        }
+        variants = next;
+    }
+    let started = std::time::Instant::now();
+    let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
+    let prepared = pipeline.prepare()?;
+    let baseline = run_variant(&l, &pipeline, &prepared, &base_rule)?;
+    let outcomes: Vec<Outcome> =
+        variants.par_iter().map(|(_, r)| run_variant(&l, &pipeline, &prepared, r)).collect::<Result<_>>()?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let names: Vec<&str> = sets.iter().map(|(p, _)| p.name()).collect();
+    let mut out = OutputSet::new(&args.out);
+    out.add("sweep.csv", sweep_csv(&names, &variants, &outcomes));
+    out.add("sweep_by_uu.csv", by_uu_csv(&prepared, &outcomes));
+    out.add("robustness.csv", robustness_csv(&l, &prepared, &baseline, &outcomes));
+    let manifest = Manifest {
+        tool: "qpv".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "sweep".into(),
+        note: super::run::ESTIMATE_NOTE.into(),
+        inputs: l.inputs.clone(),
+        settings: serde_json::to_value(&l.base).unwrap_or_default(),
+        parameters: json!({ "set": args.set }),
+        medians: json!(null),
+        results: json!({ "variants": variants.len(), "baseline_quartiers": baseline.quartiers }),
+        warnings: Vec::new(),
+        outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+    };
+    out.add("manifest.json", manifest.to_json());
+    out.commit()?;
+    printer.info(format!("{} variants in {elapsed:.2} s (grid read once)", variants.len()));
+    printer.info(format!(
+        "{:<40} {:>9} {:>12} {:>9}",
+        names.join(", "),
+        "quartiers",
+        "inhabitants",
+        "communes"
+    ));
+    for ((vals, _), o) in variants.iter().zip(&outcomes).take(60) {
+        let v: Vec<String> = vals.iter().map(|x| format!("{x}")).collect();
+        printer.info(format!(
+            "{:<40} {:>9} {:>12} {:>9}",
+            v.join(", "),
+            o.quartiers,
+            thousands(o.inhabitants),
+            o.communes
+        ));
+    }
+    printer.info(format!("wrote {}", args.out.display()));
+    Ok(())
+}
+
+fn sweep_csv(names: &[&str], variants: &[(Vec<f64>, RuleArgs)], outcomes: &[Outcome]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["variant".to_owned()];
+    header.extend(names.iter().map(|s| s.to_string()));
+    header.extend(["quartiers", "inhabitants", "communes"].map(String::from));
+    let _ = w.write_record(&header);
+    for (k, ((vals, _), o)) in variants.iter().zip(outcomes).enumerate() {
+        let mut row = vec![(k + 1).to_string()];
+        row.extend(vals.iter().map(|v| v.to_string()));
+        row.extend([o.quartiers.to_string(), format!("{:.0}", o.inhabitants), o.communes.to_string()]);
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn by_uu_csv(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["variant", "uu_code", "uu_name", "quartiers", "inhabitants"]);
+    for (k, o) in outcomes.iter().enumerate() {
+        for (u, (n, ind)) in &o.per_unit {
+            let unit = &prepared.placement.units[*u as usize];
+            let _ = w.write_record([
+                (k + 1).to_string(),
+                unit.code.clone(),
+                unit.name.clone(),
+                n.to_string(),
+                format!("{ind:.0}"),
+            ]);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn robustness_csv(l: &Loaded, prepared: &Prepared, baseline: &Outcome, outcomes: &[Outcome]) -> Vec<u8> {
+    let ind = |i: u32| l.file.grid.values()[i as usize].individuals;
+    // A baseline candidate survives in a variant when one candidate of the variant
+    // holds at least half of its inhabitants.
+    let owners: Vec<HashMap<u32, usize>> = outcomes
+        .par_iter()
+        .map(|o| o.squares.iter().enumerate().flat_map(|(k, s)| s.iter().map(move |&i| (i, k))).collect())
+        .collect();
+    let survivals: Vec<usize> = baseline
+        .squares
+        .par_iter()
+        .map(|squares| {
+            let total: f64 = squares.iter().map(|&i| ind(i)).sum();
+            owners
+                .iter()
+                .filter(|owner| {
+                    let mut by: HashMap<usize, f64> = HashMap::new();
+                    for &i in squares {
+                        if let Some(&k) = owner.get(&i) {
+                            *by.entry(k).or_default() += ind(i);
+                        }
+                    }
+                    by.values().any(|&v| v >= 0.5 * total)
+                })
+                .count()
+        })
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "rank_in_uu",
+        "uu_code",
+        "uu_name",
+        "main_commune",
+        "inhabitants",
+        "variants_surviving",
+        "variants",
+        "share",
+    ]);
+    let mut rank: HashMap<u32, usize> = HashMap::new();
+    for (squares, s) in baseline.squares.iter().zip(survivals) {
+        let unit = prepared.placement.unit_of_square[squares[0] as usize];
+        let r = rank.entry(unit).or_default();
+        *r += 1;
+        let u = &prepared.placement.units[unit as usize];
+        // The commune holding most of its inhabitants.
+        let mut by_commune: HashMap<u32, f64> = HashMap::new();
+        for &i in squares {
+            *by_commune.entry(prepared.placement.commune_of_square[i as usize]).or_default() += ind(i);
+        }
+        let main = by_commune
+            .into_iter()
+            .filter(|(k, _)| *k != NO_UNIT)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let commune = main.map_or(String::new(), |(k, _)| l.communes.get(k).name.clone());
+        let total: f64 = squares.iter().map(|&i| ind(i)).sum();
+        let _ = w.write_record([
+            format!("{}-{:02}", u.code, r),
+            u.code.clone(),
+            u.name.clone(),
+            commune,
+            format!("{total:.0}"),
+            s.to_string(),
+            outcomes.len().to_string(),
+            format!("{:.3}", s as f64 / outcomes.len().max(1) as f64),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `qpv calibrate`
+pub fn calibrate(args: &CalibrateArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
+    if !(args.step > 0.0 && args.to >= args.from && args.from > 0.0) {
+        bail!("--from, --to and --step must give an increasing range of positive factors");
+    }
+    if !(args.target_count > 0.0 && args.target_population > 0.0) {
+        bail!("--target-count and --target-population must be positive");
+    }
+    let l = load(&args.input, &args.rule, args.settings.as_deref(), m, printer)?;
+    let (_, base_rule, _) = l.base.to_args()?;
+    let n = ((args.to - args.from) / args.step + 1e-9).floor() as usize + 1;
+    let factors: Vec<f64> =
+        (0..n).map(|k| ((args.from + k as f64 * args.step) * 1e9).round() / 1e9).collect();
+    let conns = if args.search_connectivity {
+        vec![ConnectivityArg::Eight, ConnectivityArg::Four]
+    } else {
+        vec![base_rule.connectivity]
+    };
+    let trials: Vec<RuleArgs> = conns
+        .iter()
+        .flat_map(|c| factors.iter().map(move |f| (c, f)))
+        .map(|(c, f)| RuleArgs { calibration_factor: *f, connectivity: *c, ..base_rule.clone() })
+        .collect();
+    let started = std::time::Instant::now();
+    let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
+    let prepared = pipeline.prepare()?;
+    let results: Vec<(f64, usize, f64)> = trials
+        .par_iter()
+        .map(|r| {
+            let o = run_variant(&l, &pipeline, &prepared, r)?;
+            let err = ((o.quartiers as f64 - args.target_count) / args.target_count).powi(2)
+                + ((o.inhabitants - args.target_population) / args.target_population).powi(2);
+            Ok((err, o.quartiers, o.inhabitants))
+        })
+        .collect::<Result<_>>()?;
+    let mut order: Vec<usize> = (0..trials.len()).collect();
+    order.sort_by(|&a, &b| results[a].0.total_cmp(&results[b].0).then(a.cmp(&b)));
+    let best = order[0];
+    printer.info(format!(
+        "{} trials in {:.2} s; target {} quartiers, {} inhabitants",
+        trials.len(),
+        started.elapsed().as_secs_f64(),
+        args.target_count,
+        thousands(args.target_population)
+    ));
+    printer.info(format!(
+        "{:>8} {:>4} {:>9} {:>12} {:>10}",
+        "factor", "conn", "quartiers", "inhabitants", "error"
+    ));
+    for &k in order.iter().take(5) {
+        let conn = if trials[k].connectivity == ConnectivityArg::Four { 4 } else { 8 };
+        let (e, q, p) = results[k];
+        printer.info(format!(
+            "{:>8} {conn:>4} {q:>9} {:>12} {:>10.5}",
+            trials[k].calibration_factor,
+            thousands(p),
+            e
+        ));
+    }
+    let mut file = l.base.clone();
+    file.calibration_factor = trials[best].calibration_factor;
+    file.connectivity = if trials[best].connectivity == ConnectivityArg::Four { 4 } else { 8 };
+    let (e, q, p) = results[best];
+    let comment = format!(
+        "qpv calibrate: factor {} and {}-connectivity give {q} quartiers and {p:.0} inhabitants against {} and {} \
+         (sum of squared relative errors {e:.6}); use with qpv run --settings FILE",
+        file.calibration_factor, file.connectivity, args.target_count, args.target_population
+    );
+    let dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = args.out.file_name().context("--out must name a file")?.to_string_lossy().into_owned();
+    let mut out = OutputSet::new(dir);
+    out.add(name, file.to_toml(&comment).into_bytes());
+    out.commit()?;
+    printer.info(format!(
+        "best: factor {}, connectivity {}; wrote {}",
+        file.calibration_factor,
+        file.connectivity,
+        args.out.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_lists() {
+        let (p, v) = parse_set("factor=1.15..1.45:0.05").unwrap();
+        assert_eq!(p, Param::Factor);
+        assert_eq!(v, vec![1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.45]);
+        let (p, v) = parse_set("connectivity=4,8").unwrap();
+        assert_eq!((p, v), (Param::Connectivity, vec![4.0, 8.0]));
+        assert_eq!(parse_set("holes=true,false").unwrap().1, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn bad_sets_are_explained() {
+        assert!(parse_set("colour=1").unwrap_err().to_string().contains("unknown parameter"));
+        assert!(parse_set("factor").unwrap_err().to_string().contains("NAME=VALUES"));
+        assert!(parse_set("factor=1.4..1.1:0.1").unwrap_err().to_string().contains("go up"));
+        assert!(parse_set("factor=a,b").unwrap_err().to_string().contains("not a number"));
+    }
+}
