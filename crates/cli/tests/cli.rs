@@ -552,3 +552,75 @@ fn a_run_is_made_again_from_its_manifest_byte_for_byte() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("calibration_factr"), "{}", stderr(&o));
 }
+
+#[test]
+fn outputs_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let edits = samples().join("caph_edits.toml");
+    for (threads, out) in [("1", "one"), ("2", "two"), ("4", "four")] {
+        let o = Command::new(env!("CARGO_BIN_EXE_qpv"))
+            .args(["run", "--edits", edits.to_str().unwrap(), "--out", out])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for f in [
+        "candidates.geojson",
+        "candidates.csv",
+        "near_misses.csv",
+        "adjusted.geojson",
+        "poches.geojson",
+        "audit.csv",
+        "manifest.json",
+    ] {
+        let one = std::fs::read(dir.path().join("one").join(f)).unwrap();
+        assert_eq!(one, std::fs::read(dir.path().join("two").join(f)).unwrap(), "{f}");
+        assert_eq!(one, std::fs::read(dir.path().join("four").join(f)).unwrap(), "{f}");
+    }
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "blocker", "a file where the folder should be");
+    let o = qpv(&["run", "--out", "blocker/out"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("blocker/out"), "{}", stderr(&o));
+}
+
+#[test]
+fn nan_and_infinite_counts_are_refused() {
+    fails_cleanly(
+        &format!("{HEADER}{}", row(2969400, 3794800, "59172", "NaN", "4", "1", "150000")),
+        "column ind",
+    );
+    fails_cleanly(
+        &format!("{HEADER}{}", row(2969400, 3794800, "59172", "10", "4", "1", "inf")),
+        "column ind_snv",
+    );
+}
+
+#[test]
+fn an_invalid_drawn_polygon_is_repaired_with_a_warning_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample's removal polygon drawn as a bow tie (two corners swapped).
+    write(
+        dir.path(),
+        "bow.geojson",
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2154"}},"features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[726004.47,7023716.60],[726294.26,7023844.76],[726303.69,7023745.14],[725995.05,7023816.22],[726004.47,7023716.60]]]}}]}"#,
+    );
+    let e = write(
+        dir.path(),
+        "e.toml",
+        "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"bow.geojson\"\n",
+    );
+    let o = qpv(&["run", "--edits", e.to_str().unwrap(), "--out", "out"], dir.path());
+    let msg = stderr(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(msg.contains("bow.geojson, feature 1: invalid polygon") && msg.contains("repaired"), "{msg}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap()).unwrap();
+    assert!(m["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("repaired")));
+}

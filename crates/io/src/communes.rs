@@ -81,9 +81,18 @@ pub fn read_communes(path: &Path) -> Result<(CommuneTable, InputFile), IoError> 
     } else {
         raw.clone()
     };
+    // Tables that went through a spreadsheet may be in Windows-1252 (Latin-1): decode
+    // them rather than refuse them, and say so in the manifest.
+    let (text, role) = match std::str::from_utf8(&text) {
+        Ok(_) => (text, "communes"),
+        Err(_) => {
+            let (decoded, _, _) = encoding_rs::WINDOWS_1252.decode(&text);
+            (decoded.into_owned().into_bytes(), "communes (decoded from Windows-1252)")
+        }
+    };
     let table = parse_communes(path, &text)?;
     let input = InputFile {
-        role: "communes".into(),
+        role: role.into(),
         path: path.display().to_string(),
         bytes: raw.len() as u64,
         blake3: crate::blake3_hex(&raw),
@@ -196,6 +205,24 @@ mod tests {
         std::fs::write(&p, "CODGEO;LIBGEO\n59172;Denain\n").unwrap();
         let err = read_communes(&p).unwrap_err().to_string();
         assert!(err.contains("missing column(s) DEP, EPCI"), "{err}");
+    }
+
+    #[test]
+    fn a_latin1_table_keeps_its_accents() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.csv");
+        let mut bytes =
+            b"CODGEO;LIBGEO;DEP;EPCI;LIBEPCI;UU2020;LIBUU2020;POP;POP_UU2020\n42218;Saint-".to_vec();
+        bytes.push(0xC9); // É in Latin-1
+        bytes.extend_from_slice(b"tienne;42;244200770;Saint-");
+        bytes.push(0xC9);
+        bytes.extend_from_slice(b"tienne M\xE9tropole;42701;Saint-\xC9tienne;172565;374175\n");
+        std::fs::write(&p, bytes).unwrap();
+        let (t, input) = read_communes(&p).unwrap();
+        let c = t.get(t.find(CommuneCode::parse(b"42218").unwrap()).unwrap());
+        assert_eq!(c.name, "Saint-Étienne");
+        assert_eq!(c.epci_name, "Saint-Étienne Métropole");
+        assert!(input.role.contains("Windows-1252"));
     }
 
     #[test]

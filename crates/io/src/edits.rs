@@ -211,6 +211,8 @@ fn step_files(step: &Step) -> Vec<&Path> {
 /// A feature of a geometry file, in the grid's CRS.
 #[derive(Debug, Clone)]
 pub struct Shape {
+    /// Set when an invalid polygon (self-intersection…) was repaired: what changed.
+    pub repaired: Option<String>,
     /// Its properties.
     pub properties: serde_json::Map<String, serde_json::Value>,
     /// Points (for schools).
@@ -260,9 +262,35 @@ pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec
         let (points, polygons) = split_geometry(geom);
         let points = points.into_iter().map(|(x, y)| to_grid.point(x, y)).collect::<Result<Vec<_>, _>>()?;
         let polygons = to_grid.multipolygon(&polygons)?;
-        shapes.push(Shape { properties: f.properties.unwrap_or_default(), points, polygons });
+        let (polygons, repaired) =
+            repair(polygons).map_err(|why| edits_error(path, format!("feature {}: {why}", k + 1)))?;
+        shapes.push(Shape { repaired, properties: f.properties.unwrap_or_default(), points, polygons });
     }
     Ok(shapes)
+}
+
+/// Repairs invalid polygons (self-intersecting rings, overlapping parts) by
+/// re-noding them with a union; returns what changed, or why it cannot be repaired.
+fn repair(mp: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, Option<String>), String> {
+    use geo::{Area, Validation};
+    if mp.0.is_empty() || mp.is_valid() {
+        return Ok((mp, None));
+    }
+    let problems =
+        mp.validation_errors().into_iter().map(|e| e.to_string()).take(2).collect::<Vec<_>>().join("; ");
+    let before: f64 = mp.0.iter().map(|p| p.unsigned_area()).sum();
+    // Re-noded by a union under the even-odd rule: every lobe of a self-intersecting
+    // ring is kept, whichever way it turns.
+    let fixed = {
+        use geo::BooleanOps;
+        mp.union(&MultiPolygon::<f64>(Vec::new()))
+    };
+    if fixed.0.is_empty() || !fixed.is_valid() {
+        return Err(format!("invalid polygon ({problems}) that cannot be repaired; redraw it"));
+    }
+    let after = fixed.unsigned_area();
+    let note = format!("invalid polygon ({problems}) repaired: area {before:.0} m² → {after:.0} m²");
+    Ok((fixed, Some(note)))
 }
 
 /// EPSG code of a CRS name: `EPSG:2154`, `urn:ogc:def:crs:EPSG::2154`, `CRS84`.
@@ -447,6 +475,24 @@ op = "poches"
             &square("", "[3.39,50.32],[3.40,50.32],[3.40,50.33],[3.39,50.32]"),
         );
         assert!(read_shapes(&wgs, None, 3035).is_ok());
+    }
+
+    #[test]
+    fn a_self_intersecting_polygon_is_repaired_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        // A bow tie in Lambert-93: two triangles crossing at their tips.
+        let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:2154"}},"features":[{"type":"Feature","properties":{"name":"bow"},"geometry":{"type":"Polygon","coordinates":[[[723000,7027000],[723400,7027400],[723400,7027000],[723000,7027400],[723000,7027000]]]}}]}"#;
+        let p = write(dir.path(), "bow.geojson", text);
+        let shapes = read_shapes(&p, None, 3035).unwrap();
+        let note = shapes[0].repaired.as_deref().expect("repaired");
+        assert!(note.contains("repaired"), "{note}");
+        use geo::Validation;
+        assert!(shapes[0].polygons.is_valid());
+        assert_eq!(shapes[0].polygons.0.len(), 2);
+        // A valid polygon is left alone.
+        let ok = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[3.39,50.32],[3.40,50.32],[3.40,50.33],[3.39,50.32]]]}}]}"#;
+        let p = write(dir.path(), "ok.geojson", ok);
+        assert!(read_shapes(&p, None, 3035).unwrap()[0].repaired.is_none());
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn apply(
     let mut a = Adjuster::new(grid, output, ids, settings);
     let mut inputs = Vec::new();
     let mut poches = None;
+    let repairs = std::cell::RefCell::new(Vec::new());
     let shapes =
         |file: &std::path::Path, crs: &Option<String>, inputs: &mut Vec<InputFile>| -> Result<Vec<Shape>> {
             let path = edits.resolve(file);
@@ -50,7 +51,13 @@ pub fn apply(
                 bytes: bytes.len() as u64,
                 blake3: qpv_io::blake3_hex(&bytes),
             });
-            Ok(read_shapes(&path, crs.as_deref(), frame.epsg)?)
+            let shapes = read_shapes(&path, crs.as_deref(), frame.epsg)?;
+            for (k, s) in shapes.iter().enumerate() {
+                if let Some(note) = &s.repaired {
+                    repairs.borrow_mut().push(format!("{}, feature {}: {note}", path.display(), k + 1));
+                }
+            }
+            Ok(shapes)
         };
     let polygon_cells = |shapes: &[Shape]| -> Vec<Cell> {
         let mut cells: BTreeSet<Cell> = BTreeSet::new();
@@ -135,7 +142,8 @@ pub fn apply(
     out.add("poches.geojson", export::candidates_geojson(&poche_records, &to_wgs84)?);
     out.add("audit.csv", audit_csv(&a.audit));
     out.add("schools.csv", schools_csv(&a));
-    let mut warnings: Vec<String> = a.audit.iter().filter_map(AuditEntry::warning).collect();
+    let mut warnings: Vec<String> = repairs.into_inner();
+    warnings.extend(a.audit.iter().filter_map(AuditEntry::warning));
     warnings.dedup();
     let far = a.schools.iter().filter(|s| s.status == "too far").count();
     if far > 0 {

@@ -581,6 +581,22 @@ mod tests {
     }
 
     #[test]
+    fn bom_crlf_and_latin1_in_unused_columns() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(HEADER.trim_end().as_bytes());
+        bytes.extend_from_slice(b"\r\nCRS3035RES200mN3035400E3850200,caf\xE9,0,59172,3,1,0,100\r\n");
+        let text: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let f = GridReader::new(GridSource::Embedded { name: "t", bytes: text }).finish().unwrap();
+        assert_eq!(f.grid.len(), 1);
+        assert_eq!(f.grid.values()[0].individuals, 3.0);
+        // A Latin-1 byte where a needed value is: a clear error on its line.
+        let bad: &'static [u8] =
+            b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\nCRS3035RES200mN0E0,59\xE972,1,1,0,1\n";
+        let err = GridReader::new(GridSource::Embedded { name: "t", bytes: bad }).finish().unwrap_err();
+        assert!(err.to_string().contains("line 2") && err.to_string().contains("lcog_geo"), "{err}");
+    }
+
+    #[test]
     fn empty_file_and_header_only() {
         assert!(matches!(read("", false), Err(IoError::Empty { .. })));
         assert!(matches!(read(HEADER, false), Err(IoError::NoSquares { .. })));
