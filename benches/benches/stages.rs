@@ -20,7 +20,7 @@ fn csv(which: &str) -> &'static [u8] {
     match which {
         "caph" => match qpv_io::SAMPLE_GRID {
             GridSource::Embedded { bytes, .. } => bytes,
-            GridSource::Path(_) => unreachable!("the sample is embedded"),
+            _ => unreachable!("the sample is embedded"),
         },
         _ => SYNTH.get_or_init(|| {
             let mut v = Vec::new();

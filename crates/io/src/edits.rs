@@ -146,6 +146,16 @@ struct EditsFile {
     step: Vec<Step>,
 }
 
+/// Parses the text of an adjustments file (no file is opened).
+pub fn parse_steps(text: &str) -> Result<Vec<Step>, String> {
+    toml::from_str::<EditsFile>(text).map(|f| f.step).map_err(|e| {
+        format!(
+            "{e}hint: each step is a [[step]] table with an `op` among include_schools, keep_whole, add, \
+             remove, merge, split, rename, poches"
+        )
+    })
+}
+
 /// The steps of an adjustments file, with the file's identity.
 #[derive(Debug, Clone)]
 pub struct Edits {
@@ -166,12 +176,10 @@ impl Edits {
     pub fn read(path: &Path) -> Result<Edits, IoError> {
         let bytes = std::fs::read(path).map_err(|e| IoError::file(path, e))?;
         let text = String::from_utf8(bytes.clone()).map_err(|_| edits_error(path, "not UTF-8 text"))?;
-        let file: EditsFile = toml::from_str(&text).map_err(|e| {
-            edits_error(path, format!("{e}hint: each step is a [[step]] table with an `op` among include_schools, keep_whole, add, remove, merge, split, rename, poches"))
-        })?;
+        let steps = parse_steps(&text).map_err(|e| edits_error(path, e))?;
         let edits = Edits {
             path: path.to_owned(),
-            steps: file.step,
+            steps,
             input: InputFile {
                 role: "edits".into(),
                 path: path.display().to_string(),

@@ -29,6 +29,13 @@ const BLOCK: usize = 32 << 20;
 pub enum GridSource {
     /// A file on disk, plain CSV or gzip (recognised by its first bytes).
     Path(PathBuf),
+    /// Bytes in memory (tests, fuzzing, other front ends).
+    Memory {
+        /// Name shown in messages and the manifest.
+        name: String,
+        /// The CSV.
+        bytes: Vec<u8>,
+    },
     /// Bytes compiled into the binary.
     Embedded {
         /// Name shown in messages and the manifest.
@@ -98,6 +105,12 @@ impl<'a> GridReader<'a> {
             GridSource::Embedded { name, bytes } => {
                 (name.to_string(), PathBuf::from(name), bytes.len() as u64, Box::new(*bytes))
             }
+            GridSource::Memory { name, bytes } => (
+                name.clone(),
+                PathBuf::from(name),
+                bytes.len() as u64,
+                Box::new(std::io::Cursor::new(bytes.clone())),
+            ),
         };
         self.progress.start("reading", size);
         let mut hashed =
@@ -578,6 +591,31 @@ mod tests {
         let f = read(text, false).unwrap();
         assert_eq!(f.grid.values()[0].individuals, 3.5);
         assert_eq!(f.grid.values()[0].income_sum, 87011.2);
+    }
+
+    #[test]
+    fn rows_of_the_2015_and_2017_layouts_are_read() {
+        // 2015: IdINSPIRE, I_est_cr, Depcom, capitalised, other order.
+        let h2015 = "IdINSPIRE,Id_carr1km,I_est_cr,Id_carr_n,Groupe,Depcom,I_pauv,Id_car2010,Ind,Men,Men_pauv,Men_1ind,Men_5ind,Men_prop,Men_fmp,Ind_snv\n";
+        let r2015 = "CRS3035RES200mN3035400E3850200,x,1,x,7,59172,0,x,12.5,5,2,0,0,0,0,250000\n";
+        let f = read(&format!("{h2015}{r2015}"), false).unwrap();
+        assert_eq!(f.layout.release, crate::layout::Release::Filosofi2015);
+        let v = f.grid.values()[0];
+        assert_eq!(
+            (v.individuals, v.households, v.poor_households, v.income_sum, v.imputed),
+            (12.5, 5.0, 2.0, 250_000.0, true)
+        );
+        // 2017: Idcar_200m, one commune code, Men after Men_pauv.
+        let h2017 = "Idcar_200m,I_est_200,Idcar_1km,I_est_1km,Idcar_nat,Groupe,Ind,Men_1ind,Men_5ind,Men_prop,Men_fmp,Ind_snv,Men_surf,Men_pauv,Men,lcog_geo\n";
+        let r2017 = "CRS3035RES200mN3035400E3850200,0,x,0,x,1,30,0,0,0,0,600000,0,3,12,59172\n";
+        let f = read(&format!("{h2017}{r2017}"), false).unwrap();
+        assert_eq!(f.layout.release, crate::layout::Release::Filosofi2017);
+        let v = f.grid.values()[0];
+        assert_eq!(
+            (v.individuals, v.households, v.poor_households, v.income_sum, v.imputed),
+            (30.0, 12.0, 3.0, 600_000.0, false)
+        );
+        assert_eq!(f.grid.communes(0)[0].as_str(), "59172");
     }
 
     #[test]
