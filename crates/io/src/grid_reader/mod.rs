@@ -4,7 +4,7 @@
 //! The file is read in blocks of 32 MB; each block is split at line boundaries into
 //! pieces parsed on all cores while the next block is read and hashed, so memory
 //! stays at two blocks plus the grid's columns whatever the file size. Only the
-//! needed columns are decoded ([`fields`]). Filosofi files have no multi-line
+//! needed columns are decoded (see the `fields` module). Filosofi files have no multi-line
 //! fields, so a line is a row.
 
 mod fields;
