@@ -2,8 +2,8 @@
 //! regression tests: every input goes through the same code as its fuzz target, on
 //! stable Rust, in every `cargo test`.
 
-use qpv_core::commune_code::parse_lcog_geo;
 use qpv_core::SquareId;
+use qpv_core::commune_code::parse_lcog_geo;
 use qpv_io::{GridReader, GridSource};
 use std::path::PathBuf;
 

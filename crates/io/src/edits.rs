@@ -229,35 +229,32 @@ pub struct Shape {
     pub polygons: MultiPolygon<f64>,
 }
 
-/// Reads a GeoJSON file and projects it to `grid_epsg`. The CRS is the file's `crs`
-/// member, else `crs` (from the step), else WGS84 when the coordinates look like
-/// longitudes and latitudes (RFC 7946); anything else is an error.
+/// Reads a GeoJSON file or a shapefile (`.shp` with `.dbf`, `.prj`, `.cpg`) and projects
+/// it to `grid_epsg`. The CRS is the file's (`crs` member, `.prj`), else `crs` (from the
+/// step), else, for GeoJSON only, WGS84 when the coordinates look like longitudes and
+/// latitudes (RFC 7946); anything else is an error.
 pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec<Shape>, IoError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
-    let gj: geojson::GeoJson = text.parse().map_err(|e| edits_error(path, format!("not GeoJSON: {e}")))?;
-    let fc = geojson::FeatureCollection::try_from(gj)
-        .map_err(|e| edits_error(path, format!("not a FeatureCollection: {e}")))?;
-    let declared = fc
-        .foreign_members
-        .as_ref()
-        .and_then(|m| m.get("crs"))
-        .and_then(|c| c.pointer("/properties/name"))
-        .and_then(|n| n.as_str());
+    let is_shp = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    let (features, declared) = if is_shp { shapefile_features(path)? } else { geojson_features(path)? };
+    let given = |name: &str| {
+        parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))
+    };
     let epsg = match (declared, crs) {
-        (Some(name), _) => {
-            parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?}")))?
+        (Some(code), _) => code,
+        (None, Some(name)) => given(name)?,
+        (None, None) if is_shp => {
+            return Err(edits_error(
+                path,
+                "the shapefile has no .prj; add it, or crs = \"EPSG:2154\" (for example) to the step",
+            ));
         }
-        (None, Some(name)) => parse_crs(name)
-            .ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))?,
+        // RFC 7946: GeoJSON without a crs member is WGS84.
         (None, None) => 4326,
     };
     let to_grid = Transformer::new(epsg, grid_epsg)?;
     let mut shapes = Vec::new();
-    for (k, f) in fc.features.into_iter().enumerate() {
-        let Some(g) = f.geometry else { continue };
-        let geom: geo_types::Geometry<f64> =
-            g.try_into().map_err(|e| edits_error(path, format!("feature {}: {e}", k + 1)))?;
-        if epsg == 4326 && !looks_geographic(&geom) {
+    for (k, (geom, properties)) in features.into_iter().enumerate() {
+        if epsg == 4326 && declared.is_none() && !looks_geographic(&geom) {
             return Err(edits_error(
                 path,
                 format!(
@@ -272,9 +269,38 @@ pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec
         let polygons = to_grid.multipolygon(&polygons)?;
         let (polygons, repaired) =
             repair(polygons).map_err(|why| edits_error(path, format!("feature {}: {why}", k + 1)))?;
-        shapes.push(Shape { repaired, properties: f.properties.unwrap_or_default(), points, polygons });
+        shapes.push(Shape { repaired, properties, points, polygons });
     }
     Ok(shapes)
+}
+
+type Features = (crate::shapefile_in::Features, Option<u32>);
+
+/// Features of a GeoJSON file and the EPSG code of its `crs` member, if any.
+fn geojson_features(path: &Path) -> Result<Features, IoError> {
+    let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
+    let gj: geojson::GeoJson = text.parse().map_err(|e| edits_error(path, format!("not GeoJSON: {e}")))?;
+    let fc = geojson::FeatureCollection::try_from(gj)
+        .map_err(|e| edits_error(path, format!("not a FeatureCollection: {e}")))?;
+    let declared = fc
+        .foreign_members
+        .as_ref()
+        .and_then(|m| m.get("crs"))
+        .and_then(|c| c.pointer("/properties/name"))
+        .and_then(|n| n.as_str())
+        .map(|name| parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?}"))))
+        .transpose()?;
+    let mut out = Vec::new();
+    for (k, f) in fc.features.into_iter().enumerate() {
+        let Some(g) = f.geometry else { continue };
+        let geom = g.try_into().map_err(|e| edits_error(path, format!("feature {}: {e}", k + 1)))?;
+        out.push((geom, f.properties.unwrap_or_default()));
+    }
+    Ok((out, declared))
+}
+
+fn shapefile_features(path: &Path) -> Result<Features, IoError> {
+    crate::shapefile_in::read_shapefile(path)
 }
 
 /// Repairs invalid polygons (self-intersecting rings, overlapping parts) by
@@ -501,6 +527,52 @@ op = "poches"
         let ok = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[3.39,50.32],[3.40,50.32],[3.40,50.33],[3.39,50.32]]]}}]}"#;
         let p = write(dir.path(), "ok.geojson", ok);
         assert!(read_shapes(&p, None, 3035).unwrap()[0].repaired.is_none());
+    }
+
+    #[test]
+    fn a_lambert93_shapefile_reads_like_the_same_geojson() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = [
+            (726004.47, 7023716.60),
+            (726303.69, 7023745.14),
+            (726294.26, 7023844.76),
+            (725995.05, 7023816.22),
+            (726004.47, 7023716.60),
+        ];
+        // GeoJSON rings are counter-clockwise; shapefile outer rings clockwise.
+        let coords: Vec<String> = ring.iter().map(|(x, y)| format!("[{x},{y}]")).collect();
+        let gj = format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:2154"}}}},"features":[{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+            coords.join(",")
+        );
+        let gj_path = write(dir.path(), "a.geojson", &gj);
+        let shp = dir.path().join("a.shp");
+        let table = dbase::TableWriterBuilder::new()
+            .add_character_field(dbase::FieldName::try_from("nom").unwrap(), 20);
+        let mut w = shapefile::Writer::from_path(&shp, table).unwrap();
+        let pts: Vec<shapefile::Point> =
+            ring.iter().rev().map(|&(x, y)| shapefile::Point::new(x, y)).collect();
+        let mut rec = dbase::Record::default();
+        rec.insert("nom".into(), dbase::FieldValue::Character(Some("parc".into())));
+        w.write_shape_and_record(
+            &shapefile::Polygon::with_rings(vec![shapefile::PolygonRing::Outer(pts)]),
+            &rec,
+        )
+        .unwrap();
+        drop(w);
+        // No .prj and no crs: refused with the fix.
+        let e = read_shapes(&shp, None, 3035).unwrap_err().to_string();
+        assert!(e.contains("no .prj"), "{e}");
+        std::fs::write(shp.with_extension("prj"), r#"PROJCS["RGF_1993_Lambert_93",GEOGCS["GCS_RGF_1993"]]"#)
+            .unwrap();
+        let from_shp = read_shapes(&shp, None, 3035).unwrap();
+        let from_gj = read_shapes(&gj_path, None, 3035).unwrap();
+        assert_eq!(from_shp[0].properties["nom"], "parc");
+        assert_eq!(
+            cells_with_centre_inside(&from_shp[0].polygons, 200.0),
+            cells_with_centre_inside(&from_gj[0].polygons, 200.0)
+        );
+        assert_eq!(cells_with_centre_inside(&from_shp[0].polygons, 200.0).len(), 2);
     }
 
     #[test]

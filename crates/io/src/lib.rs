@@ -44,6 +44,7 @@ pub mod manifest;
 pub mod output;
 pub mod records;
 pub mod reference;
+pub mod shapefile_in;
 
 pub use error::{BadRow, IoError, RowProblem};
 pub use grid_reader::{GridFile, GridReader, GridSource};
