@@ -83,6 +83,15 @@ pub enum CogVintage {
     Cog2024,
 }
 
+/// Perimeter file formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// GeoJSON, RFC 7946 (WGS84 longitude/latitude).
+    Geojson,
+    /// ESRI shapefile in Lambert-93 (EPSG:2154).
+    Shapefile,
+}
+
 /// Contiguity of squares.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ConnectivityArg {
@@ -120,6 +129,11 @@ pub struct RunArgs {
     /// schools.csv as well.
     #[arg(long, value_name = "FILE")]
     pub edits: Option<PathBuf>,
+
+    /// Output formats of the perimeters, comma-separated: geojson (RFC 7946, WGS84) and/or
+    /// shapefile (Lambert-93, with .prj and .cpg; field names in the README).
+    #[arg(long, value_delimiter = ',', default_value = "geojson", value_name = "FORMATS")]
+    pub format: Vec<FormatArg>,
 
     /// Print the wall time of each stage on stderr.
     #[arg(long)]

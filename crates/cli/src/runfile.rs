@@ -65,6 +65,8 @@ pub struct RunFile {
     pub national_median: Option<f64>,
     /// Adjustments file (`qpv run` only).
     pub edits: Option<PathBuf>,
+    /// Perimeter formats (`qpv run` only): "geojson", "shapefile".
+    pub format: Vec<String>,
 }
 
 impl Default for RunFile {
@@ -112,6 +114,7 @@ impl RunFile {
             poverty_line: rule.poverty_line,
             national_median: rule.national_median,
             edits: edits.cloned(),
+            format: vec!["geojson".into()],
         }
     }
 
@@ -210,7 +213,8 @@ impl RunFile {
             near_miss_floor,
             poverty_line,
             national_median,
-            edits
+            edits,
+            format
         );
         self
     }

@@ -624,3 +624,38 @@ fn an_invalid_drawn_polygon_is_repaired_with_a_warning_naming_it() {
         serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap()).unwrap();
     assert!(m["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("repaired")));
 }
+
+#[test]
+fn shapefiles_in_lambert93_with_prj_and_cpg_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let edits = samples().join("caph_edits.toml");
+    let o = qpv(
+        &["run", "--format", "geojson,shapefile", "--edits", edits.to_str().unwrap(), "--out", "o"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("o");
+    for stem in ["candidates", "adjusted", "poches"] {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            assert!(out.join(format!("{stem}.{ext}")).exists(), "{stem}.{ext}");
+        }
+        assert!(std::fs::read_to_string(out.join(format!("{stem}.prj"))).unwrap().contains("Lambert_93"));
+        assert_eq!(std::fs::read_to_string(out.join(format!("{stem}.cpg"))).unwrap(), "UTF-8");
+    }
+    // The .dbf holds the accents in UTF-8.
+    let dbf = std::fs::read(out.join("candidates.dbf")).unwrap();
+    assert!(String::from_utf8_lossy(&dbf).contains("Valenciennes (partie française)"));
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["settings"]["format"], serde_json::json!(["geojson", "shapefile"]));
+    // Made again from the manifest: the same shapefiles.
+    let o = qpv(&["run", "--settings", "o/manifest.json", "--out", "again"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["candidates.shp", "candidates.dbf", "adjusted.shp", "poches.dbf"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(dir.path().join("again").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}

@@ -45,6 +45,7 @@ pub mod output;
 pub mod records;
 pub mod reference;
 pub mod shapefile_in;
+pub mod shapefile_out;
 
 pub use error::{BadRow, IoError, RowProblem};
 pub use grid_reader::{GridFile, GridReader, GridSource};

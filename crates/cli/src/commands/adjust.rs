@@ -25,16 +25,24 @@ pub struct Adjusted {
     pub warnings: Vec<String>,
 }
 
-/// Applies the edits and adds their outputs to `out`. Any error leaves `out` untouched.
-pub fn apply(
-    edits: &Edits,
-    output: &RunOutput,
-    grid: &Grid,
-    communes: &CommuneTable,
-    ids: &[String],
-    settings: &RunSettings,
-    out: &mut OutputSet,
-) -> Result<Adjusted> {
+/// The statistical run the edits start from.
+pub struct Run<'a> {
+    /// Every stage's result.
+    pub output: &'a RunOutput,
+    /// The squares.
+    pub grid: &'a Grid,
+    /// The commune table.
+    pub communes: &'a CommuneTable,
+    /// The run's settings.
+    pub settings: &'a RunSettings,
+    /// Candidate ids, in order.
+    pub ids: &'a [String],
+}
+
+/// Applies the edits and adds their outputs to `out` (shapefiles too when asked).
+/// Any error leaves `out` untouched.
+pub fn apply(edits: &Edits, run: &Run<'_>, shapefile: bool, out: &mut OutputSet) -> Result<Adjusted> {
+    let Run { output, grid, communes, settings, ids } = *run;
     let frame = grid.frame().context("empty grid")?;
     let size = frame.square_size as f64;
     let mut a = Adjuster::new(grid, output, ids, settings);
@@ -140,6 +148,14 @@ pub fn apply(
     out.add("adjusted.geojson", export::candidates_geojson(&perimeters, &to_wgs84)?);
     let poche_records = poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output);
     out.add("poches.geojson", export::candidates_geojson(&poche_records, &to_wgs84)?);
+    if shapefile {
+        let to_l93 = Transformer::new(frame.epsg, 2154)?;
+        for (stem, records) in [("adjusted", &perimeters), ("poches", &poche_records)] {
+            for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile(stem, records, &to_l93)? {
+                out.add(name, bytes);
+            }
+        }
+    }
     out.add("audit.csv", audit_csv(&a.audit));
     out.add("schools.csv", schools_csv(&a));
     let mut warnings: Vec<String> = repairs.into_inner();

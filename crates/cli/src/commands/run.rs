@@ -20,13 +20,18 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
 
 /// Runs the method and writes the outputs.
 pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Result<()> {
-    let settings_file = crate::runfile::resolve(
+    let mut settings_file = crate::runfile::resolve(
         &args.input,
         &args.rule,
         args.edits.as_ref(),
         args.settings.as_deref(),
         matches,
     )?;
+    let format_given = matches.value_source("format") == Some(clap::parser::ValueSource::CommandLine);
+    if args.settings.is_none() || format_given {
+        settings_file.format = args.format.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
+    }
+    let shapefile = formats(&settings_file.format)?;
     let (input, rule, edits) = settings_file.to_args()?;
     let args = &RunArgs { input, rule, edits, ..args.clone() };
     let mut clock = Timings::new(args.timings);
@@ -63,6 +68,13 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
     let mut out = OutputSet::new(&args.out);
     out.add("candidates.geojson", export::candidates_geojson(&candidates, &to_wgs84)?);
+    if shapefile {
+        let to_l93 = Transformer::new(frame.epsg, 2154)?;
+        for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile("candidates", &candidates, &to_l93)?
+        {
+            out.add(name, bytes);
+        }
+    }
     out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
     out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
     if !file.skipped.is_empty() {
@@ -77,8 +89,14 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     let mut adjustments = None;
     if let Some(edits) = &edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
-        let adjusted =
-            super::adjust::apply(edits, &output, &file.grid, &communes, &ids, &run_settings, &mut out)?;
+        let base = super::adjust::Run {
+            output: &output,
+            grid: &file.grid,
+            communes: &communes,
+            settings: &run_settings,
+            ids: &ids,
+        };
+        let adjusted = super::adjust::apply(edits, &base, shapefile, &mut out)?;
         inputs.push(edits.input.clone());
         inputs.extend(adjusted.inputs);
         warnings.extend(adjusted.warnings);
@@ -103,6 +121,20 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     }
     clock.print();
     Ok(())
+}
+
+/// Whether shapefiles are asked for (GeoJSON is always written: it is what the other
+/// outputs and tests read).
+fn formats(names: &[String]) -> Result<bool> {
+    let mut shapefile = false;
+    for n in names {
+        match n.as_str() {
+            "geojson" => {}
+            "shapefile" => shapefile = true,
+            other => anyhow::bail!("format {other:?}: qpv writes geojson and shapefile"),
+        }
+    }
+    Ok(shapefile)
 }
 
 /// Stage timings for `--timings`.
