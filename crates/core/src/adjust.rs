@@ -7,6 +7,7 @@
 //! from another perimeter is recorded as moved, and that perimeter is re-checked too.
 
 use crate::income::LogNormal;
+use crate::medians::fit_square;
 use crate::{
     Cell, Connectivity, FlaggedSquares, Grid, IncomeModel, Placement, Rule, Territory, connected_components,
     mixture_median,
@@ -214,12 +215,7 @@ impl<'a> Adjuster<'a> {
     fn fit(&self, i: u32) -> Option<LogNormal> {
         let i = i as usize;
         self.flagged.fits[i].or_else(|| {
-            let v = self.grid.values()[i];
-            if !(v.individuals > 0.0 && v.households > 0.0) {
-                return None;
-            }
-            let mean = v.income_sum / v.individuals;
-            self.model.fit(mean, v.poor_households / v.households, self.flagged.poverty_line).map(|f| f.0)
+            fit_square(&self.model, &self.grid.values()[i], self.flagged.poverty_line).map(|f| f.0)
         })
     }
 

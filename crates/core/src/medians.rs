@@ -7,7 +7,7 @@
 //! from the national file carries those figures to extract runs.
 
 use crate::income::{FitQuality, IncomeModel, LogNormal, mixture_median};
-use crate::{Grid, Placement};
+use crate::{Grid, Placement, SquareValues};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -40,6 +40,19 @@ pub fn fit_squares(grid: &Grid, model: &IncomeModel, poverty_line: f64) -> Vec<O
     fit_squares_counted(grid, model, poverty_line, |_| true).0
 }
 
+/// Fits one square from its mean niveau de vie and poor-household share; `None`
+/// without individuals or households.
+pub fn fit_square(
+    model: &IncomeModel,
+    v: &SquareValues,
+    poverty_line: f64,
+) -> Option<(LogNormal, FitQuality)> {
+    if !(v.individuals > 0.0 && v.households > 0.0) {
+        return None;
+    }
+    model.fit(v.income_sum / v.individuals, v.poor_households / v.households, poverty_line)
+}
+
 /// Fits the squares `wanted` selects (the others get `None`), also counting the fits
 /// where a bound of the model applied.
 pub fn fit_squares_counted(
@@ -52,12 +65,7 @@ pub fn fit_squares_counted(
         .values()
         .par_iter()
         .enumerate()
-        .map(|(i, v)| {
-            if !(wanted(i) && v.individuals > 0.0 && v.households > 0.0) {
-                return None;
-            }
-            model.fit(v.income_sum / v.individuals, v.poor_households / v.households, poverty_line)
-        })
+        .map(|(i, v)| if wanted(i) { fit_square(model, v, poverty_line) } else { None })
         .collect();
     let clamped = fitted.iter().filter(|f| matches!(f, Some((_, FitQuality::Clamped)))).count();
     (fitted.into_iter().map(|f| f.map(|(d, _)| d)).collect(), clamped)

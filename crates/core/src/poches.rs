@@ -115,15 +115,7 @@ fn outside_eligible_units(
         .into_par_iter()
         .filter(|&i| outside(placement.unit_of_square[i]) && placement.commune_of_square[i] != NO_UNIT)
         .filter_map(|i| {
-            let v = grid.values()[i];
-            if !(v.individuals > 0.0 && v.households > 0.0) {
-                return None;
-            }
-            let (d, _) = model.fit(
-                v.income_sum / v.individuals,
-                v.poor_households / v.households,
-                flagged.poverty_line,
-            )?;
+            let (d, _) = crate::medians::fit_square(model, &grid.values()[i], flagged.poverty_line)?;
             (d.median() < threshold_of(placement.unit_of_square[i])).then_some((i as u32, d))
         })
         .collect();
