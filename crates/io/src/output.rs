@@ -26,6 +26,17 @@ impl OutputSet {
         self.files.push((name.into(), bytes));
     }
 
+    /// Writes one file, all or nothing (a temporary name beside it, then a rename).
+    pub fn write_one(path: &Path, bytes: Vec<u8>) -> Result<PathBuf, IoError> {
+        let name = path.file_name().ok_or_else(|| {
+            IoError::file(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))
+        })?;
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut out = OutputSet::new(dir);
+        out.add(name.to_string_lossy(), bytes);
+        Ok(out.commit()?.remove(0))
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -78,6 +89,14 @@ impl OutputSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_file_is_written_beside_a_relative_or_absolute_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = OutputSet::write_one(&dir.path().join("r.json"), b"{}".to_vec()).unwrap();
+        assert_eq!(std::fs::read(p).unwrap(), b"{}");
+        assert!(OutputSet::write_one(Path::new("/"), Vec::new()).is_err());
+    }
 
     #[test]
     fn nothing_is_left_when_the_folder_cannot_be_made() {

@@ -41,11 +41,7 @@ pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
         reference.units.len(),
         started.elapsed().as_secs_f64()
     ));
-    let dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = args.out.file_name().context("--out must name a file")?.to_string_lossy().into_owned();
-    let mut out = OutputSet::new(dir);
-    out.add(name, qpv_io::reference::reference_json(&reference));
-    out.commit()?;
+    OutputSet::write_one(&args.out, qpv_io::reference::reference_json(&reference))?;
     printer.info(format!("wrote {}", args.out.display()));
     Ok(())
 }

@@ -421,11 +421,7 @@ pub fn calibrate(args: &CalibrateArgs, m: &ArgMatches, printer: Printer) -> Resu
          (sum of squared relative errors {e:.6}); use with qpv run --settings FILE",
         file.calibration_factor, file.connectivity, args.target_count, args.target_population
     );
-    let dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = args.out.file_name().context("--out must name a file")?.to_string_lossy().into_owned();
-    let mut out = OutputSet::new(dir);
-    out.add(name, file.to_toml(&comment).into_bytes());
-    out.commit()?;
+    OutputSet::write_one(&args.out, file.to_toml(&comment).into_bytes())?;
     printer.info(format!(
         "best: factor {}, connectivity {}; wrote {}",
         file.calibration_factor,
