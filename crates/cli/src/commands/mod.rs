@@ -43,6 +43,20 @@ pub fn read_grid(args: &crate::args::GridArgs, printer: Printer) -> Result<GridF
     Ok(file)
 }
 
+/// The inputs of a run for its manifest: the grid (and the CSV a cache came from), the
+/// commune table and the median reference.
+pub fn inputs_of(
+    file: &GridFile,
+    communes: qpv_io::InputFile,
+    medians: Option<&qpv_io::InputFile>,
+) -> Vec<qpv_io::InputFile> {
+    let mut inputs = vec![file.input.clone()];
+    inputs.extend(file.source.clone());
+    inputs.push(communes);
+    inputs.extend(medians.cloned());
+    inputs
+}
+
 /// `skipped_rows.csv`: line and problem of each row left out.
 pub fn skipped_rows_csv(file: &GridFile) -> Vec<u8> {
     let mut out = String::from("line,problem\n");

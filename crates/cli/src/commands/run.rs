@@ -80,12 +80,8 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     if !file.skipped.is_empty() {
         out.add("skipped_rows.csv", super::skipped_rows_csv(&file));
     }
-    let mut inputs = vec![file.input.clone()];
-    inputs.extend(file.source.clone());
-    inputs.push(communes_input);
-    if let Some((_, input)) = &reference {
-        inputs.push(input.clone());
-    }
+    let mut inputs = super::inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+
     let mut adjustments = None;
     if let Some(edits) = &edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();

@@ -136,13 +136,8 @@ fn load(
         .with_context(|| format!("EPSG:{} is not a Filosofi grid CRS", frame.epsg))?;
     let source = settings::median_source(base.medians.as_deref(), file.layout.release)?;
     let reference = settings::load_reference(&source)?;
-    let mut inputs = vec![file.input.clone()];
-    inputs.extend(file.source.clone());
-    inputs.push(communes_input);
-    let reference = reference.map(|(r, i)| {
-        inputs.push(i);
-        r
-    });
+    let inputs = super::inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    let reference = reference.map(|(r, _)| r);
     Ok(Loaded { file, communes, reference, inputs, base, territory })
 }
 
