@@ -181,6 +181,15 @@ pub enum IoError {
         /// What is wrong.
         message: String,
     },
+    /// Indicators were asked of a binary cache, which keeps only the method's columns.
+    #[error(
+        "{path} is a qpv grid cache, which keeps only the columns of the method; indicators need the \
+         descriptive columns (men_fmp, log_soc, ind_0_3…): give the Filosofi CSV instead"
+    )]
+    CacheWithoutProfiles {
+        /// The file.
+        path: PathBuf,
+    },
     /// An output could not be encoded.
     #[error("could not encode the {what}: {message}")]
     Encode {

@@ -91,6 +91,10 @@ pub struct Layout {
     pub width: usize,
     /// The release the header looks like.
     pub release: Release,
+    /// Column of each descriptive column ([`qpv_core::PROFILE_COLUMNS`]), when present.
+    pub profile: [Option<usize>; qpv_core::PROFILE_WIDTH],
+    /// Whether the descriptive columns are read too (see `GridReader::profiles`).
+    pub read_profiles: bool,
 }
 
 /// Why a header cannot be read as a grid.
@@ -150,13 +154,44 @@ impl Layout {
         if !missing.is_empty() {
             return Err(LayoutProblem::Missing { missing, found: names });
         }
-        Ok(Layout { delimiter, columns, width: names.len(), release: release_of(line) })
+        let profile = qpv_core::PROFILE_COLUMNS.map(|c| names.iter().position(|n| n == c));
+        Ok(Layout {
+            delimiter,
+            columns,
+            width: names.len(),
+            release: release_of(line),
+            profile,
+            read_profiles: false,
+        })
     }
 
     /// The layout of a grid read from a binary cache (no columns: the values are
     /// already decoded), keeping the release of its source.
     pub fn cached(release: Release) -> Layout {
-        Layout { delimiter: b',', columns: [None; 7], width: 0, release }
+        Layout {
+            delimiter: b',',
+            columns: [None; 7],
+            width: 0,
+            release,
+            profile: [None; qpv_core::PROFILE_WIDTH],
+            read_profiles: false,
+        }
+    }
+
+    /// The descriptive columns the header lacks.
+    pub fn missing_profile_columns(&self) -> Vec<&'static str> {
+        qpv_core::PROFILE_COLUMNS
+            .iter()
+            .zip(&self.profile)
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The last column a row must be split up to.
+    pub fn last_needed_column(&self) -> usize {
+        let profile = self.profile.iter().flatten().filter(|_| self.read_profiles);
+        self.columns.iter().flatten().chain(profile).copied().max().unwrap_or(0)
     }
 
     /// The column of a field.

@@ -58,6 +58,8 @@ pub struct GridFile {
     pub input: InputFile,
     /// For a binary cache (`qpv import`), the CSV it was made from.
     pub source: Option<InputFile>,
+    /// The descriptive columns, when asked for with [`GridReader::profiles`].
+    pub profiles: Option<qpv_core::SquareProfiles>,
 }
 
 /// Reads a grid: built, configured, consumed.
@@ -73,18 +75,27 @@ pub struct GridFile {
 pub struct GridReader<'a> {
     source: GridSource,
     skip_bad_rows: bool,
+    profiles: bool,
     progress: &'a dyn Progress,
 }
 
 impl<'a> GridReader<'a> {
     /// A reader of `source`; bad rows are errors.
     pub fn new(source: GridSource) -> Self {
-        GridReader { source, skip_bad_rows: false, progress: &crate::NoProgress }
+        GridReader { source, skip_bad_rows: false, profiles: false, progress: &crate::NoProgress }
     }
 
     /// Leave out bad rows instead of failing; each is reported in [`GridFile::skipped`].
     pub fn skip_bad_rows(mut self, yes: bool) -> Self {
         self.skip_bad_rows = yes;
+        self
+    }
+
+    /// Also reads the descriptive columns (households by type, dwellings, ages) for
+    /// indicators; a missing one is reported by [`Layout::missing_profile_columns`] and
+    /// read as `NaN`. A binary cache does not hold them.
+    pub fn profiles(mut self, yes: bool) -> Self {
+        self.profiles = yes;
         self
     }
 
@@ -118,6 +129,9 @@ impl<'a> GridReader<'a> {
         let mut magic = [0u8; 8];
         let got = read_full(&mut hashed, &mut magic).map_err(|e| IoError::file(&path, e))?;
         if got == 8 && &magic == crate::grid_cache::MAGIC {
+            if self.profiles {
+                return Err(IoError::CacheWithoutProfiles { path });
+            }
             return read_cache(&path, label, magic, hashed, size);
         }
         let prefix = std::io::Cursor::new(magic[..got].to_vec());
@@ -126,19 +140,20 @@ impl<'a> GridReader<'a> {
             let chained = prefix.chain(&mut hashed);
             if gzip {
                 let mut decoder = MultiGzDecoder::new(chained);
-                parse_stream(&path, &mut decoder, self.skip_bad_rows, true, None)
+                parse_stream(&path, &mut decoder, self.skip_bad_rows, self.profiles, true, None)
             } else {
                 let mut plain = chained;
-                parse_stream(&path, &mut plain, self.skip_bad_rows, false, Some(size))
+                parse_stream(&path, &mut plain, self.skip_bad_rows, self.profiles, false, Some(size))
             }
         };
         self.progress.finish();
-        let (grid, layout, skipped) = result?;
+        let (grid, layout, skipped, profiles) = result?;
         // Hash the whole file even when parsing stopped early at its end marker.
         std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|e| IoError::file(&path, e))?;
         let blake3 = hashed.hasher.finalize().to_hex().to_string();
         let input = InputFile { role: "grid".into(), path: label, bytes: hashed.bytes, blake3 };
-        Ok(GridFile { grid, layout, skipped, input, source: None })
+        let profiles = self.profiles.then(|| qpv_core::SquareProfiles::from_rows(profiles));
+        Ok(GridFile { grid, layout, skipped, input, source: None, profiles })
     }
 }
 
@@ -164,6 +179,7 @@ fn read_cache(
         skipped: Vec::new(),
         input,
         source: Some(cached.source),
+        profiles: None,
     })
 }
 
@@ -228,13 +244,14 @@ fn fill_up_to(
     })
 }
 
-type Parsed = (Grid, Layout, Vec<BadRow>);
+type Parsed = (Grid, Layout, Vec<BadRow>, Vec<f32>);
 
 /// Reads blocks, parsing each while the next is read and hashed.
 fn parse_stream(
     path: &Path,
     r: &mut (dyn Read + Send),
     skip: bool,
+    profiles: bool,
     gzip: bool,
     size_hint: Option<u64>,
 ) -> Result<Parsed, IoError> {
@@ -250,8 +267,9 @@ fn parse_stream(
     }
     let header_end = memchr(b'\n', &block[bom..len]).map_or(len, |p| bom + p);
     let header = &block[bom..header_end];
-    let layout = Layout::from_header(header.strip_suffix(b"\r").unwrap_or(header))
+    let mut layout = Layout::from_header(header.strip_suffix(b"\r").unwrap_or(header))
         .map_err(|p| layout_error(path, p))?;
+    layout.read_profiles = profiles;
     let mut start = (header_end + 1).min(len);
     let mut next: Vec<u8> = Vec::new();
     let mut line = 2u64;
@@ -265,7 +283,9 @@ fn parse_stream(
     let mut ready: Vec<Piece> = Vec::new();
     let mut pending = 0;
     let mut skipped = Vec::new();
-    let mut merged = Merged { grid: &mut grid, skipped: &mut skipped, line: &mut line };
+    let mut profile_rows = Vec::new();
+    let mut merged =
+        Merged { grid: &mut grid, skipped: &mut skipped, line: &mut line, profiles: &mut profile_rows };
     loop {
         // Keep the partial last line for the next block.
         let cut =
@@ -304,7 +324,7 @@ fn parse_stream(
     if grid.is_empty() && skipped.is_empty() {
         return Err(IoError::NoSquares { path: path.to_owned() });
     }
-    Ok((grid, layout, skipped))
+    Ok((grid, layout, skipped, profile_rows))
 }
 
 /// Where parsed pieces go, in file order.
@@ -313,6 +333,8 @@ struct Merged<'a> {
     skipped: &'a mut Vec<BadRow>,
     /// The file line of the next piece's first line.
     line: &'a mut u64,
+    /// Descriptive columns, row after row.
+    profiles: &'a mut Vec<f32>,
 }
 
 impl Merged<'_> {
@@ -339,6 +361,8 @@ impl Merged<'_> {
                 b
             }));
             piece.grid.clear();
+            self.profiles.extend_from_slice(&piece.profiles);
+            piece.profiles.clear();
             *self.line += piece.lines;
         }
         Ok(())
@@ -370,6 +394,7 @@ struct Piece {
     bad: Vec<BadRow>,
     lines: u64,
     error: Option<PieceError>,
+    profiles: Vec<f32>,
 }
 
 /// Adds `by` to the line numbers of a grid error.
@@ -434,7 +459,8 @@ fn split_lines(body: &[u8], n: usize) -> Vec<&[u8]> {
 fn parse_piece(piece: &[u8], layout: &Layout, skip: bool, out: &mut Piece) {
     let mut fields = Fields::default();
     let mut communes = Vec::with_capacity(4);
-    let last = layout.columns.iter().flatten().copied().max().unwrap_or(0);
+    let last = layout.last_needed_column();
+    let mut profile = [f32::NAN; qpv_core::PROFILE_WIDTH];
     let mut line = 0u64;
     let mut rest = piece;
     while !rest.is_empty() {
@@ -448,8 +474,13 @@ fn parse_piece(piece: &[u8], layout: &Layout, skip: bool, out: &mut Piece) {
             continue;
         }
         fields::split(text, layout.delimiter, last, &mut fields);
-        match read_row(text, &fields, layout, &mut communes) {
+        let row = read_row(text, &fields, layout, &mut communes)
+            .and_then(|r| read_profile(text, &fields, layout, &mut profile).map(|()| r));
+        match row {
             Ok((frame, cell, values)) => {
+                if layout.read_profiles {
+                    out.profiles.extend_from_slice(&profile);
+                }
                 if let Err(e) = out.grid.push(frame, cell, values, &communes, this) {
                     out.error = Some(PieceError::Grid(e));
                     break;
@@ -496,6 +527,25 @@ fn read_row(
     let imputed = number(field(Field::Imputed), "i_est_200")?.is_some_and(|v| v > 0.0);
     let frame = GridFrame { epsg: id.epsg, square_size: id.size };
     Ok((frame, cell, SquareValues { individuals, households, poor_households, income_sum, imputed }))
+}
+
+/// The descriptive columns of a row, when they are read.
+fn read_profile(
+    line: &[u8],
+    fields: &Fields,
+    layout: &Layout,
+    out: &mut [f32; qpv_core::PROFILE_WIDTH],
+) -> Result<(), RowProblem> {
+    if !layout.read_profiles {
+        return Ok(());
+    }
+    for ((value, column), name) in out.iter_mut().zip(&layout.profile).zip(qpv_core::PROFILE_COLUMNS) {
+        *value = match column {
+            Some(c) => number(Some(fields.get(line, *c)), name)?.map_or(f32::NAN, |v| v as f32),
+            None => f32::NAN,
+        };
+    }
+    Ok(())
 }
 
 /// A count: empty or `NA` is missing; a decimal comma is accepted; negative,
@@ -743,5 +793,56 @@ mod tests {
         assert!(chunks.len() > 1);
         let err = read(&text, false).unwrap_err();
         assert!(err.to_string().contains("line 5002"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    fn read(text: &str, skip: bool) -> Result<GridFile, IoError> {
+        let bytes = text.as_bytes().to_vec();
+        GridReader::new(GridSource::Memory { name: "p.csv".into(), bytes })
+            .skip_bad_rows(skip)
+            .profiles(true)
+            .finish()
+    }
+
+    #[test]
+    fn descriptive_columns_follow_the_squares() {
+        let text = "idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv,men_fmp,log_soc,ind_0_3\n\
+                    CRS3035RES200mN3035400E3850200,59172,10,4,1,200000,1.5,2,NA\n\
+                    CRS3035RES200mN3035600E3850200,59172,20,8,1,400000,0,3,4\n";
+        let file = read(text, false).unwrap();
+        let p = file.profiles.expect("asked for");
+        assert_eq!(p.len(), 2);
+        let col = |n: &str| qpv_core::PROFILE_COLUMNS.iter().position(|c| *c == n).unwrap();
+        assert_eq!(p.row(0)[col("men_fmp")], 1.5);
+        assert!(p.row(0)[col("ind_0_3")].is_nan());
+        assert_eq!(p.row(1)[col("log_soc")], 3.0);
+        assert!(p.row(1)[col("men_prop")].is_nan());
+        assert!(file.layout.missing_profile_columns().contains(&"men_prop"));
+    }
+
+    #[test]
+    fn a_bad_descriptive_value_is_a_row_error_or_a_skipped_row() {
+        let text = "idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv,log_soc\n\
+                    CRS3035RES200mN3035400E3850200,59172,10,4,1,200000,x\n\
+                    CRS3035RES200mN3035600E3850200,59172,20,8,1,400000,3\n";
+        let err = read(text, false).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("log_soc"), "{err}");
+        let file = read(text, true).unwrap();
+        assert_eq!((file.grid.len(), file.profiles.unwrap().len(), file.skipped.len()), (1, 1, 1));
+    }
+
+    #[test]
+    fn the_sample_has_every_descriptive_column() {
+        let file = GridReader::new(crate::SAMPLE_GRID).profiles(true).finish().unwrap();
+        assert!(file.layout.missing_profile_columns().is_empty());
+        let p = file.profiles.unwrap();
+        assert_eq!(p.len(), file.grid.len());
+        // First row of the file: men_1ind 0.2 … ind_inc 0.
+        assert_eq!(p.row(0)[0], 0.2);
+        assert_eq!(p.row(0)[qpv_core::PROFILE_WIDTH - 1], 0.0);
     }
 }
