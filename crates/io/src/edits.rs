@@ -41,6 +41,7 @@
 use crate::InputFile;
 use crate::crs::Transformer;
 use crate::error::IoError;
+use crate::perimeters::{parse_crs, read_features, repair, resolve_crs, split_geometry};
 use geo::{BoundingRect, Contains, Intersects};
 use geo_types::{Coord, MultiPolygon, Point, Rect};
 use qpv_core::{Cell, SquareId};
@@ -234,134 +235,31 @@ pub struct Shape {
 /// step), else, for GeoJSON only, WGS84 when the coordinates look like longitudes and
 /// latitudes (RFC 7946); anything else is an error.
 pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec<Shape>, IoError> {
-    let is_shp = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"));
-    let (features, declared) = if is_shp { shapefile_features(path)? } else { geojson_features(path)? };
-    let given = |name: &str| {
-        parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))
-    };
-    let epsg = match (declared, crs) {
-        (Some(code), _) => code,
-        (None, Some(name)) => given(name)?,
-        (None, None) if is_shp => {
-            return Err(edits_error(
-                path,
-                "the shapefile has no .prj; add it, or crs = \"EPSG:2154\" (for example) to the step",
-            ));
-        }
-        // RFC 7946: GeoJSON without a crs member is WGS84.
-        (None, None) => 4326,
-    };
+    let (features, declared) = read_features(path, None).map_err(|e| match e {
+        IoError::GeometryFile { message, .. } => edits_error(path, message),
+        other => other,
+    })?;
+    let given = crs
+        .map(|name| {
+            parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))
+        })
+        .transpose()?;
+    let epsg = resolve_crs(path, &features, declared, given, "crs = \"EPSG:2154\" (for example) to the step")
+        .map_err(|e| match e {
+            IoError::GeometryFile { message, .. } => edits_error(path, message),
+            other => other,
+        })?;
     let to_grid = Transformer::new(epsg, grid_epsg)?;
     let mut shapes = Vec::new();
     for (k, (geom, properties)) in features.into_iter().enumerate() {
-        if epsg == 4326 && declared.is_none() && !looks_geographic(&geom) {
-            return Err(edits_error(
-                path,
-                format!(
-                    "feature {}: coordinates are not longitudes/latitudes and the file declares no CRS; \
-                     add a crs member to the file or crs = \"EPSG:2154\" (for example) to the step",
-                    k + 1
-                ),
-            ));
-        }
         let (points, polygons) = split_geometry(geom);
         let points = points.into_iter().map(|(x, y)| to_grid.point(x, y)).collect::<Result<Vec<_>, _>>()?;
         let polygons = to_grid.multipolygon(&polygons)?;
         let (polygons, repaired) =
             repair(polygons).map_err(|why| edits_error(path, format!("feature {}: {why}", k + 1)))?;
-        shapes.push(Shape { repaired, properties, points, polygons });
+        shapes.push(Shape { repaired: repaired.map(|r| r.to_string()), properties, points, polygons });
     }
     Ok(shapes)
-}
-
-type Features = (crate::shapefile_in::Features, Option<u32>);
-
-/// Features of a GeoJSON file and the EPSG code of its `crs` member, if any.
-fn geojson_features(path: &Path) -> Result<Features, IoError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
-    let gj: geojson::GeoJson = text.parse().map_err(|e| edits_error(path, format!("not GeoJSON: {e}")))?;
-    let fc = geojson::FeatureCollection::try_from(gj)
-        .map_err(|e| edits_error(path, format!("not a FeatureCollection: {e}")))?;
-    let declared = fc
-        .foreign_members
-        .as_ref()
-        .and_then(|m| m.get("crs"))
-        .and_then(|c| c.pointer("/properties/name"))
-        .and_then(|n| n.as_str())
-        .map(|name| parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?}"))))
-        .transpose()?;
-    let mut out = Vec::new();
-    for (k, f) in fc.features.into_iter().enumerate() {
-        let Some(g) = f.geometry else { continue };
-        let geom = g.try_into().map_err(|e| edits_error(path, format!("feature {}: {e}", k + 1)))?;
-        out.push((geom, f.properties.unwrap_or_default()));
-    }
-    Ok((out, declared))
-}
-
-fn shapefile_features(path: &Path) -> Result<Features, IoError> {
-    crate::shapefile_in::read_shapefile(path)
-}
-
-/// Repairs invalid polygons (self-intersecting rings, overlapping parts) by
-/// re-noding them with a union; returns what changed, or why it cannot be repaired.
-fn repair(mp: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, Option<String>), String> {
-    use geo::{Area, Validation};
-    if mp.0.is_empty() || mp.is_valid() {
-        return Ok((mp, None));
-    }
-    let problems =
-        mp.validation_errors().into_iter().map(|e| e.to_string()).take(2).collect::<Vec<_>>().join("; ");
-    let before: f64 = mp.0.iter().map(|p| p.unsigned_area()).sum();
-    // Re-noded by a union under the even-odd rule: every lobe of a self-intersecting
-    // ring is kept, whichever way it turns.
-    let fixed = {
-        use geo::BooleanOps;
-        mp.union(&MultiPolygon::<f64>(Vec::new()))
-    };
-    if fixed.0.is_empty() || !fixed.is_valid() {
-        return Err(format!("invalid polygon ({problems}) that cannot be repaired; redraw it"));
-    }
-    let after = fixed.unsigned_area();
-    let note = format!("invalid polygon ({problems}) repaired: area {before:.0} m² → {after:.0} m²");
-    Ok((fixed, Some(note)))
-}
-
-/// EPSG code of a CRS name: `EPSG:2154`, `urn:ogc:def:crs:EPSG::2154`, `CRS84`.
-pub fn parse_crs(name: &str) -> Option<u32> {
-    let n = name.trim();
-    if n.ends_with("CRS84") {
-        return Some(4326);
-    }
-    let code = n.rsplit(':').next()?.parse().ok()?;
-    crate::crs::proj_string(code).map(|_| code)
-}
-
-fn looks_geographic(g: &geo_types::Geometry<f64>) -> bool {
-    g.bounding_rect()
-        .is_none_or(|r| r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0)
-}
-
-fn split_geometry(g: geo_types::Geometry<f64>) -> (Vec<(f64, f64)>, MultiPolygon<f64>) {
-    use geo_types::Geometry::*;
-    match g {
-        Point(p) => (vec![(p.x(), p.y())], geo_types::MultiPolygon::<f64>(vec![])),
-        MultiPoint(mp) => {
-            (mp.0.iter().map(|p| (p.x(), p.y())).collect(), geo_types::MultiPolygon::<f64>(vec![]))
-        }
-        Polygon(p) => (vec![], geo_types::MultiPolygon::<f64>(vec![p])),
-        MultiPolygon(mp) => (vec![], mp),
-        GeometryCollection(gc) => {
-            let (mut pts, mut polys) = (Vec::new(), Vec::new());
-            for g in gc {
-                let (p, q) = split_geometry(g);
-                pts.extend(p);
-                polys.extend(q.0);
-            }
-            (pts, geo_types::MultiPolygon::<f64>(polys))
-        }
-        _ => (vec![], geo_types::MultiPolygon::<f64>(vec![])),
-    }
 }
 
 /// Lattice cells of side `size` whose centre lies inside `mp`.

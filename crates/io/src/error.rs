@@ -173,6 +173,14 @@ pub enum IoError {
         /// What is wrong.
         message: String,
     },
+    /// A geometry file (perimeters, GeoPackage) cannot be read as given.
+    #[error("{path}: {message}")]
+    GeometryFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and the fix.
+        message: String,
+    },
     /// A grid cache file is damaged or of another version.
     #[error("{path}: {message}; make it again with `qpv import`")]
     Cache {

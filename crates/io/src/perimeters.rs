@@ -1,0 +1,382 @@
+//! Perimeter files: our own outputs, or official QPV files as the State publishes
+//! them (shapefile with `.prj`, usually Lambert-93; GeoJSON in WGS84; GeoPackage).
+//!
+//! The CRS is the file's (`.prj` WKT, GeoJSON `crs` member, GeoPackage SRS table),
+//! else the one given (`--crs`), else, for GeoJSON only, WGS84 when the coordinates
+//! look like longitudes and latitudes (RFC 7946). Published perimeters are messy:
+//! invalid polygons (self-touching rings, crossing sides, overlapping parts) are
+//! repaired with `geo`'s `MakeValid` and a union, and each repair is listed with the
+//! area it changed; only what cannot be repaired is refused.
+
+use crate::crs::Transformer;
+use crate::error::IoError;
+use crate::shapefile_in::Features;
+use crate::{InputFile, blake3_hex};
+use geo::{Area, BoundingRect, MakeValid, Validation};
+use geo_types::{Geometry, MultiPolygon};
+use qpv_core::compare::Perimeters;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+fn err(path: &Path, message: impl Into<String>) -> IoError {
+    IoError::GeometryFile { path: path.to_owned(), message: message.into() }
+}
+
+/// A file format of geometries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryFormat {
+    /// GeoJSON.
+    GeoJson,
+    /// ESRI shapefile (`.shp` with `.dbf`, `.prj`, `.cpg`).
+    Shapefile,
+    /// OGC GeoPackage.
+    GeoPackage,
+}
+
+impl GeometryFormat {
+    /// From the file's extension (GeoJSON unless `.shp` or `.gpkg`).
+    pub fn of(path: &Path) -> GeometryFormat {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "shp" => GeometryFormat::Shapefile,
+            "gpkg" => GeometryFormat::GeoPackage,
+            _ => GeometryFormat::GeoJson,
+        }
+    }
+
+    /// A name for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            GeometryFormat::GeoJson => "GeoJSON",
+            GeometryFormat::Shapefile => "shapefile",
+            GeometryFormat::GeoPackage => "GeoPackage",
+        }
+    }
+}
+
+/// Features of a geometry file, in its own CRS, with the EPSG code it declares.
+pub fn read_features(path: &Path, layer: Option<&str>) -> Result<(Features, Option<u32>), IoError> {
+    match GeometryFormat::of(path) {
+        GeometryFormat::Shapefile => crate::shapefile_in::read_shapefile(path),
+        GeometryFormat::GeoPackage => crate::gpkg_in::read_geopackage(path, layer),
+        GeometryFormat::GeoJson => geojson_features(path),
+    }
+}
+
+/// Features of a GeoJSON file and the EPSG code of its `crs` member, if any.
+fn geojson_features(path: &Path) -> Result<(Features, Option<u32>), IoError> {
+    let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
+    let gj: geojson::GeoJson = text.parse().map_err(|e| err(path, format!("not GeoJSON: {e}")))?;
+    let fc = geojson::FeatureCollection::try_from(gj)
+        .map_err(|e| err(path, format!("not a FeatureCollection: {e}")))?;
+    let declared = fc
+        .foreign_members
+        .as_ref()
+        .and_then(|m| m.get("crs"))
+        .and_then(|c| c.pointer("/properties/name"))
+        .and_then(|n| n.as_str())
+        .map(|name| parse_crs(name).ok_or_else(|| err(path, format!("unknown CRS {name:?}"))))
+        .transpose()?;
+    let mut out = Vec::new();
+    for (k, f) in fc.features.into_iter().enumerate() {
+        let Some(g) = f.geometry else { continue };
+        let geom = g.try_into().map_err(|e| err(path, format!("feature {}: {e}", k + 1)))?;
+        out.push((geom, f.properties.unwrap_or_default()));
+    }
+    Ok((out, declared))
+}
+
+/// EPSG code of a CRS name: `EPSG:2154`, `urn:ogc:def:crs:EPSG::2154`, `CRS84`, `2154`.
+pub fn parse_crs(name: &str) -> Option<u32> {
+    let n = name.trim();
+    if n.ends_with("CRS84") {
+        return Some(4326);
+    }
+    let code = n.rsplit(':').next()?.parse().ok()?;
+    crate::crs::proj_string(code).map(|_| code)
+}
+
+/// Whether every coordinate could be a longitude and latitude.
+pub fn looks_geographic(g: &Geometry<f64>) -> bool {
+    g.bounding_rect()
+        .is_none_or(|r| r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0)
+}
+
+/// The CRS of a file's features: declared, else `given`, else WGS84 for GeoJSON whose
+/// coordinates look geographic. `hint` tells how to give one (`--crs` or `crs =`).
+pub fn resolve_crs(
+    path: &Path,
+    features: &Features,
+    declared: Option<u32>,
+    given: Option<u32>,
+    hint: &str,
+) -> Result<u32, IoError> {
+    let format = GeometryFormat::of(path);
+    match (declared, given) {
+        (Some(code), _) => Ok(code),
+        (None, Some(code)) => Ok(code),
+        (None, None) if format == GeometryFormat::GeoJson => {
+            // RFC 7946: GeoJSON without a crs member is WGS84.
+            match features.iter().position(|(g, _)| !looks_geographic(g)) {
+                None => Ok(4326),
+                Some(k) => Err(err(
+                    path,
+                    format!(
+                        "feature {}: coordinates are not longitudes/latitudes and the file declares no CRS; \
+                         add a crs member to the file or give {hint}",
+                        k + 1
+                    ),
+                )),
+            }
+        }
+        (None, None) => {
+            let what = match format {
+                GeometryFormat::Shapefile => "the shapefile has no .prj",
+                _ => "the GeoPackage layer has no defined CRS",
+            };
+            Err(err(path, format!("{what}; add it, or give {hint}")))
+        }
+    }
+}
+
+/// What a repair changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repair {
+    /// The validity problems found (at most two listed).
+    pub problems: String,
+    /// Area before, m² (overlapping parts counted twice).
+    pub area_before_m2: f64,
+    /// Area after, m².
+    pub area_after_m2: f64,
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invalid polygon ({}) repaired: area {:.0} m² → {:.0} m²",
+            self.problems, self.area_before_m2, self.area_after_m2
+        )
+    }
+}
+
+/// Makes polygons valid: each invalid polygon through `MakeValid` (constrained
+/// triangulation, even-odd rule), then overlapping parts merged by a union. Returns
+/// the repair made, or why it cannot be made.
+pub fn repair(mp: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, Option<Repair>), String> {
+    if mp.0.is_empty() || mp.is_valid() {
+        return Ok((mp, None));
+    }
+    let problems =
+        mp.validation_errors().into_iter().map(|e| e.to_string()).take(2).collect::<Vec<_>>().join("; ");
+    let area_before_m2: f64 = mp.0.iter().map(|p| p.unsigned_area()).sum();
+    let cannot = || format!("invalid polygon ({problems}) that cannot be repaired; redraw it");
+    let mut parts = Vec::with_capacity(mp.0.len());
+    for p in mp.0 {
+        if p.is_valid() {
+            parts.push(p);
+        } else {
+            parts.extend(p.make_valid().map_err(|_| cannot())?.0);
+        }
+    }
+    let mut fixed = MultiPolygon(parts);
+    if !fixed.is_valid() {
+        fixed = geo::unary_union(fixed.0.iter());
+    }
+    if fixed.0.is_empty() || !fixed.is_valid() {
+        return Err(cannot());
+    }
+    let area_after_m2 = fixed.unsigned_area();
+    Ok((fixed, Some(Repair { problems, area_before_m2, area_after_m2 })))
+}
+
+/// Splits a geometry into its points and its polygons (lines are ignored).
+pub fn split_geometry(g: Geometry<f64>) -> (Vec<(f64, f64)>, MultiPolygon<f64>) {
+    use Geometry::*;
+    type Mp = geo_types::MultiPolygon<f64>;
+    match g {
+        Point(p) => (vec![(p.x(), p.y())], Mp::new(vec![])),
+        MultiPoint(mp) => (mp.0.iter().map(|p| (p.x(), p.y())).collect(), Mp::new(vec![])),
+        Polygon(p) => (vec![], Mp::new(vec![p])),
+        MultiPolygon(mp) => (vec![], mp),
+        GeometryCollection(gc) => {
+            let (mut pts, mut polys) = (Vec::new(), Vec::new());
+            for g in gc {
+                let (p, q) = split_geometry(g);
+                pts.extend(p);
+                polys.extend(q.0);
+            }
+            (pts, Mp::new(polys))
+        }
+        _ => (vec![], Mp::new(vec![])),
+    }
+}
+
+/// A perimeter file read and projected.
+#[derive(Debug, Clone)]
+pub struct PerimeterFile {
+    /// Identity of the file for the report.
+    pub input: InputFile,
+    /// Its format.
+    pub format: GeometryFormat,
+    /// The CRS its coordinates were read in.
+    pub epsg: u32,
+    /// Whether that CRS was declared by the file (else given or RFC 7946's default).
+    pub crs_declared: bool,
+    /// The perimeters, in the target CRS.
+    pub perimeters: Perimeters,
+    /// Attributes of each perimeter.
+    pub properties: Vec<Map<String, Value>>,
+    /// Repaired perimeters: index and what changed.
+    pub repairs: Vec<(usize, Repair)>,
+    /// Features left out because they hold no polygon (feature number, 1-based).
+    pub without_polygon: Vec<usize>,
+}
+
+/// Attribute names read as a perimeter's identifier, in order of preference (lowercase).
+const ID_FIELDS: [&str; 8] =
+    ["code_qp", "code_qpv", "code_qv", "code_quartier", "cod_qp", "code", "id", "qp"];
+/// Attribute names read as a perimeter's name.
+const NAME_FIELDS: [&str; 8] =
+    ["nom_qp", "lib_qp", "nom_qpv", "nom_quartier", "libelle", "nom", "name", "lib"];
+
+fn field(properties: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| {
+        properties.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).and_then(|(_, v)| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(x) => Some(x.to_string()),
+            _ => None,
+        })
+    })
+}
+
+/// Reads a perimeter file into `to_epsg` (the grid's CRS). `crs` is used when the file
+/// declares none; `layer` chooses a GeoPackage layer.
+pub fn read_perimeters(
+    path: &Path,
+    crs: Option<u32>,
+    layer: Option<&str>,
+    to_epsg: u32,
+) -> Result<PerimeterFile, IoError> {
+    let bytes = if GeometryFormat::of(path) == GeometryFormat::Shapefile {
+        std::fs::read(path.with_extension("dbf")).and_then(|d| Ok([std::fs::read(path)?, d].concat()))
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| IoError::file(path, e))?;
+    let input = InputFile {
+        role: "perimeters".into(),
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+        blake3: blake3_hex(&bytes),
+    };
+    let (features, declared) = read_features(path, layer)?;
+    let epsg = resolve_crs(path, &features, declared, crs, "--crs EPSG:2154 (for example)")?;
+    let transform = Transformer::new(epsg, to_epsg)?;
+    let mut out = PerimeterFile {
+        input,
+        format: GeometryFormat::of(path),
+        epsg,
+        crs_declared: declared.is_some(),
+        perimeters: Perimeters::default(),
+        properties: Vec::new(),
+        repairs: Vec::new(),
+        without_polygon: Vec::new(),
+    };
+    for (k, (geometry, properties)) in features.into_iter().enumerate() {
+        let (_, polygons) = split_geometry(geometry);
+        if polygons.0.is_empty() {
+            out.without_polygon.push(k + 1);
+            continue;
+        }
+        let projected = transform.multipolygon(&polygons)?;
+        let id = field(&properties, &ID_FIELDS).unwrap_or_else(|| format!("#{}", k + 1));
+        let (shape, repaired) =
+            repair(projected).map_err(|why| err(path, format!("feature {} ({id}): {why}", k + 1)))?;
+        if let Some(r) = repaired {
+            out.repairs.push((out.perimeters.len(), r));
+        }
+        out.perimeters.names.push(field(&properties, &NAME_FIELDS).unwrap_or_default());
+        out.perimeters.ids.push(id);
+        out.perimeters.shapes.push(shape);
+        out.properties.push(properties);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{polygon, wkt};
+
+    #[test]
+    fn a_bow_tie_is_split_and_reported() {
+        let bow = MultiPolygon(vec![
+            polygon![(x: 0., y: 0.), (x: 0., y: 10.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 0.)],
+        ]);
+        let (fixed, r) = repair(bow).unwrap();
+        let r = r.expect("repaired");
+        assert_eq!(fixed.0.len(), 2);
+        assert!((r.area_after_m2 - 50.0).abs() < 1e-9, "{r}");
+        assert!(r.to_string().contains("repaired"), "{r}");
+    }
+
+    #[test]
+    fn a_self_touching_ring_is_repaired_without_losing_area() {
+        // An exterior ring touching itself at (5, 5): two lobes sharing a vertex.
+        let pinched = MultiPolygon(vec![polygon![
+            (x: 0., y: 0.), (x: 10., y: 0.), (x: 5., y: 5.), (x: 10., y: 10.), (x: 0., y: 10.), (x: 5., y: 5.), (x: 0., y: 0.)
+        ]]);
+        let before = pinched.unsigned_area();
+        let (fixed, r) = repair(pinched).unwrap();
+        if let Some(r) = r {
+            assert!((r.area_after_m2 - before).abs() < 1e-6, "{r}");
+        }
+        assert!(fixed.is_valid());
+    }
+
+    #[test]
+    fn overlapping_parts_are_merged() {
+        let mp = wkt! { MULTIPOLYGON(((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.)),((5. 0.,15. 0.,15. 10.,5. 10.,5. 0.))) };
+        let (fixed, r) = repair(mp).unwrap();
+        assert!(fixed.is_valid());
+        assert!((r.unwrap().area_after_m2 - 150.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_valid_polygon_is_untouched() {
+        let mp = wkt! { MULTIPOLYGON(((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.))) };
+        assert_eq!(repair(mp.clone()).unwrap(), (mp, None));
+    }
+
+    #[test]
+    fn ids_and_names_from_usual_fields() {
+        let props: Map<String, Value> =
+            serde_json::from_str(r#"{"CODE_QP": "QP059054", "NOM_QP": "Faubourg Duchâteau", "x": 1}"#)
+                .unwrap();
+        assert_eq!(field(&props, &ID_FIELDS).as_deref(), Some("QP059054"));
+        assert_eq!(field(&props, &NAME_FIELDS).as_deref(), Some("Faubourg Duchâteau"));
+    }
+
+    #[test]
+    fn crs_declared_given_default_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let l93 = dir.path().join("l93.geojson");
+        std::fs::write(&l93, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A"},
+            "geometry":{"type":"Polygon","coordinates":[[[720000,7030000],[720400,7030000],[720400,7030400],[720000,7030000]]]}}]}"#).unwrap();
+        let e = read_perimeters(&l93, None, None, 3035).unwrap_err().to_string();
+        assert!(e.contains("l93.geojson") && e.contains("--crs"), "{e}");
+        let f = read_perimeters(&l93, Some(2154), None, 3035).unwrap();
+        assert_eq!((f.epsg, f.crs_declared), (2154, false));
+        // Lambert-93 is conformal, not equal-area: areas differ by a few per mille in LAEA.
+        assert!((f.perimeters.shapes[0].unsigned_area() / 80_000.0 - 1.0).abs() < 0.005);
+        let gpkg = dir.path().join("q.gpkg");
+        crate::gpkg_in::tests::tiny_geopackage(&gpkg, (2154, "EPSG", 2154));
+        let f = read_perimeters(&gpkg, None, None, 3035).unwrap();
+        assert_eq!(
+            (f.perimeters.ids[0].as_str(), f.perimeters.names[0].as_str()),
+            ("QN05901M", "Faubourg Duchâteau")
+        );
+        assert!((f.perimeters.shapes[0].unsigned_area() / 40_000.0 - 1.0).abs() < 0.005);
+    }
+}
