@@ -49,3 +49,54 @@ fn lambert93_to_laea_matches_all_5000_proj_points() {
         assert!((e - v[2]).hypot(n - v[3]) < 0.001, "{line}");
     }
 }
+
+/// Real IGN commune boundaries of Nord (simplified, WGS84) as perimeters: residents by
+/// area share against the grid's own commune attribution (squares whose `lcog_geo` is
+/// the commune alone). This measures the area-share estimate on real, cut squares.
+#[test]
+fn nord_commune_boundaries_cut_squares_plausibly() {
+    let (Some(grid), Some(bounds)) = (
+        shared_file("filosofi2019/carreaux_200m_dep59.csv"),
+        shared_file("boundaries/communes-59-nord.geojson"),
+    ) else {
+        return;
+    };
+    let r = run(GridSource::Path(grid));
+    let fits = qpv_core::medians::fit_squares(&r.grid, &qpv_core::IncomeModel::default(), 12_645.0);
+    let pop = qpv_core::compare::Population::new(&r.grid, None, &fits);
+    let file = qpv_io::perimeters::read_perimeters(&bounds, None, None, 3035).expect("boundaries read");
+    assert_eq!(file.perimeters.len(), 648);
+    eprintln!("{} of 648 commune polygons repaired", file.repairs.len());
+    // Inhabitants the grid attributes to each commune (a square of several communes split equally).
+    let mut by_code: std::collections::HashMap<String, f64> = Default::default();
+    for i in 0..r.grid.len() {
+        let codes = r.grid.communes(i);
+        for c in codes {
+            *by_code.entry(c.to_string()).or_default() += r.grid.values()[i].individuals / codes.len() as f64;
+        }
+    }
+    let mut errors = Vec::new();
+    let (mut inside, mut total) = (0.0, 0.0);
+    for (id, shape) in file.perimeters.ids.iter().zip(&file.perimeters.shapes) {
+        let Some(&expected) = by_code.get(id.as_str()) else { continue };
+        let got = pop.residents(shape).totals.individuals;
+        inside += got;
+        total += expected;
+        if expected >= 5_000.0 {
+            errors.push((got / expected - 1.0).abs());
+        }
+    }
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    let p90 = errors[errors.len() * 9 / 10];
+    eprintln!(
+        "communes ≥ 5 000: {}, relative error median {:.2} %, 90th percentile {:.2} %; all: {:.0} vs {:.0}",
+        errors.len(),
+        100.0 * median,
+        100.0 * p90,
+        inside,
+        total
+    );
+    assert!(median < 0.03 && p90 < 0.10, "median {median}, p90 {p90}");
+    assert!((inside / total - 1.0).abs() < 0.02, "{inside} vs {total}");
+}

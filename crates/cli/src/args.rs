@@ -36,6 +36,12 @@ pub enum Command {
     /// Parse a grid once into a binary cache that `qpv run --grid FILE` reads without
     /// parsing CSV again (for repeated runs on one file).
     Import(ImportArgs),
+    /// Compare two sets of perimeters (e.g. statistical candidates and the negotiated
+    /// QPV): areas, overlap, inhabitants gained and lost, per perimeter and per commune.
+    Compare(CompareArgs),
+    /// Key indicators (poverty, households, dwellings, ages…) of perimeters, or of the
+    /// candidates of a run, next to their urban unit and metropolitan France.
+    Indicators(IndicatorsArgs),
     /// Median reference tables (national and urban-unit medians of a whole grid).
     #[command(subcommand)]
     Reference(ReferenceCommand),
@@ -47,6 +53,9 @@ pub enum ReferenceCommand {
     /// Compute the national median, the poverty line and every urban unit's median
     /// on a whole national grid, for runs on extracts.
     Build(ReferenceBuildArgs),
+    /// Sum every column of a whole national grid per urban unit and for the country,
+    /// so that indicators on extracts can be set beside their urban unit and France.
+    Totals(ReferenceTotalsArgs),
 }
 
 /// Options shared by commands that read a grid.
@@ -340,4 +349,102 @@ pub struct ReferenceBuildArgs {
     /// Poverty line, €/year (default: 60 % of the national median, as a fixed point of the model).
     #[arg(long, value_name = "EUR")]
     pub poverty_line: Option<f64>,
+}
+
+/// `qpv compare`
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Reference perimeters (A), e.g. qpv's candidates.geojson: GeoJSON, shapefile (.shp
+    /// with .dbf, .prj, .cpg) or GeoPackage (.gpkg).
+    #[arg(long, value_name = "FILE")]
+    pub reference: PathBuf,
+
+    /// Other perimeters (B), e.g. the published or negotiated QPV, in any of those formats.
+    #[arg(long, value_name = "FILE")]
+    pub other: PathBuf,
+
+    /// CRS of a file that declares none (shapefile without .prj, GeoPackage with an
+    /// undefined SRS, projected GeoJSON without a crs member): EPSG:2154, EPSG:3035, EPSG:4326…
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
+
+    /// Layer of a GeoPackage reference file holding several.
+    #[arg(long, value_name = "NAME")]
+    pub reference_layer: Option<String>,
+
+    /// Layer of a GeoPackage other file holding several.
+    #[arg(long, value_name = "NAME")]
+    pub other_layer: Option<String>,
+
+    /// Filosofi grid used to estimate the residents of every piece (`sample` for the
+    /// embedded CAPH sample). Without it, only areas are compared.
+    #[arg(long, value_name = "PATH")]
+    pub grid: Option<PathBuf>,
+
+    /// Commune table replacing the embedded one (see `qpv run --help`).
+    #[arg(long, value_name = "PATH")]
+    pub communes: Option<PathBuf>,
+
+    /// Which embedded commune table to use when --communes is not given.
+    #[arg(long, value_enum, default_value_t = CogVintage::Cog2021, value_name = "YEAR")]
+    pub cog: CogVintage,
+
+    /// Leave out grid rows that cannot be read instead of stopping; each one is reported.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// Folder for comparison.csv, by_commune.csv, diff.geojson and comparison.md.
+    #[arg(long, short, default_value = "qpv-compare", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Extra rows of `qpv indicators`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// Per commune: its part inside the perimeters and the whole commune.
+    Commune,
+    /// Per EPCI (intercommunality): its part inside the perimeters and the whole EPCI.
+    Epci,
+}
+
+/// `qpv indicators`
+#[derive(Debug, Clone, Args)]
+pub struct IndicatorsArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    /// Perimeters (GeoJSON, shapefile or GeoPackage). Without it, the candidates of a run
+    /// on the grid with the rule's options.
+    #[arg(long, value_name = "FILE")]
+    pub perimeters: Option<PathBuf>,
+
+    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
+
+    /// Layer of a GeoPackage holding several.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+
+    /// Add rows per commune and/or per EPCI, comma-separated: commune,epci.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVELS")]
+    pub by: Vec<ByArg>,
+
+    /// Output CSV file.
+    #[arg(long, short, default_value = "qpv-out/indicators.csv", value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `qpv reference totals`
+#[derive(Debug, Clone, Args)]
+pub struct ReferenceTotalsArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    /// Output CSV file (gzip-compressed when it ends in .gz).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
 }

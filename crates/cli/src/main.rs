@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep::sweep(args, &sub, printer),
         Command::Calibrate(args) => commands::sweep::calibrate(args, &sub, printer),
         Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
+        Command::Reference(ReferenceCommand::Totals(args)) => commands::reference::totals(args, printer),
+        Command::Compare(args) => commands::compare::compare(args, printer),
+        Command::Indicators(args) => commands::indicators::indicators(args, printer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,19 +30,7 @@ impl Printer {
     }
 }
 
-/// Formats a number with thin spaces between thousands, as French analysts write it.
-pub fn thousands(x: f64) -> String {
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+pub use qpv_io::thousands;
 
 #[cfg(test)]
 mod tests {

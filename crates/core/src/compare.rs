@@ -78,6 +78,11 @@ impl<'a> Population<'a> {
         Population { grid, profiles, fits, by_cell, size }
     }
 
+    /// The grid.
+    pub fn grid(&self) -> &'a Grid {
+        self.grid
+    }
+
     /// Squares with residents inside `region` and the share of each inside.
     pub fn square_shares(&self, region: &MultiPolygon<f64>) -> Vec<(u32, f64)> {
         cell_shares(region, self.size)

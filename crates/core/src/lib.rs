@@ -70,6 +70,7 @@ pub mod flag;
 pub mod grid;
 pub mod holes;
 pub mod income;
+pub mod indicators;
 pub mod medians;
 pub mod outline;
 pub mod overlay;

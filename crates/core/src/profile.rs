@@ -186,6 +186,22 @@ impl Totals {
     }
 }
 
+/// Totals of each territory unit (by unit index; squares outside any unit are left out).
+pub fn unit_totals(
+    grid: &Grid,
+    profiles: Option<&SquareProfiles>,
+    unit_of_square: &[u32],
+    units: usize,
+) -> Vec<Totals> {
+    let mut out = vec![Totals::default(); units];
+    for (i, &u) in unit_of_square.iter().enumerate() {
+        if let Some(t) = out.get_mut(u as usize) {
+            t.add(&grid.values()[i], profiles.map(|p| p.row(i)), 1.0);
+        }
+    }
+    out
+}
+
 /// Names of the indicators, in the order of [`Totals::indicators`].
 pub fn indicator_names() -> Vec<&'static str> {
     Totals::default().indicators(None).into_iter().map(|(n, _)| n).collect()

@@ -35,3 +35,33 @@ pub(crate) fn table_one_unit() -> CommuneTable {
         urban_unit_population: Some(334_571.0),
     }])
 }
+
+/// Six squares of 100 inhabitants on two rows: Denain holds (0,0), (1,0) and (0,1),
+/// Lourches (2,0), (1,1) and (2,1); both in the CAPH and the Valenciennes unit.
+pub(crate) fn two_commune_block() -> (Grid, CommuneTable) {
+    let frame = GridFrame { epsg: 3035, square_size: 200 };
+    let denain = CommuneCode::parse(b"59172").unwrap();
+    let lourches = CommuneCode::parse(b"59358").unwrap();
+    let mut b = GridBuilder::new();
+    let squares = [
+        (0, 0, denain),
+        (1, 0, denain),
+        (2, 0, lourches),
+        (0, 1, denain),
+        (1, 1, lourches),
+        (2, 1, lourches),
+    ];
+    for (n, (x, y, c)) in squares.into_iter().enumerate() {
+        let v = SquareValues {
+            individuals: 100.0,
+            households: 40.0,
+            poor_households: 12.0,
+            income_sum: 100.0 * 16_000.0,
+            imputed: false,
+        };
+        b.push(frame, Cell::new(x, y), v, &[c], n as u64 + 2).unwrap();
+    }
+    let mut table = table_one_unit().communes().to_vec();
+    table.push(Commune { code: lourches, name: "Lourches".into(), population: 3_800.0, ..table[0].clone() });
+    (b.finish(), CommuneTable::new(table))
+}

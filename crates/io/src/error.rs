@@ -173,6 +173,14 @@ pub enum IoError {
         /// What is wrong.
         message: String,
     },
+    /// A table of qpv's own (totals) is damaged or of another format.
+    #[error("{path}: {message}")]
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and the fix.
+        message: String,
+    },
     /// A geometry file (perimeters, GeoPackage) cannot be read as given.
     #[error("{path}: {message}")]
     GeometryFile {

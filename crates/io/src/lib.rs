@@ -33,6 +33,7 @@ assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 #![deny(missing_docs)]
 
 pub mod communes;
+pub mod comparison_out;
 pub mod crs;
 pub mod edits;
 pub mod error;
@@ -40,6 +41,7 @@ pub mod export;
 pub mod gpkg_in;
 pub mod grid_cache;
 pub mod grid_reader;
+pub mod indicators_out;
 pub mod layout;
 pub mod manifest;
 pub mod output;
@@ -48,6 +50,7 @@ pub mod records;
 pub mod reference;
 pub mod shapefile_in;
 pub mod shapefile_out;
+pub mod totals;
 
 pub use error::{BadRow, IoError, RowProblem};
 pub use grid_reader::{GridFile, GridReader, GridSource};
@@ -93,4 +96,18 @@ pub const SAMPLE_GRID: GridSource = GridSource::Embedded {
 /// BLAKE3 of `bytes` as lowercase hex.
 pub fn blake3_hex(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Formats a number with thin spaces between thousands, as French analysts write it.
+pub fn thousands(x: f64) -> String {
+    let n = x.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }

@@ -212,6 +212,28 @@ pub fn split_geometry(g: Geometry<f64>) -> (Vec<(f64, f64)>, MultiPolygon<f64>) 
     }
 }
 
+/// Where the CRS of a file comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrsOrigin {
+    /// The file declares it (`.prj`, `crs` member, SRS table).
+    Declared,
+    /// Given by the user (`--crs`).
+    Given,
+    /// GeoJSON without a `crs` member: WGS84 (RFC 7946).
+    Rfc7946,
+}
+
+impl CrsOrigin {
+    /// For messages: empty when declared.
+    pub fn note(self) -> &'static str {
+        match self {
+            CrsOrigin::Declared => "",
+            CrsOrigin::Given => " (given with --crs)",
+            CrsOrigin::Rfc7946 => " (GeoJSON default, RFC 7946)",
+        }
+    }
+}
+
 /// A perimeter file read and projected.
 #[derive(Debug, Clone)]
 pub struct PerimeterFile {
@@ -221,8 +243,8 @@ pub struct PerimeterFile {
     pub format: GeometryFormat,
     /// The CRS its coordinates were read in.
     pub epsg: u32,
-    /// Whether that CRS was declared by the file (else given or RFC 7946's default).
-    pub crs_declared: bool,
+    /// Where that CRS comes from.
+    pub crs_origin: CrsOrigin,
     /// The perimeters, in the target CRS.
     pub perimeters: Perimeters,
     /// Attributes of each perimeter.
@@ -277,7 +299,11 @@ pub fn read_perimeters(
         input,
         format: GeometryFormat::of(path),
         epsg,
-        crs_declared: declared.is_some(),
+        crs_origin: match (declared, crs) {
+            (Some(_), _) => CrsOrigin::Declared,
+            (None, Some(_)) => CrsOrigin::Given,
+            (None, None) => CrsOrigin::Rfc7946,
+        },
         perimeters: Perimeters::default(),
         properties: Vec::new(),
         repairs: Vec::new(),
@@ -367,7 +393,7 @@ mod tests {
         let e = read_perimeters(&l93, None, None, 3035).unwrap_err().to_string();
         assert!(e.contains("l93.geojson") && e.contains("--crs"), "{e}");
         let f = read_perimeters(&l93, Some(2154), None, 3035).unwrap();
-        assert_eq!((f.epsg, f.crs_declared), (2154, false));
+        assert_eq!((f.epsg, f.crs_origin), (2154, CrsOrigin::Given));
         // Lambert-93 is conformal, not equal-area: areas differ by a few per mille in LAEA.
         assert!((f.perimeters.shapes[0].unsigned_area() / 80_000.0 - 1.0).abs() < 0.005);
         let gpkg = dir.path().join("q.gpkg");

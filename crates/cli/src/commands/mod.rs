@@ -1,7 +1,9 @@
 //! One file per subcommand.
 
 pub mod adjust;
+pub mod compare;
 pub mod import;
+pub mod indicators;
 pub mod reference;
 pub mod run;
 pub mod sweep;
@@ -14,10 +16,16 @@ use std::time::Instant;
 
 /// Reads the grid named by the arguments, reporting time and skipped rows.
 pub fn read_grid(args: &crate::args::GridArgs, printer: Printer) -> Result<GridFile> {
+    read_grid_with(args, printer, false)
+}
+
+/// Reads the grid, with its descriptive columns when `profiles` (for indicators).
+pub fn read_grid_with(args: &crate::args::GridArgs, printer: Printer, profiles: bool) -> Result<GridFile> {
     let started = Instant::now();
     let bar = Bar::new(printer.shows_progress());
     let file = GridReader::new(crate::settings::grid_source(args))
         .skip_bad_rows(args.skip_bad_rows)
+        .profiles(profiles)
         .progress(&bar)
         .finish()?;
     printer.info(format!(
@@ -64,4 +72,46 @@ pub fn skipped_rows_csv(file: &GridFile) -> Vec<u8> {
         out.push_str(&format!("{},\"{}\"\n", row.line, row.problem.to_string().replace('"', "'")));
     }
     out.into_bytes()
+}
+
+/// A grid read and run through the method: what `compare` and `indicators` start from.
+pub struct Analysed {
+    /// The grid as read.
+    pub file: GridFile,
+    /// The commune table.
+    pub communes: qpv_core::CommuneTable,
+    /// The inputs for a manifest (grid, communes, medians).
+    pub inputs: Vec<qpv_io::InputFile>,
+    /// The median reference, when one applies.
+    pub reference: Option<qpv_core::MedianReference>,
+    /// The settings applied.
+    pub settings: qpv_core::RunSettings,
+    /// The run.
+    pub output: qpv_core::RunOutput,
+}
+
+/// Reads a grid and the commune table, and runs the method with the rule's options.
+pub fn analyse(
+    input: &crate::args::GridArgs,
+    rule: &crate::args::RuleArgs,
+    profiles: bool,
+    printer: Printer,
+) -> Result<Analysed> {
+    use anyhow::Context;
+    let file = read_grid_with(input, printer, profiles)?;
+    let (communes, communes_input) = crate::settings::communes(input)?;
+    let frame = file.grid.frame().context("empty grid")?;
+    let territory = qpv_core::Territory::for_epsg(frame.epsg).with_context(|| {
+        format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
+    })?;
+    let source = crate::settings::median_source(rule.medians.as_deref(), file.layout.release)?;
+    let reference = crate::settings::load_reference(&source)?;
+    let settings = crate::settings::run_settings(rule, territory)?;
+    let output = qpv_core::Pipeline::new(&file.grid, &communes)
+        .settings(settings.clone())
+        .reference(reference.as_ref().map(|r| &r.0))
+        .run()
+        .with_context(|| file.input.path.to_string())?;
+    let inputs = inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    Ok(Analysed { file, communes, inputs, reference: reference.map(|r| r.0), settings, output })
 }

@@ -1,6 +1,6 @@
 //! `qpv reference build`: the median reference of a whole grid.
 
-use crate::args::ReferenceBuildArgs;
+use crate::args::{ReferenceBuildArgs, ReferenceTotalsArgs};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
 use qpv_core::{IncomeModel, MedianReference, Placement, Territory};
@@ -43,5 +43,48 @@ pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
     ));
     OutputSet::write_one(&args.out, qpv_io::reference::reference_json(&reference))?;
     printer.info(format!("wrote {}", args.out.display()));
+    Ok(())
+}
+
+/// Sums every column per urban unit and for the country.
+pub fn totals(args: &ReferenceTotalsArgs, printer: Printer) -> Result<()> {
+    let file = super::read_grid_with(&args.input, printer, true)?;
+    let missing = file.layout.missing_profile_columns();
+    if !missing.is_empty() {
+        bail!("{}: the grid lacks descriptive columns ({})", file.input.path, missing.join(", "));
+    }
+    let (communes, _) = crate::settings::communes(&args.input)?;
+    let frame = file.grid.frame().context("empty grid")?;
+    let territory = Territory::for_epsg(frame.epsg).context("not a Filosofi grid CRS")?;
+    let placement = Placement::new(&file.grid, &communes, territory);
+    let profiles = file.profiles.as_ref();
+    let by_unit = qpv_core::profile::unit_totals(
+        &file.grid,
+        profiles,
+        &placement.unit_of_square,
+        placement.units.len(),
+    );
+    let all: Vec<u32> = (0..file.grid.len() as u32).collect();
+    let table = qpv_io::totals::TotalsTable {
+        france: qpv_core::Totals::of_squares(&file.grid, profiles, &all),
+        units: placement.units.iter().zip(by_unit).map(|(u, t)| (u.code.clone(), t)).collect(),
+    };
+    if table.france.individuals < 50e6 {
+        printer.warn(format!(
+            "the grid holds {} inhabitants: totals should be built on the whole metropolitan grid",
+            thousands(table.france.individuals)
+        ));
+    }
+    let csv = qpv_io::totals::totals_csv(&table);
+    let bytes = if args.out.extension().is_some_and(|e| e == "gz") {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&csv)?;
+        gz.finish()?
+    } else {
+        csv
+    };
+    OutputSet::write_one(&args.out, bytes)?;
+    printer.info(format!("wrote {} ({} urban units)", args.out.display(), table.units.len()));
     Ok(())
 }

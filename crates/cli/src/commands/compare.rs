@@ -1,0 +1,166 @@
+//! `qpv compare`: two sets of perimeters side by side.
+
+use crate::args::{CompareArgs, GridArgs, RuleArgs};
+use crate::printer::{Printer, thousands};
+use anyhow::{Context, Result, anyhow};
+use clap::FromArgMatches;
+use qpv_core::compare::{Population, compare as compare_sets};
+use qpv_io::OutputSet;
+use qpv_io::comparison_out::ComparisonReport;
+use qpv_io::crs::Transformer;
+use qpv_io::manifest::{Manifest, OutputEntry};
+use qpv_io::perimeters::{PerimeterFile, parse_crs, read_perimeters};
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+
+/// Reads both sets, compares them and writes the outputs.
+pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
+    let crs = args
+        .crs
+        .as_deref()
+        .map(|c| parse_crs(c).ok_or_else(|| anyhow!("--crs {c}: unknown CRS (known: {})", known_crs())))
+        .transpose()?;
+    let analysed = match &args.grid {
+        None => {
+            printer
+                .info("no --grid: comparing areas only (add --grid FILE, or --grid sample, for residents)");
+            None
+        }
+        Some(path) => {
+            let input = GridArgs {
+                grid: (path != Path::new("sample")).then(|| path.clone()),
+                communes: args.communes.clone(),
+                cog: args.cog,
+                skip_bad_rows: args.skip_bad_rows,
+            };
+            let rule = RuleArgs::from_arg_matches(&RuleArgs::augment_default())?;
+            Some(super::analyse(&input, &rule, false, printer)?)
+        }
+    };
+    let epsg = analysed.as_ref().and_then(|a| a.file.grid.frame()).map_or(3035, |f| f.epsg);
+    let read = |path: &Path, layer: Option<&String>| -> Result<PerimeterFile> {
+        let file = read_perimeters(path, crs, layer.map(String::as_str), epsg)?;
+        report_file(&file, printer);
+        Ok(file)
+    };
+    let reference = read(&args.reference, args.reference_layer.as_ref())?;
+    let other = read(&args.other, args.other_layer.as_ref())?;
+    let started = Instant::now();
+    let fits = analysed.as_ref().map(|a| {
+        qpv_core::medians::fit_squares(&a.file.grid, &a.settings.model, a.output.flagged.poverty_line)
+    });
+    let population =
+        analysed.as_ref().zip(fits.as_ref()).map(|(a, f)| Population::new(&a.file.grid, None, f));
+    let comparison = compare_sets(&reference.perimeters, &other.perimeters, population.as_ref());
+    printer.info(format!("compared in {:.2} s", started.elapsed().as_secs_f64()));
+    let report = ComparisonReport {
+        comparison: &comparison,
+        reference: &reference,
+        other: &other,
+        communes: analysed.as_ref().map(|a| &a.communes),
+        grid: analysed.as_ref().map(|a| a.file.input.path.clone()),
+    };
+    let to_wgs84 = Transformer::new(epsg, 4326)?;
+    let mut out = OutputSet::new(&args.out);
+    out.add("comparison.csv", report.comparison_csv()?);
+    out.add("by_commune.csv", report.by_commune_csv()?);
+    out.add("diff.geojson", report.diff_geojson(&to_wgs84)?);
+    let markdown = report.markdown();
+    out.add("comparison.md", markdown.clone().into_bytes());
+    let mut inputs = vec![reference.input.clone(), other.input.clone()];
+    inputs.extend(analysed.iter().flat_map(|a| a.inputs.clone()));
+    out.add("manifest.json", manifest(args, &report, inputs, &out).to_json());
+    let written = out.commit().context("writing the comparison")?;
+    summary(&report, printer);
+    for p in written {
+        printer.info(format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
+fn known_crs() -> &'static str {
+    "EPSG:2154, EPSG:3035, EPSG:4326, EPSG:5490, EPSG:2975"
+}
+
+fn report_file(f: &PerimeterFile, printer: Printer) {
+    printer.info(format!(
+        "read {} perimeters from {} ({}, EPSG:{}{})",
+        f.perimeters.len(),
+        f.input.path,
+        f.format.label(),
+        f.epsg,
+        f.crs_origin.note()
+    ));
+    for (k, r) in &f.repairs {
+        printer.warn(format!("{}: perimeter {}: {r}", f.input.path, f.perimeters.ids[*k]));
+    }
+    if !f.without_polygon.is_empty() {
+        printer.warn(format!(
+            "{}: {} features hold no polygon and were left out (features {:?})",
+            f.input.path,
+            f.without_polygon.len(),
+            &f.without_polygon[..f.without_polygon.len().min(10)]
+        ));
+    }
+}
+
+fn summary(r: &ComparisonReport, printer: Printer) {
+    let c = r.comparison;
+    let matched = c.matches.iter().filter(|m| m.reference.is_some() && m.other.is_some()).count();
+    printer.info(format!(
+        "{matched} overlapping pairs, {} reference and {} other perimeters without a match",
+        c.matches.iter().filter(|m| m.other.is_none()).count(),
+        c.matches.iter().filter(|m| m.reference.is_none()).count()
+    ));
+    if r.grid.is_some() {
+        let ind = |k: usize| c.overall[k].residents.as_ref().map_or(0.0, |x| x.totals.individuals);
+        printer.info(format!(
+            "inhabitants (estimates): reference {}, other {}, in both {}, lost {}, gained {}",
+            thousands(ind(0)),
+            thousands(ind(1)),
+            thousands(ind(2)),
+            thousands(ind(3)),
+            thousands(ind(4))
+        ));
+    }
+}
+
+fn manifest(
+    args: &CompareArgs,
+    r: &ComparisonReport,
+    inputs: Vec<qpv_io::InputFile>,
+    out: &OutputSet,
+) -> Manifest {
+    let c = r.comparison;
+    let ind =
+        |k: usize| c.overall[k].residents.as_ref().map(|x| (x.totals.individuals * 10.0).round() / 10.0);
+    let area = |k: usize| c.overall[k].area_m2.round();
+    Manifest {
+        tool: "qpv".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "compare".into(),
+        note: "Residents of pieces are estimated by the area share of each 200 m square inside them \
+               (exact for whole squares, an estimate for cut ones); medians are model estimates."
+            .into(),
+        inputs,
+        settings: json!({
+            "reference": args.reference, "other": args.other, "crs": args.crs,
+            "reference_layer": args.reference_layer, "other_layer": args.other_layer, "grid": args.grid,
+        }),
+        parameters: json!({
+            "min_overlap_m2": qpv_core::compare::MIN_OVERLAP_M2,
+            "sliver_share": qpv_core::overlay::SLIVER,
+            "areas_in": "the grid's CRS (EPSG:3035 without a grid), equal-area",
+        }),
+        medians: serde_json::Value::Null,
+        results: json!({
+            "matches": c.matches.len(),
+            "area_m2": { "reference": area(0), "other": area(1), "both": area(2), "reference_only": area(3), "other_only": area(4) },
+            "inhabitants": { "reference": ind(0), "other": ind(1), "both": ind(2), "reference_only": ind(3), "other_only": ind(4) },
+            "repaired": { "reference": r.reference.repairs.len(), "other": r.other.repairs.len() },
+        }),
+        warnings: Vec::new(),
+        outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+    }
+}

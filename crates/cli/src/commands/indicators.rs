@@ -1,0 +1,149 @@
+//! `qpv indicators`: the key indicators of perimeters, beside their urban unit and France.
+
+use crate::args::{ByArg, IndicatorsArgs};
+use crate::printer::{Printer, thousands};
+use anyhow::{Result, anyhow};
+use qpv_core::compare::{Perimeters, Population};
+use qpv_core::indicators::{Breakdown, indicator_rows};
+use qpv_core::profile::unit_totals;
+use qpv_core::{Totals, medians::fit_squares};
+use qpv_io::indicators_out::{LevelFigures, indicators_csv};
+use qpv_io::perimeters::{parse_crs, read_perimeters};
+use qpv_io::{OutputSet, records};
+
+/// Computes and writes the table.
+pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
+    let a = super::analyse(&args.input, &args.rule, true, printer)?;
+    let grid = &a.file.grid;
+    let missing = a.file.layout.missing_profile_columns();
+    if !missing.is_empty() {
+        printer.warn(format!(
+            "{}: no column {}; the indicators that need them are left empty",
+            a.file.input.path,
+            missing.join(", ")
+        ));
+    }
+    let epsg = grid.frame().map_or(3035, |f| f.epsg);
+    let perimeters = match &args.perimeters {
+        Some(path) => {
+            let crs = args
+                .crs
+                .as_deref()
+                .map(|c| parse_crs(c).ok_or_else(|| anyhow!("--crs {c}: unknown CRS")))
+                .transpose()?;
+            let file = read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
+            for (k, r) in &file.repairs {
+                printer.warn(format!("{}: perimeter {}: {r}", file.input.path, file.perimeters.ids[*k]));
+            }
+            printer.info(format!("read {} perimeters from {}", file.perimeters.len(), file.input.path));
+            file.perimeters
+        }
+        None => {
+            let (candidates, _) = records::area_records(&a.output, grid, &a.communes);
+            printer.info(format!("{} candidates of the run on {}", candidates.len(), a.file.input.path));
+            Perimeters {
+                ids: candidates.iter().map(|c| c.record.id.clone()).collect(),
+                names: vec![String::new(); candidates.len()],
+                shapes: candidates.into_iter().map(|c| c.geometry).collect(),
+            }
+        }
+    };
+    let fits = fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line);
+    let population = Population::new(grid, a.file.profiles.as_ref(), &fits);
+    let breakdown =
+        Breakdown { communes: args.by.contains(&ByArg::Commune), epcis: args.by.contains(&ByArg::Epci) };
+    let mut rows = indicator_rows(&population, &a.output.placement, &a.communes, &perimeters, breakdown);
+    for r in &mut rows {
+        blank_missing(&mut r.residents.totals, &missing);
+    }
+    let (france, unit_of) = levels(&a, printer);
+    let csv = indicators_csv(&rows, &unit_of, &france)?;
+    let written = OutputSet::write_one(&args.out, csv)?;
+    let inhabitants: f64 = rows
+        .iter()
+        .filter(|r| r.level == qpv_core::indicators::Level::Perimeter)
+        .map(|r| r.residents.totals.individuals)
+        .sum();
+    printer.info(format!(
+        "{} rows ({} perimeters, {} inhabitants; estimates by area share of the squares)",
+        rows.len(),
+        perimeters.len(),
+        thousands(inhabitants)
+    ));
+    printer.info(format!("wrote {}", written.display()));
+    Ok(())
+}
+
+/// Missing columns become NaN sums, so that the indicators built on them are empty
+/// rather than zero.
+fn blank_missing(t: &mut Totals, missing: &[&str]) {
+    for (v, name) in t.profile.iter_mut().zip(qpv_core::PROFILE_COLUMNS) {
+        if missing.contains(&name) {
+            *v = f64::NAN;
+        }
+    }
+}
+
+type UnitOf<'a> = Box<dyn Fn(u32) -> Option<LevelFigures> + 'a>;
+
+/// France and the urban units: the embedded national totals when the medians come from
+/// a national reference of the same vintage, else the grid itself (partial units).
+fn levels<'a>(a: &'a super::Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
+    let placement = &a.output.placement;
+    let national = a.reference.as_ref().and_then(|r| qpv_io::totals::embedded_totals(&r.vintage));
+    let flagged = &a.output.flagged;
+    let median_of = move |u: u32| -> Option<f64> {
+        let code = &placement.units[u as usize].code;
+        a.reference
+            .as_ref()
+            .and_then(|r| r.units.get(code).map(|x| x.median))
+            .or_else(|| flagged.units.get(u as usize).and_then(|t| t.local_median))
+    };
+    match national {
+        Some((table, _)) => {
+            let france = LevelFigures {
+                code: "FR".into(),
+                name: "France métropolitaine".into(),
+                totals: table.france,
+                median: a.reference.as_ref().map(|r| r.national_median),
+            };
+            let unit_of = Box::new(move |u: u32| {
+                let unit = placement.units.get(u as usize)?;
+                let totals = *table.units.get(&unit.code)?;
+                Some(LevelFigures {
+                    code: unit.code.clone(),
+                    name: unit.name.clone(),
+                    totals,
+                    median: median_of(u),
+                })
+            });
+            (france, unit_of)
+        }
+        None => {
+            printer.warn(
+                "no national totals for this grid's vintage: the urban-unit and France columns describe the \
+                 squares of the grid read (partial urban units for an extract)",
+            );
+            let profiles = a.file.profiles.as_ref();
+            let grid = &a.file.grid;
+            let all: Vec<u32> = (0..grid.len() as u32).collect();
+            let france = LevelFigures {
+                code: "GRID".into(),
+                name: "whole grid read".into(),
+                totals: Totals::of_squares(grid, profiles, &all),
+                median: Some(flagged.national_median),
+            };
+            let by_unit = unit_totals(grid, profiles, &placement.unit_of_square, placement.units.len());
+            let unit_of = Box::new(move |u: u32| {
+                let unit = placement.units.get(u as usize)?;
+                Some(LevelFigures {
+                    code: unit.code.clone(),
+                    name: unit.name.clone(),
+                    totals: by_unit[u as usize],
+                    median: median_of(u),
+                })
+            });
+            (france, unit_of)
+        }
+    }
+}

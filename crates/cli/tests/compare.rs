@@ -1,0 +1,159 @@
+//! `qpv compare` and `qpv indicators` against the real binary, on the CAPH sample.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qpv(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn edits() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/caph_edits.toml")
+}
+
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|row| header.iter().cloned().zip(row.unwrap().iter().map(String::from)).collect())
+        .collect()
+}
+
+fn num(row: &std::collections::HashMap<String, String>, key: &str) -> f64 {
+    row[key].parse().unwrap_or_else(|_| panic!("{key} = {:?}", row[key]))
+}
+
+/// The worked example of adjustments, compared with the candidates it started from:
+/// what the comparison finds lost and gained is what the audit recorded.
+#[test]
+fn candidates_against_their_adjusted_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = qpv(&["run", "--edits", edits().to_str().unwrap()], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = qpv(
+        &[
+            "compare",
+            "--reference",
+            "qpv-out/candidates.geojson",
+            "--other",
+            "qpv-out/adjusted.geojson",
+            "--grid",
+            "sample",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("qpv-compare");
+    for f in ["comparison.csv", "by_commune.csv", "diff.geojson", "comparison.md", "manifest.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // Audit: the drawn removal took 2 squares from 59701-01; the school step added cells to 59701-05.
+    let audit = csv_rows(&dir.path().join("qpv-out/audit.csv"));
+    let step = |op: &str, target: &str| {
+        let r = audit.iter().find(|r| r["op"] == op && r["target"] == target).unwrap();
+        num(r, "inhabitants_after") - num(r, "inhabitants_before")
+    };
+    let (removed, school) = (-step("remove", "59701-01"), step("include_schools", "59701-05"));
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let lost: f64 = rows.iter().map(|r| num(r, "inhabitants_reference_only")).sum();
+    let gained: f64 = rows
+        .iter()
+        .filter(|r| r["reference_id"] == "59701-05")
+        .map(|r| num(r, "inhabitants_other_only"))
+        .sum();
+    assert!((lost - removed).abs() <= 1.0, "lost {lost}, audit {removed}");
+    assert!(rows.iter().all(|r| r["status"] == "matched"));
+    let by_commune = csv_rows(&out.join("by_commune.csv"));
+    let total_gained: f64 = by_commune.iter().map(|r| num(r, "gained")).sum();
+    assert!((total_gained - school).abs() <= 1.0, "gained {total_gained}, audit {school}");
+    assert!(gained > 17_000.0, "the merged Denain perimeter covers most of 59701-05's partner: {gained}");
+    let diff: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("diff.geojson")).unwrap()).unwrap();
+    let changes: Vec<&str> = diff["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["change"].as_str().unwrap())
+        .collect();
+    assert!(
+        changes.contains(&"kept") && changes.contains(&"removed") && changes.contains(&"added"),
+        "{changes:?}"
+    );
+    let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(md.contains("Denain (59172)") && md.contains("estimate"), "{md}");
+}
+
+#[test]
+fn without_a_grid_only_areas_are_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let gj = "qpv-out/candidates.geojson";
+    let o = qpv(&["compare", "--reference", gj, "--other", gj, "--out", "cmp"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("areas only"));
+    let rows = csv_rows(&dir.path().join("cmp/comparison.csv"));
+    assert!(!rows[0].contains_key("inhabitants_reference"));
+    assert!(rows.iter().all(|r| num(r, "iou") == 1.0));
+}
+
+#[test]
+fn a_file_without_crs_is_refused_unless_one_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let l93 = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP059054","nom_qp":"Faubourg Duchâteau"},
+        "geometry":{"type":"Polygon","coordinates":[[[733000,7022000],[734000,7022000],[734000,7023000],[733000,7023000],[733000,7022000]]]}}]}"#;
+    std::fs::write(dir.path().join("l93.geojson"), l93).unwrap();
+    let args = ["compare", "--reference", "l93.geojson", "--other", "l93.geojson", "--grid", "sample"];
+    let o = qpv(&args, dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("l93.geojson") && stderr(&o).contains("--crs"), "{}", stderr(&o));
+    assert!(!dir.path().join("qpv-compare").exists());
+    let o = qpv(&[&args[..], &["--crs", "EPSG:2154"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&dir.path().join("qpv-compare/comparison.csv"));
+    assert_eq!(
+        (rows[0]["reference_id"].as_str(), rows[0]["reference_name"].as_str()),
+        ("QP059054", "Faubourg Duchâteau")
+    );
+    let o = qpv(&[&args[..], &["--crs", "EPSG:9999"]].concat(), dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown CRS"), "{}", stderr(&o));
+}
+
+#[test]
+fn indicators_of_the_candidates_match_the_run_and_add_communes() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let o = qpv(&["indicators", "--by", "commune,epci", "--out", "ind.csv"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&dir.path().join("ind.csv"));
+    let candidates = csv_rows(&dir.path().join("qpv-out/candidates.csv"));
+    for c in &candidates {
+        let r = rows.iter().find(|r| r["level"] == "perimeter" && r["code"] == c["id"]).unwrap();
+        assert_eq!(num(r, "inhabitants"), num(c, "inhabitants"));
+        assert_eq!(r["uu_code"], c["uu_code"]);
+        assert!((num(r, "poverty_share") - num(c, "poor_share")).abs() < 1e-3);
+        assert!(num(r, "poverty_share") > num(r, "poverty_share_uu"));
+        assert!((num(r, "inhabitants_france") - 62_971_073.0).abs() < 1.0);
+        for share in ["social_dwelling_share", "age_0_17_share", "single_parent_share", "owner_share"] {
+            assert!((0.0..=1.0).contains(&num(r, share)), "{share}");
+        }
+    }
+    let denain: Vec<_> = rows.iter().filter(|r| r["level"] == "commune" && r["code"] == "59172").collect();
+    assert_eq!(denain.len(), 2);
+    assert!(num(denain[0], "inhabitants") < num(denain[1], "inhabitants"));
+    assert_eq!(num(denain[1], "table_population"), 19_877.0);
+    assert!(rows.iter().any(|r| r["level"] == "epci" && r["code"] == "200042190"));
+}
+
+#[test]
+fn indicators_need_the_csv_not_a_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["import", "--out", "caph.qpvgrid"], dir.path()).status.success());
+    let o = qpv(&["indicators", "--grid", "caph.qpvgrid"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give the Filosofi CSV"), "{}", stderr(&o));
+}
