@@ -120,8 +120,18 @@ pub fn indicator_rows(
     }
     let mut whole: (Groups, Groups) = Default::default();
     if breakdown.communes || breakdown.epcis {
+        // Only the communes concerned (and those of the EPCIs concerned) are summed whole.
+        let wanted: rustc_hash::FxHashSet<crate::CommuneCode> = table
+            .communes()
+            .iter()
+            .filter(|c| communes.contains_key(&c.code.to_string()) || epcis.contains_key(&c.epci))
+            .map(|c| c.code)
+            .chain(communes.keys().filter_map(|k| crate::CommuneCode::parse(k.as_bytes()).ok()))
+            .collect();
         for i in 0..grid.len() as u32 {
-            group(i, 1.0, (&mut whole.0, &mut whole.1));
+            if grid.communes(i as usize).iter().any(|c| wanted.contains(c)) {
+                group(i, 1.0, (&mut whole.0, &mut whole.1));
+            }
         }
     }
     let table_population = |level: Level, code: &str| -> Option<f64> {

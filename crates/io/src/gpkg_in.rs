@@ -37,7 +37,15 @@ pub fn read_geopackage(path: &Path, layer: Option<&str>) -> Result<Layer, IoErro
         }
         None if layers.len() == 1 => layers.remove(0),
         None if layers.is_empty() => return Err(err(path, "the GeoPackage has no geometry layer")),
-        None => return Err(err(path, format!("several layers ({}): choose one with --layer", names()))),
+        None => {
+            return Err(err(
+                path,
+                format!(
+                    "several layers ({}): choose one with --layer (--reference-layer or --other-layer in qpv compare)",
+                    names()
+                ),
+            ));
+        }
     };
     let epsg = srs_epsg(&db, srs_id).map_err(sql)?;
     let query = format!("SELECT * FROM \"{}\"", table.replace('"', "\"\""));

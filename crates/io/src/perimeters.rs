@@ -164,7 +164,16 @@ impl std::fmt::Display for Repair {
 /// triangulation, even-odd rule), then overlapping parts merged by a union. Returns
 /// the repair made, or why it cannot be made.
 pub fn repair(mp: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, Option<Repair>), String> {
-    if mp.0.is_empty() || mp.is_valid() {
+    if mp.0.is_empty() {
+        return Ok((mp, None));
+    }
+    // `geo` calls a flat ring valid; a perimeter without area is a drawing error.
+    if mp.0.iter().all(flat) {
+        return Err(
+            "polygon without area (its points are on one line) that cannot be repaired; redraw it".into()
+        );
+    }
+    if mp.is_valid() {
         return Ok((mp, None));
     }
     let problems =
@@ -188,6 +197,21 @@ pub fn repair(mp: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, Option<Repair
     }
     let area_after_m2 = fixed.unsigned_area();
     Ok((fixed, Some(Repair { problems, area_before_m2, area_after_m2 })))
+}
+
+/// Whether a polygon's exterior encloses nothing: the sum of the absolute areas of its
+/// fan triangles is below 0.01 m² (a bow tie, whose signed area is 0, is not flat).
+fn flat(p: &geo_types::Polygon<f64>) -> bool {
+    let pts = &p.exterior().0;
+    let Some(&o) = pts.first() else { return true };
+    let fan: f64 = pts
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (w[0] - o, w[1] - o);
+            (a.x * b.y - a.y * b.x).abs() / 2.0
+        })
+        .sum();
+    fan < 0.01
 }
 
 /// Splits a geometry into its points and its polygons (lines are ignored).
@@ -367,6 +391,14 @@ mod tests {
         let (fixed, r) = repair(mp).unwrap();
         assert!(fixed.is_valid());
         assert!((r.unwrap().area_after_m2 - 150.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_degenerate_polygon_cannot_be_repaired() {
+        let flat =
+            MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 5., y: 0.), (x: 10., y: 0.), (x: 0., y: 0.)]]);
+        let why = repair(flat).unwrap_err();
+        assert!(why.contains("cannot be repaired") && why.contains("redraw"), "{why}");
     }
 
     #[test]
