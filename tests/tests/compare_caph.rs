@@ -53,7 +53,7 @@ fn geojson_and_lambert93_shapefile_round_trips() {
     records[0].extra.push(("name".into(), "Quartier de l'Égalité – Rœulx".into()));
     let to_wgs84 = Transformer::new(3035, 4326).unwrap();
     let gj = dir.path().join("candidates.geojson");
-    std::fs::write(&gj, qpv_io::export::candidates_geojson(&records, &to_wgs84).unwrap()).unwrap();
+    std::fs::write(&gj, qpv_io::export::candidates_geojson(&records, &to_wgs84, &to_wgs84).unwrap()).unwrap();
     let to_l93 = Transformer::new(3035, 2154).unwrap();
     for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile("qpv", &records, &to_l93).unwrap() {
         std::fs::write(dir.path().join(name), bytes).unwrap();

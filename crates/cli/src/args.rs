@@ -97,8 +97,11 @@ pub enum CogVintage {
 pub enum FormatArg {
     /// GeoJSON, RFC 7946 (WGS84 longitude/latitude).
     Geojson,
-    /// ESRI shapefile in Lambert-93 (EPSG:2154).
+    /// ESRI shapefile (Lambert-93, EPSG:2154, unless --crs says otherwise).
     Shapefile,
+    /// GeoPackage: one qpv.gpkg with every layer, the audit table and QGIS styles
+    /// (Lambert-93 unless --crs says otherwise).
+    Gpkg,
 }
 
 /// Contiguity of squares.
@@ -139,10 +142,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub edits: Option<PathBuf>,
 
-    /// Output formats of the perimeters, comma-separated: geojson (RFC 7946, WGS84) and/or
-    /// shapefile (Lambert-93, with .prj and .cpg; field names in the README).
+    /// Output formats of the perimeters, comma-separated: geojson (RFC 7946, WGS84),
+    /// shapefile (Lambert-93, with .prj and .cpg; field names in the README), gpkg (one
+    /// GeoPackage, Lambert-93). GeoJSON is always written. Each layer gets a QGIS .qml style.
     #[arg(long, value_delimiter = ',', default_value = "geojson", value_name = "FORMATS")]
     pub format: Vec<FormatArg>,
+
+    /// CRS of every perimeter output: EPSG:4326, EPSG:2154 or EPSG:3035. Without it,
+    /// GeoJSON is WGS84 (RFC 7946) and shapefiles and GeoPackages Lambert-93; a GeoJSON
+    /// in another CRS names it in a `crs` member.
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
 
     /// Print the wall time of each stage on stderr.
     #[arg(long)]

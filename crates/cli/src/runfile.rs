@@ -65,8 +65,10 @@ pub struct RunFile {
     pub national_median: Option<f64>,
     /// Adjustments file (`qpv run` only).
     pub edits: Option<PathBuf>,
-    /// Perimeter formats (`qpv run` only): "geojson", "shapefile".
+    /// Perimeter formats (`qpv run` only): "geojson", "shapefile", "gpkg".
     pub format: Vec<String>,
+    /// Output CRS (`qpv run` only), e.g. "EPSG:2154"; each format's default when absent.
+    pub crs: Option<String>,
 }
 
 impl Default for RunFile {
@@ -115,6 +117,7 @@ impl RunFile {
             national_median: rule.national_median,
             edits: edits.cloned(),
             format: vec!["geojson".into()],
+            crs: None,
         }
     }
 

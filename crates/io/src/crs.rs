@@ -25,6 +25,51 @@ pub fn proj_string(epsg: u32) -> Option<&'static str> {
     })
 }
 
+/// The CRSs outputs can be written in (`--crs`).
+pub const OUTPUT_CRS: [u32; 3] = [4326, 2154, 3035];
+
+/// Name of an output CRS, for messages and GeoPackage SRS rows.
+pub fn crs_name(epsg: u32) -> &'static str {
+    match epsg {
+        4326 => "WGS 84",
+        2154 => "RGF93 v1 / Lambert-93",
+        3035 => "ETRS89-extended / LAEA Europe",
+        5490 => "RGAF09 / UTM zone 20N",
+        2975 => "RGR92 / UTM zone 40S",
+        _ => "unknown",
+    }
+}
+
+/// ESRI WKT of an output CRS (shapefile `.prj`), as ArcGIS and QGIS write it.
+pub fn esri_wkt(epsg: u32) -> Option<&'static str> {
+    Some(match epsg {
+        2154 => crate::shapefile_out::LAMBERT93_ESRI_WKT,
+        4326 => {
+            r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#
+        }
+        3035 => {
+            r#"PROJCS["ETRS_1989_LAEA",GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Azimuthal_Equal_Area"],PARAMETER["False_Easting",4321000.0],PARAMETER["False_Northing",3210000.0],PARAMETER["Central_Meridian",10.0],PARAMETER["Latitude_Of_Origin",52.0],UNIT["Meter",1.0]]"#
+        }
+        _ => return None,
+    })
+}
+
+/// OGC WKT 1 with EPSG authorities (GeoPackage `gpkg_spatial_ref_sys.definition`).
+pub fn ogc_wkt(epsg: u32) -> Option<&'static str> {
+    Some(match epsg {
+        4326 => {
+            r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#
+        }
+        2154 => {
+            r#"PROJCS["RGF93 v1 / Lambert-93",GEOGCS["RGF93 v1",DATUM["Reseau_Geodesique_Francais_1993_v1",SPHEROID["GRS 1980",6378137,298.257222101,AUTHORITY["EPSG","7019"]],AUTHORITY["EPSG","6171"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4171"]],PROJECTION["Lambert_Conformal_Conic_2SP"],PARAMETER["latitude_of_origin",46.5],PARAMETER["central_meridian",3],PARAMETER["standard_parallel_1",49],PARAMETER["standard_parallel_2",44],PARAMETER["false_easting",700000],PARAMETER["false_northing",6600000],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","2154"]]"#
+        }
+        3035 => {
+            r#"PROJCS["ETRS89-extended / LAEA Europe",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101,AUTHORITY["EPSG","7019"]],AUTHORITY["EPSG","6258"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4258"]],PROJECTION["Lambert_Azimuthal_Equal_Area"],PARAMETER["latitude_of_center",52],PARAMETER["longitude_of_center",10],PARAMETER["false_easting",4321000],PARAMETER["false_northing",3210000],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Northing",NORTH],AXIS["Easting",EAST],AUTHORITY["EPSG","3035"]]"#
+        }
+        _ => return None,
+    })
+}
+
 /// Transforms coordinates from one EPSG code to another. Geographic coordinates
 /// are longitude, latitude in degrees; projected ones easting, northing in metres.
 ///
@@ -40,6 +85,7 @@ pub struct Transformer {
     from: Proj,
     to: Proj,
     from_epsg: u32,
+    to_epsg: u32,
     from_geographic: bool,
     to_geographic: bool,
 }
@@ -55,9 +101,15 @@ impl Transformer {
             from: make(from)?,
             to: make(to)?,
             from_epsg: from,
+            to_epsg: to,
             from_geographic: from == 4326,
             to_geographic: to == 4326,
         })
+    }
+
+    /// The EPSG code coordinates are transformed to.
+    pub fn target(&self) -> u32 {
+        self.to_epsg
     }
 
     /// Transforms one point.
@@ -142,6 +194,14 @@ mod tests {
         let (lon, lat) = fwd.point(3_850_200.0, 3_035_400.0).unwrap();
         let (e, n) = back.point(lon, lat).unwrap();
         assert!((e - 3_850_200.0).abs() < 1e-3 && (n - 3_035_400.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn output_crs_have_both_wkts_that_name_their_code() {
+        for epsg in OUTPUT_CRS {
+            assert_eq!(crate::shapefile_in::epsg_of_wkt(esri_wkt(epsg).unwrap()), Some(epsg), "{epsg}");
+            assert!(ogc_wkt(epsg).unwrap().ends_with(&format!("AUTHORITY[\"EPSG\",\"{epsg}\"]]")));
+        }
     }
 
     #[test]

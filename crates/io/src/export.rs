@@ -87,19 +87,30 @@ fn candidate_values(r: &AreaRecord, centre: (f64, f64)) -> Vec<JsonValue> {
     ]
 }
 
-/// `candidates.geojson`: one feature per candidate.
-pub fn candidates_geojson(records: &[CandidateRecord], to_wgs84: &Transformer) -> Result<Vec<u8>, IoError> {
+/// The attributes of a perimeter: [`CANDIDATE_COLUMNS`], then its extra properties.
+pub fn candidate_properties(c: &CandidateRecord, to_wgs84: &Transformer) -> Result<JsonObject, IoError> {
+    let centre = to_wgs84.point(c.record.centre.0, c.record.centre.1)?;
+    let mut properties = JsonObject::new();
+    for (k, v) in CANDIDATE_COLUMNS.iter().zip(candidate_values(&c.record, centre)) {
+        properties.insert((*k).to_owned(), v);
+    }
+    for (k, v) in &c.extra {
+        properties.insert(k.clone(), v.clone());
+    }
+    Ok(properties)
+}
+
+/// `candidates.geojson`: one feature per candidate, geometries projected with `to_out`
+/// (WGS84 for RFC 7946; another CRS only on request, then named in a `crs` member).
+pub fn candidates_geojson(
+    records: &[CandidateRecord],
+    to_wgs84: &Transformer,
+    to_out: &Transformer,
+) -> Result<Vec<u8>, IoError> {
     let mut features = Vec::with_capacity(records.len());
     for c in records {
-        let centre = to_wgs84.point(c.record.centre.0, c.record.centre.1)?;
-        let mut properties = JsonObject::new();
-        for (k, v) in CANDIDATE_COLUMNS.iter().zip(candidate_values(&c.record, centre)) {
-            properties.insert((*k).to_owned(), v);
-        }
-        for (k, v) in &c.extra {
-            properties.insert(k.clone(), v.clone());
-        }
-        let geometry = geojson_geometry(&to_wgs84.multipolygon(&c.geometry)?);
+        let properties = candidate_properties(c, to_wgs84)?;
+        let geometry = geometry_in(&to_out.multipolygon(&c.geometry)?, to_out.target());
         features.push(Feature {
             bbox: None,
             geometry: Some(geometry),
@@ -108,17 +119,42 @@ pub fn candidates_geojson(records: &[CandidateRecord], to_wgs84: &Transformer) -
             foreign_members: None,
         });
     }
-    let fc = FeatureCollection { bbox: None, features, foreign_members: None };
+    feature_collection(features, to_out.target())
+}
+
+/// A FeatureCollection's bytes; outside WGS84 it names its CRS in a `crs` member (the
+/// GeoJSON 2008 form GDAL and QGIS read), since RFC 7946 readers assume longitudes.
+pub fn feature_collection(features: Vec<Feature>, epsg: u32) -> Result<Vec<u8>, IoError> {
+    let foreign_members = (epsg != 4326).then(|| {
+        let mut m = JsonObject::new();
+        m.insert(
+            "crs".into(),
+            serde_json::json!({ "type": "name", "properties": { "name": format!("urn:ogc:def:crs:EPSG::{epsg}") } }),
+        );
+        m
+    });
+    let fc = FeatureCollection { bbox: None, features, foreign_members };
     let mut out =
         serde_json::to_vec(&fc).map_err(|e| IoError::Encode { what: "output", message: e.to_string() })?;
     out.push(b'\n');
     Ok(out)
 }
 
+/// A GeoJSON geometry in `epsg`: 7 decimals of a degree (1 cm) in WGS84, 2 decimals of a
+/// metre in a projected CRS; RFC 7946 winding either way.
+pub fn geometry_in(mp: &MultiPolygon<f64>, epsg: u32) -> Geometry {
+    geometry_with(mp, if epsg == 4326 { 7 } else { 2 })
+}
+
 /// A GeoJSON Polygon or MultiPolygon in lon/lat, 7 decimals, RFC 7946 winding.
 pub fn geojson_geometry(mp: &MultiPolygon<f64>) -> Geometry {
+    geometry_with(mp, 7)
+}
+
+fn geometry_with(mp: &MultiPolygon<f64>, decimals: i32) -> Geometry {
     let ring = |ls: &LineString<f64>, ccw: bool| -> Vec<[f64; 2]> {
-        let mut pts: Vec<[f64; 2]> = ls.0.iter().map(|c| [round(c.x, 7), round(c.y, 7)]).collect();
+        let mut pts: Vec<[f64; 2]> =
+            ls.0.iter().map(|c| [round(c.x, decimals), round(c.y, decimals)]).collect();
         if (signed_area(&pts) > 0.0) != ccw {
             pts.reverse();
         }

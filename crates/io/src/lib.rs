@@ -25,7 +25,7 @@ assert_eq!(out.candidates.candidates.len(), 1);
 
 let (records, _) = qpv_io::records::area_records(&out, &file.grid, &communes);
 let to_wgs84 = qpv_io::crs::Transformer::new(3035, 4326)?;
-let geojson = qpv_io::export::candidates_geojson(&records, &to_wgs84)?;
+let geojson = qpv_io::export::candidates_geojson(&records, &to_wgs84, &to_wgs84)?;
 assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 # Ok::<(), Box<dyn std::error::Error>>(())
 ```
@@ -39,9 +39,11 @@ pub mod edits;
 pub mod error;
 pub mod export;
 pub mod gpkg_in;
+pub mod gpkg_out;
 pub mod grid_cache;
 pub mod grid_reader;
 pub mod indicators_out;
+pub mod layers;
 pub mod layout;
 pub mod manifest;
 pub mod output;
@@ -50,6 +52,7 @@ pub mod records;
 pub mod reference;
 pub mod shapefile_in;
 pub mod shapefile_out;
+pub mod styles;
 pub mod totals;
 
 pub use error::{BadRow, IoError, RowProblem};

@@ -52,29 +52,84 @@ const NUMBERS: [(&str, u8, u8); 12] = [
     ("meets_rule", 1, 0),
 ];
 
+fn enc(e: String) -> IoError {
+    IoError::Encode { what: "shapefile", message: e }
+}
+
+fn table(text: &[(&str, u8)], numbers: &[(&str, u8, u8)]) -> Result<TableWriterBuilder, IoError> {
+    let mut table = TableWriterBuilder::new();
+    for (name, len) in text {
+        table =
+            table.add_character_field(FieldName::try_from(*name).map_err(|e| enc(format!("{e:?}")))?, *len);
+    }
+    for (name, len, dec) in numbers {
+        table = table.add_numeric_field(
+            FieldName::try_from(*name).map_err(|e| enc(format!("{e:?}")))?,
+            *len,
+            *dec,
+        );
+    }
+    Ok(table)
+}
+
 /// The files of a shapefile named `stem` (`stem.shp`, `.shx`, `.dbf`, `.prj`, `.cpg`),
-/// perimeters projected from the grid's CRS with `to_l93`.
+/// perimeters projected from the grid's CRS with `to_out` (Lambert-93 by default).
 pub fn perimeters_shapefile(
     stem: &str,
     records: &[CandidateRecord],
-    to_l93: &Transformer,
+    to_out: &Transformer,
 ) -> Result<Vec<(String, Vec<u8>)>, IoError> {
-    let enc = |e: String| IoError::Encode { what: "shapefile", message: e };
-    let mut table = TableWriterBuilder::new();
-    for (name, len) in TEXT {
-        table = table.add_character_field(FieldName::try_from(name).map_err(|e| enc(format!("{e:?}")))?, len);
-    }
-    for (name, len, dec) in NUMBERS {
-        table =
-            table.add_numeric_field(FieldName::try_from(name).map_err(|e| enc(format!("{e:?}")))?, len, dec);
-    }
+    let items = records.iter().map(|c| Ok((to_out.multipolygon(&c.geometry)?, record(c))));
+    write_shapefile(stem, table(&TEXT, &NUMBERS)?, items, to_out.target())
+}
+
+/// A shapefile of any features: `fields` maps each property to a DBF field (10
+/// characters at most) as text (`len`, 0 decimals) or number (`len`, `decimals`);
+/// geometries are projected with `to_out`.
+pub fn features_shapefile(
+    stem: &str,
+    geometries: &[geo_types::MultiPolygon<f64>],
+    properties: &[serde_json::Map<String, serde_json::Value>],
+    fields: &[(&str, &str, bool, u8, u8)],
+    to_out: &Transformer,
+) -> Result<Vec<(String, Vec<u8>)>, IoError> {
+    let text: Vec<(&str, u8)> = fields.iter().filter(|f| !f.2).map(|f| (f.1, f.3)).collect();
+    let numbers: Vec<(&str, u8, u8)> = fields.iter().filter(|f| f.2).map(|f| (f.1, f.3, f.4)).collect();
+    let items = geometries.iter().zip(properties).map(|(g, p)| {
+        let mut rec = Record::default();
+        for (key, name, numeric, _, _) in fields {
+            let v = p.get(*key);
+            let value = if *numeric {
+                FieldValue::Numeric(v.and_then(|v| v.as_f64()))
+            } else {
+                let s = match v {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    None | Some(serde_json::Value::Null) => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                FieldValue::Character(Some(cut(s)))
+            };
+            rec.insert((*name).to_owned(), value);
+        }
+        Ok((to_out.multipolygon(g)?, rec))
+    });
+    write_shapefile(stem, table(&text, &numbers)?, items, to_out.target())
+}
+
+fn write_shapefile(
+    stem: &str,
+    table: TableWriterBuilder,
+    items: impl Iterator<Item = Result<(geo_types::MultiPolygon<f64>, Record), IoError>>,
+    epsg: u32,
+) -> Result<Vec<(String, Vec<u8>)>, IoError> {
+    let prj = crate::crs::esri_wkt(epsg).ok_or(IoError::UnknownCrs(epsg))?;
     let (mut shp, mut shx, mut dbf) =
         (Cursor::new(Vec::new()), Cursor::new(Vec::new()), Cursor::new(Vec::new()));
     {
         let shapes = shapefile::ShapeWriter::with_shx(&mut shp, &mut shx);
         let mut w = shapefile::Writer::new(shapes, table.build_with_dest(&mut dbf));
-        for c in records {
-            let geometry = to_l93.multipolygon(&c.geometry)?;
+        for item in items {
+            let (geometry, rec) = item?;
             let mut rings = Vec::new();
             for p in &geometry.0 {
                 let ring = |ls: &geo_types::LineString<f64>| {
@@ -83,15 +138,14 @@ pub fn perimeters_shapefile(
                 rings.push(PolygonRing::Outer(ring(p.exterior())));
                 rings.extend(p.interiors().iter().map(|h| PolygonRing::Inner(ring(h))));
             }
-            w.write_shape_and_record(&Polygon::with_rings(rings), &record(c))
-                .map_err(|e| enc(e.to_string()))?;
+            w.write_shape_and_record(&Polygon::with_rings(rings), &rec).map_err(|e| enc(e.to_string()))?;
         }
     }
     Ok(vec![
         (format!("{stem}.shp"), shp.into_inner()),
         (format!("{stem}.shx"), shx.into_inner()),
         (format!("{stem}.dbf"), dbf.into_inner()),
-        (format!("{stem}.prj"), LAMBERT93_ESRI_WKT.as_bytes().to_vec()),
+        (format!("{stem}.prj"), prj.as_bytes().to_vec()),
         (format!("{stem}.cpg"), b"UTF-8".to_vec()),
     ])
 }

@@ -6,12 +6,11 @@ use qpv_core::{
     Adjuster, AuditEntry, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings, find_poches,
     trace_outline,
 };
-use qpv_io::crs::Transformer;
 use qpv_io::edits::{
     Edits, Shape, Step, cells_intersecting, cells_of_ids, cells_with_centre_inside, read_shapes,
 };
 use qpv_io::records::{CandidateRecord, SquareSet, square_set_record};
-use qpv_io::{InputFile, OutputSet, export};
+use qpv_io::{InputFile, OutputSet};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -23,6 +22,12 @@ pub struct Adjusted {
     pub summary: Value,
     /// Warnings (perimeters that no longer meet the rule, schools too far…).
     pub warnings: Vec<String>,
+    /// The adjusted perimeters.
+    pub perimeters: Vec<CandidateRecord>,
+    /// The poches de pauvreté found.
+    pub poches: Vec<CandidateRecord>,
+    /// The audit table as CSV (also written as `audit.csv`).
+    pub audit: Vec<u8>,
 }
 
 /// The statistical run the edits start from.
@@ -39,9 +44,10 @@ pub struct Run<'a> {
     pub ids: &'a [String],
 }
 
-/// Applies the edits and adds their outputs to `out` (shapefiles too when asked).
+/// Applies the edits and adds their tables to `out` (`audit.csv`, `schools.csv`); the
+/// perimeter layers are returned for the caller to write in every format asked for.
 /// Any error leaves `out` untouched.
-pub fn apply(edits: &Edits, run: &Run<'_>, shapefile: bool, out: &mut OutputSet) -> Result<Adjusted> {
+pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjusted> {
     let Run { output, grid, communes, settings, ids } = *run;
     let frame = grid.frame().context("empty grid")?;
     let size = frame.square_size as f64;
@@ -139,24 +145,14 @@ pub fn apply(edits: &Edits, run: &Run<'_>, shapefile: bool, out: &mut OutputSet)
             }
         }
     }
-    let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
     let perimeters = perimeter_records(&a, grid, communes, output)?;
     let meeting = perimeters
         .iter()
         .filter(|p| p.extra.iter().any(|(k, v)| k == "meets_rule" && v == &json!(true)))
         .count();
-    out.add("adjusted.geojson", export::candidates_geojson(&perimeters, &to_wgs84)?);
     let poche_records = poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output);
-    out.add("poches.geojson", export::candidates_geojson(&poche_records, &to_wgs84)?);
-    if shapefile {
-        let to_l93 = Transformer::new(frame.epsg, 2154)?;
-        for (stem, records) in [("adjusted", &perimeters), ("poches", &poche_records)] {
-            for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile(stem, records, &to_l93)? {
-                out.add(name, bytes);
-            }
-        }
-    }
-    out.add("audit.csv", audit_csv(&a.audit));
+    let audit = audit_csv(&a.audit);
+    out.add("audit.csv", audit.clone());
     out.add("schools.csv", schools_csv(&a));
     let mut warnings: Vec<String> = repairs.into_inner();
     warnings.extend(a.audit.iter().filter_map(AuditEntry::warning));
@@ -175,7 +171,7 @@ pub fn apply(edits: &Edits, run: &Run<'_>, shapefile: bool, out: &mut OutputSet)
         "schools": { "inside": count(&a, "inside"), "added": count(&a, "added"), "too_far": far },
         "poches": poche_records.len(),
     });
-    Ok(Adjusted { inputs, summary, warnings })
+    Ok(Adjusted { inputs, summary, warnings, perimeters, poches: poche_records, audit })
 }
 
 /// Squares named by id must exist in the grid, and for a removal be in the candidate.

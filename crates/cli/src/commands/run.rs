@@ -6,7 +6,10 @@ use crate::settings::{self, MedianSource};
 use anyhow::{Context, Result};
 use qpv_core::{MedianOrigin, Pipeline, RunOutput, RunSettings, Territory, Warning};
 use qpv_io::crs::Transformer;
+use qpv_io::gpkg_out::AttributeTable;
+use qpv_io::layers::{Content, Formats, Layer, LayerWriter};
 use qpv_io::manifest::{Manifest, OutputEntry};
+use qpv_io::styles::Style;
 use qpv_io::{GridFile, InputFile, OutputSet, export, records};
 use serde_json::json;
 use std::time::Instant;
@@ -31,7 +34,12 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     if args.settings.is_none() || format_given {
         settings_file.format = args.format.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
     }
-    let shapefile = formats(&settings_file.format)?;
+    if args.settings.is_none() || matches.value_source("crs") == Some(clap::parser::ValueSource::CommandLine)
+    {
+        settings_file.crs = args.crs.clone();
+    }
+    let formats = Formats::parse(&settings_file.format).map_err(anyhow::Error::msg)?;
+    let out_crs = output_crs(settings_file.crs.as_deref())?;
     let (input, rule, edits) = settings_file.to_args()?;
     let args = &RunArgs { input, rule, edits, ..args.clone() };
     let mut clock = Timings::new(args.timings);
@@ -67,14 +75,6 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     let (candidates, near_misses) = records::area_records(&output, &file.grid, &communes);
     let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
     let mut out = OutputSet::new(&args.out);
-    out.add("candidates.geojson", export::candidates_geojson(&candidates, &to_wgs84)?);
-    if shapefile {
-        let to_l93 = Transformer::new(frame.epsg, 2154)?;
-        for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile("candidates", &candidates, &to_l93)?
-        {
-            out.add(name, bytes);
-        }
-    }
     out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
     out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
     if !file.skipped.is_empty() {
@@ -92,12 +92,50 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
             settings: &run_settings,
             ids: &ids,
         };
-        let adjusted = super::adjust::apply(edits, &base, shapefile, &mut out)?;
+        let adjusted = super::adjust::apply(edits, &base, &mut out)?;
         inputs.push(edits.input.clone());
-        inputs.extend(adjusted.inputs);
-        warnings.extend(adjusted.warnings);
-        adjustments = Some(adjusted.summary);
+        inputs.extend(adjusted.inputs.clone());
+        warnings.extend(adjusted.warnings.clone());
+        adjustments = Some(adjusted);
     }
+    let near_miss_layer = near_miss_records(&output, &file.grid, near_misses);
+    let mut layers = vec![
+        Layer {
+            name: "candidates",
+            description: "statistical candidate perimeters (estimates)",
+            content: Content::Perimeters(&candidates),
+            style: Style::Candidates,
+        },
+        Layer {
+            name: "near_misses",
+            description: "areas of flagged squares that fail the rule",
+            content: Content::Perimeters(&near_miss_layer),
+            style: Style::NearMisses,
+        },
+    ];
+    let mut tables = Vec::new();
+    if let Some(a) = &adjustments {
+        layers.push(Layer {
+            name: "adjusted",
+            description: "perimeters after the analyst's adjustments",
+            content: Content::Perimeters(&a.perimeters),
+            style: Style::Adjusted,
+        });
+        layers.push(Layer {
+            name: "poches",
+            description: "poches de pauvreté outside the perimeters",
+            content: Content::Perimeters(&a.poches),
+            style: Style::Poches,
+        });
+        tables.push(AttributeTable {
+            name: "audit",
+            description: "every adjustment and its effect",
+            csv: &a.audit,
+        });
+    }
+    let writer = LayerWriter { formats, crs: out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
+    writer.write(&layers, &tables, &mut out)?;
+    let adjustments = adjustments.map(|a| a.summary);
     for w in &warnings {
         printer.warn(w);
     }
@@ -119,18 +157,39 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     Ok(())
 }
 
-/// Whether shapefiles are asked for (GeoJSON is always written: it is what the other
-/// outputs and tests read).
-fn formats(names: &[String]) -> Result<bool> {
-    let mut shapefile = false;
-    for n in names {
-        match n.as_str() {
-            "geojson" => {}
-            "shapefile" => shapefile = true,
-            other => anyhow::bail!("format {other:?}: qpv writes geojson and shapefile"),
-        }
-    }
-    Ok(shapefile)
+/// `--crs`: one of the output CRSs, or the defaults of each format.
+fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
+    let Some(name) = name else { return Ok(None) };
+    let code = qpv_io::perimeters::parse_crs(name).filter(|c| qpv_io::crs::OUTPUT_CRS.contains(c));
+    code.map(Some).ok_or_else(|| {
+        anyhow::anyhow!("--crs {name}: outputs are written in EPSG:4326, EPSG:2154 or EPSG:3035")
+    })
+}
+
+/// Near misses as perimeter records, outlined from their squares.
+fn near_miss_records(
+    output: &RunOutput,
+    grid: &qpv_core::Grid,
+    records: Vec<records::AreaRecord>,
+) -> Vec<records::CandidateRecord> {
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    output
+        .candidates
+        .near_misses
+        .iter()
+        .zip(records)
+        .map(|(area, record)| {
+            let mut cells: Vec<qpv_core::Cell> =
+                area.squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+            cells.extend(area.filled.iter().copied());
+            let reason = serde_json::Value::String(record.shortfalls.clone());
+            records::CandidateRecord {
+                record,
+                extra: vec![("reason".into(), reason)],
+                geometry: qpv_core::trace_outline(&cells, size),
+            }
+        })
+        .collect()
 }
 
 /// Stage timings for `--timings`.
