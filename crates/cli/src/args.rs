@@ -406,6 +406,16 @@ pub struct CompareArgs {
     /// Folder for comparison.csv, by_commune.csv, diff.geojson and comparison.md.
     #[arg(long, short, default_value = "qpv-compare", value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Formats of the difference map, comma-separated: geojson (always), shapefile, gpkg
+    /// (comparison.gpkg); each with a QGIS .qml style.
+    #[arg(long, value_delimiter = ',', default_value = "geojson", value_name = "FORMATS")]
+    pub format: Vec<FormatArg>,
+
+    /// CRS of the difference map: EPSG:4326, EPSG:2154 or EPSG:3035 (default: WGS84 for
+    /// GeoJSON, Lambert-93 for shapefile and GeoPackage). `--crs` names the input CRS.
+    #[arg(long = "out-crs", value_name = "EPSG:NNNN")]
+    pub out_crs: Option<String>,
 }
 
 /// Extra rows of `qpv indicators`.

@@ -115,3 +115,37 @@ fn crs_option_moves_every_output_and_geojson_says_so() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("EPSG:4326, EPSG:2154 or EPSG:3035"));
 }
+
+#[test]
+fn the_difference_map_opens_in_every_format() {
+    if !have_ogrinfo() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run", "--edits", edits().to_str().unwrap()], dir.path()).status.success());
+    let o = qpv(
+        &[
+            "compare",
+            "--reference",
+            "qpv-out/candidates.geojson",
+            "--other",
+            "qpv-out/adjusted.geojson",
+            "--grid",
+            "sample",
+            "--format",
+            "shapefile,gpkg",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("qpv-compare");
+    let n = geojson_count(&out.join("diff.geojson"));
+    for (f, crs) in [("diff.geojson", 4326), ("diff.shp", 2154), ("comparison.gpkg", 2154)] {
+        let path = out.join(f);
+        let s = ogrinfo(&["-so", path.to_str().unwrap(), "diff"]);
+        assert_eq!((feature_count(&s), epsg(&s)), (n, crs), "{f}");
+    }
+    assert_eq!(invalid(out.join("comparison.gpkg").to_str().unwrap(), "diff", "geom"), 0);
+    let all = ogrinfo(&["-al", "-q", out.join("diff.shp").to_str().unwrap()]);
+    assert!(all.contains("change (String) = removed") && all.contains("inhabitant (Real)"), "{all}");
+}

@@ -4,12 +4,24 @@
 
 use crate::crs::Transformer;
 use crate::error::IoError;
-use crate::export::geojson_geometry;
 use crate::perimeters::PerimeterFile;
-use geojson::{Feature, FeatureCollection, JsonObject, JsonValue};
+use geo_types::MultiPolygon;
+use geojson::{JsonObject, JsonValue};
 use qpv_core::compare::{Comparison, Match, Piece, Residents};
 use qpv_core::{CommuneCode, CommuneTable};
 use std::fmt::Write as _;
+
+/// Shapefile fields of `diff` (property, DBF name, numeric, length, decimals).
+pub const DIFF_FIELDS: [(&str, &str, bool, u8, u8); 8] = [
+    ("change", "change", false, 8, 0),
+    ("reference_id", "ref_id", false, 60, 0),
+    ("other_id", "other_id", false, 60, 0),
+    ("area_m2", "area_m2", true, 14, 0),
+    ("inhabitants", "inhabitant", true, 12, 1),
+    ("households", "households", true, 12, 1),
+    ("poverty_share", "pov_share", true, 8, 4),
+    ("median_est", "median_est", true, 10, 0),
+];
 
 /// Names of the five pieces of a match, in [`Match::pieces`] order.
 pub const PIECES: [&str; 5] = ["reference", "other", "both", "reference_only", "other_only"];
@@ -154,9 +166,10 @@ impl ComparisonReport<'_> {
         w.into_inner().map_err(encode)
     }
 
-    /// `diff.geojson`: kept, added and removed pieces in WGS84.
-    pub fn diff_geojson(&self, to_wgs84: &Transformer) -> Result<Vec<u8>, IoError> {
-        let mut features = Vec::with_capacity(self.comparison.map.len());
+    /// The pieces of the difference map: geometries (grid CRS) and attributes.
+    pub fn diff_features(&self) -> (Vec<MultiPolygon<f64>>, Vec<JsonObject>) {
+        let mut geometries = Vec::with_capacity(self.comparison.map.len());
+        let mut properties = Vec::with_capacity(self.comparison.map.len());
         for piece in &self.comparison.map {
             let mut p = JsonObject::new();
             p.insert("change".into(), piece.change.label().into());
@@ -173,18 +186,16 @@ impl ComparisonReport<'_> {
                 p.insert("poverty_share".into(), value(share, 1e4));
                 p.insert("median_est".into(), value(r.median.unwrap_or(f64::NAN), 1.0));
             }
-            features.push(Feature {
-                bbox: None,
-                geometry: Some(geojson_geometry(&to_wgs84.multipolygon(&piece.geometry)?)),
-                id: None,
-                properties: Some(p),
-                foreign_members: None,
-            });
+            geometries.push(piece.geometry.clone());
+            properties.push(p);
         }
-        let fc = FeatureCollection { bbox: None, features, foreign_members: None };
-        let mut out = serde_json::to_vec(&fc).map_err(encode)?;
-        out.push(b'\n');
-        Ok(out)
+        (geometries, properties)
+    }
+
+    /// `diff.geojson`: kept, added and removed pieces in WGS84.
+    pub fn diff_geojson(&self, to_wgs84: &Transformer) -> Result<Vec<u8>, IoError> {
+        let (geometries, properties) = self.diff_features();
+        crate::layers::features_geojson(&geometries, &properties, to_wgs84)
     }
 
     /// `comparison.md`.

@@ -7,7 +7,6 @@ use clap::FromArgMatches;
 use qpv_core::compare::{Population, compare as compare_sets};
 use qpv_io::OutputSet;
 use qpv_io::comparison_out::ComparisonReport;
-use qpv_io::crs::Transformer;
 use qpv_io::manifest::{Manifest, OutputEntry};
 use qpv_io::perimeters::{PerimeterFile, parse_crs, read_perimeters};
 use serde_json::json;
@@ -61,11 +60,32 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
         communes: analysed.as_ref().map(|a| &a.communes),
         grid: analysed.as_ref().map(|a| a.file.input.path.clone()),
     };
-    let to_wgs84 = Transformer::new(epsg, 4326)?;
     let mut out = OutputSet::new(&args.out);
     out.add("comparison.csv", report.comparison_csv()?);
     out.add("by_commune.csv", report.by_commune_csv()?);
-    out.add("diff.geojson", report.diff_geojson(&to_wgs84)?);
+    let formats = qpv_io::layers::Formats::parse(
+        &args.format.iter().map(|f| format!("{f:?}").to_lowercase()).collect::<Vec<_>>(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
+    let (geometries, properties) = report.diff_features();
+    let layer = qpv_io::layers::Layer {
+        name: "diff",
+        description: "pieces kept, added (only in the other set) and removed (only in the reference)",
+        content: qpv_io::layers::Content::Features {
+            geometries: &geometries,
+            properties: &properties,
+            fields: &qpv_io::comparison_out::DIFF_FIELDS,
+        },
+        style: qpv_io::styles::Style::Diff,
+    };
+    let writer = qpv_io::layers::LayerWriter {
+        formats: qpv_io::layers::Formats { geojson: true, ..formats },
+        crs: out_crs,
+        grid_epsg: epsg,
+        gpkg_name: "comparison",
+    };
+    writer.write(&[layer], &[], &mut out)?;
     let markdown = report.markdown();
     out.add("comparison.md", markdown.clone().into_bytes());
     let mut inputs = vec![reference.input.clone(), other.input.clone()];

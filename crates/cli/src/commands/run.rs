@@ -158,7 +158,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
 }
 
 /// `--crs`: one of the output CRSs, or the defaults of each format.
-fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
+pub fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
     let Some(name) = name else { return Ok(None) };
     let code = qpv_io::perimeters::parse_crs(name).filter(|c| qpv_io::crs::OUTPUT_CRS.contains(c));
     code.map(Some).ok_or_else(|| {
