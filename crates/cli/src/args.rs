@@ -42,6 +42,10 @@ pub enum Command {
     /// Key indicators (poverty, households, dwellings, ages…) of perimeters, or of the
     /// candidates of a run, next to their urban unit and metropolitan France.
     Indicators(IndicatorsArgs),
+    /// Draw the candidates (or given perimeters, a comparison, squares by estimated
+    /// median, REP schools) as SVG and PNG with scale bar, legend and commune labels, and
+    /// as a self-contained HTML page to pan, zoom and click.
+    Map(MapArgs),
     /// Median reference tables (national and urban-unit medians of a whole grid).
     #[command(subcommand)]
     Reference(ReferenceCommand),
@@ -466,5 +470,48 @@ pub struct ReferenceTotalsArgs {
 
     /// Output CSV file (gzip-compressed when it ends in .gz).
     #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `qpv map`
+#[derive(Debug, Clone, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    /// Perimeters to draw instead of the run's candidates (GeoJSON, shapefile, GeoPackage).
+    #[arg(long, value_name = "FILE")]
+    pub perimeters: Option<PathBuf>,
+
+    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
+
+    /// Layer of a GeoPackage holding several.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+
+    /// A comparison's diff.geojson (from `qpv compare`), drawn as kept / added / removed.
+    #[arg(long, value_name = "FILE")]
+    pub diff: Option<PathBuf>,
+
+    /// Colour the squares by their estimated median niveau de vie.
+    #[arg(long)]
+    pub squares: bool,
+
+    /// Schools to show (GeoJSON points with a "Classement REP" and a "Nom" property),
+    /// e.g. data-samples/rep_colleges_caph_2021.geojson.
+    #[arg(long, value_name = "FILE")]
+    pub schools: Option<PathBuf>,
+
+    /// Title of the map.
+    #[arg(long)]
+    pub title: Option<String>,
+
+    /// Folder for map.svg, map.png and map.html.
+    #[arg(long, short, default_value = "qpv-map", value_name = "DIR")]
     pub out: PathBuf,
 }

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => commands::sweep::calibrate(args, &sub, printer),
         Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
         Command::Reference(ReferenceCommand::Totals(args)) => commands::reference::totals(args, printer),
+        Command::Map(args) => commands::map::map(args, printer),
         Command::Compare(args) => commands::compare::compare(args, printer),
         Command::Indicators(args) => commands::indicators::indicators(args, printer),
     };

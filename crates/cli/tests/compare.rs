@@ -157,3 +157,39 @@ fn indicators_need_the_csv_not_a_cache() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("give the Filosofi CSV"), "{}", stderr(&o));
 }
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[1..4], b"PNG");
+    let be = |k: usize| u32::from_be_bytes(bytes[k..k + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn map_draws_candidates_squares_schools_and_a_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run", "--edits", edits().to_str().unwrap()], dir.path()).status.success());
+    let cmp = ["compare", "--reference", "qpv-out/candidates.geojson", "--other", "qpv-out/adjusted.geojson"];
+    assert!(qpv(&cmp, dir.path()).status.success());
+    let schools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/rep_colleges_caph_2021.geojson");
+    let o = qpv(
+        &["map", "--squares", "--schools", schools.to_str().unwrap(), "--diff", "qpv-compare/diff.geojson", "--title", "CAPH"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("qpv-map");
+    let svg = std::fs::read_to_string(out.join("map.svg")).unwrap();
+    let candidates = csv_rows(&dir.path().join("qpv-out/candidates.csv")).len();
+    let diff: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("qpv-compare/diff.geojson")).unwrap()).unwrap();
+    let pieces = diff["features"].as_array().unwrap().len();
+    assert_eq!(svg.matches(r#"class="feature""#).count(), candidates + pieces);
+    assert!(svg.matches("<rect x=").count() > 1_000, "squares are drawn");
+    assert!(svg.contains("VILLARS") && svg.contains(">Denain<") && svg.contains("id=\"scale\""));
+    let (w, h) = png_size(&std::fs::read(out.join("map.png")).unwrap());
+    assert_eq!(w, 1200);
+    assert!(h > 800, "{h}");
+    let page = std::fs::read_to_string(out.join("map.html")).unwrap();
+    assert!(page.contains("59701-01") && page.contains("addEventListener('wheel'"));
+    assert_eq!(page.matches("http").count(), page.matches("http://www.w3.org/2000/svg").count());
+}

@@ -46,6 +46,7 @@ pub mod indicators_out;
 pub mod layers;
 pub mod layout;
 pub mod manifest;
+pub mod map;
 pub mod output;
 pub mod perimeters;
 pub mod records;

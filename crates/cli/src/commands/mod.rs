@@ -4,6 +4,7 @@ pub mod adjust;
 pub mod compare;
 pub mod import;
 pub mod indicators;
+pub mod map;
 pub mod reference;
 pub mod run;
 pub mod sweep;
