@@ -106,6 +106,9 @@ pub enum FormatArg {
     /// GeoPackage: one qpv.gpkg with every layer, the audit table and QGIS styles
     /// (Lambert-93 unless --crs says otherwise).
     Gpkg,
+    /// squares.parquet: every square with its values, estimated median, unit and flag
+    /// (only in a qpv built with `--features parquet`).
+    Parquet,
 }
 
 /// Contiguity of squares.
@@ -457,7 +460,7 @@ pub struct IndicatorsArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVELS")]
     pub by: Vec<ByArg>,
 
-    /// Output CSV file.
+    /// Output CSV file (Parquet when it ends in .parquet, in a qpv built with `--features parquet`).
     #[arg(long, short, default_value = "qpv-out/indicators.csv", value_name = "FILE")]
     pub out: PathBuf,
 }

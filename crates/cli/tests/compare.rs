@@ -171,9 +171,19 @@ fn map_draws_candidates_squares_schools_and_a_comparison() {
     assert!(qpv(&["run", "--edits", edits().to_str().unwrap()], dir.path()).status.success());
     let cmp = ["compare", "--reference", "qpv-out/candidates.geojson", "--other", "qpv-out/adjusted.geojson"];
     assert!(qpv(&cmp, dir.path()).status.success());
-    let schools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/rep_colleges_caph_2021.geojson");
+    let schools =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/rep_colleges_caph_2021.geojson");
     let o = qpv(
-        &["map", "--squares", "--schools", schools.to_str().unwrap(), "--diff", "qpv-compare/diff.geojson", "--title", "CAPH"],
+        &[
+            "map",
+            "--squares",
+            "--schools",
+            schools.to_str().unwrap(),
+            "--diff",
+            "qpv-compare/diff.geojson",
+            "--title",
+            "CAPH",
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));

@@ -149,3 +149,15 @@ fn the_difference_map_opens_in_every_format() {
     let all = ogrinfo(&["-al", "-q", out.join("diff.shp").to_str().unwrap()]);
     assert!(all.contains("change (String) = removed") && all.contains("inhabitant (Real)"), "{all}");
 }
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_needs_the_feature_and_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["run", "--format", "geojson,parquet"][..], &["indicators", "--out", "i.parquet"][..]] {
+        let o = qpv(args, dir.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--features parquet"), "{args:?}");
+        assert!(!dir.path().join("qpv-out").exists() && !dir.path().join("i.parquet").exists());
+    }
+}

@@ -48,6 +48,8 @@ pub mod layout;
 pub mod manifest;
 pub mod map;
 pub mod output;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod perimeters;
 pub mod records;
 pub mod reference;

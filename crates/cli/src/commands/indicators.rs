@@ -13,6 +13,7 @@ use qpv_io::{OutputSet, records};
 
 /// Computes and writes the table.
 pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
+    super::parquet_available(args.out.extension().is_some_and(|e| e == "parquet"))?;
     let a = super::analyse(&args.input, &args.rule, true, printer)?;
     let grid = &a.file.grid;
     let missing = a.file.layout.missing_profile_columns();
@@ -58,7 +59,9 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
     }
     let (france, unit_of) = levels(&a, printer);
     let csv = indicators_csv(&rows, &unit_of, &france)?;
-    let written = OutputSet::write_one(&args.out, csv)?;
+    let parquet = args.out.extension().is_some_and(|e| e == "parquet");
+    let bytes = if parquet { super::csv_parquet(&csv)? } else { csv };
+    let written = OutputSet::write_one(&args.out, bytes)?;
     let inhabitants: f64 = rows
         .iter()
         .filter(|r| r.level == qpv_core::indicators::Level::Perimeter)

@@ -116,3 +116,38 @@ pub fn analyse(
     let inputs = inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
     Ok(Analysed { file, communes, inputs, reference: reference.map(|r| r.0), settings, output })
 }
+
+/// Refuses Parquet output in a build without the `parquet` feature, saying how to get it.
+pub fn parquet_available(wanted: bool) -> Result<()> {
+    if wanted && !cfg!(feature = "parquet") {
+        anyhow::bail!(
+            "this qpv was built without Parquet support (polars is slow to build); rebuild with \
+             `cargo build --release --features parquet`"
+        );
+    }
+    Ok(())
+}
+
+/// `squares.parquet` of a run.
+#[cfg(feature = "parquet")]
+pub fn squares_parquet(grid: &qpv_core::Grid, output: &qpv_core::RunOutput) -> Result<Vec<u8>> {
+    Ok(qpv_io::parquet::squares_parquet(grid, output)?)
+}
+
+/// Unreachable without the feature ([`parquet_available`] refuses first).
+#[cfg(not(feature = "parquet"))]
+pub fn squares_parquet(_: &qpv_core::Grid, _: &qpv_core::RunOutput) -> Result<Vec<u8>> {
+    parquet_available(true).map(|()| Vec::new())
+}
+
+/// A CSV table as Parquet.
+#[cfg(feature = "parquet")]
+pub fn csv_parquet(csv: &[u8]) -> Result<Vec<u8>> {
+    Ok(qpv_io::parquet::csv_parquet(csv)?)
+}
+
+/// Unreachable without the feature ([`parquet_available`] refuses first).
+#[cfg(not(feature = "parquet"))]
+pub fn csv_parquet(_: &[u8]) -> Result<Vec<u8>> {
+    parquet_available(true).map(|()| Vec::new())
+}

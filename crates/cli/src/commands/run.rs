@@ -38,7 +38,10 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     {
         settings_file.crs = args.crs.clone();
     }
-    let formats = Formats::parse(&settings_file.format).map_err(anyhow::Error::msg)?;
+    let parquet = settings_file.format.iter().any(|f| f == "parquet");
+    let layer_formats: Vec<&String> = settings_file.format.iter().filter(|f| *f != "parquet").collect();
+    let formats = Formats::parse(&layer_formats).map_err(anyhow::Error::msg)?;
+    super::parquet_available(parquet)?;
     let out_crs = output_crs(settings_file.crs.as_deref())?;
     let (input, rule, edits) = settings_file.to_args()?;
     let args = &RunArgs { input, rule, edits, ..args.clone() };
@@ -132,6 +135,9 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
             description: "every adjustment and its effect",
             csv: &a.audit,
         });
+    }
+    if parquet {
+        out.add("squares.parquet", super::squares_parquet(&file.grid, &output)?);
     }
     let writer = LayerWriter { formats, crs: out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
     writer.write(&layers, &tables, &mut out)?;
