@@ -443,18 +443,8 @@ pub struct IndicatorsArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
 
-    /// Perimeters (GeoJSON, shapefile or GeoPackage). Without it, the candidates of a run
-    /// on the grid with the rule's options.
-    #[arg(long, value_name = "FILE")]
-    pub perimeters: Option<PathBuf>,
-
-    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
-    #[arg(long, value_name = "EPSG:NNNN")]
-    pub crs: Option<String>,
-
-    /// Layer of a GeoPackage holding several.
-    #[arg(long, value_name = "NAME")]
-    pub layer: Option<String>,
+    #[command(flatten)]
+    pub perimeters: PerimeterArgs,
 
     /// Add rows per commune and/or per EPCI, comma-separated: commune,epci.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVELS")]
@@ -485,17 +475,8 @@ pub struct MapArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
 
-    /// Perimeters to draw instead of the run's candidates (GeoJSON, shapefile, GeoPackage).
-    #[arg(long, value_name = "FILE")]
-    pub perimeters: Option<PathBuf>,
-
-    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
-    #[arg(long, value_name = "EPSG:NNNN")]
-    pub crs: Option<String>,
-
-    /// Layer of a GeoPackage holding several.
-    #[arg(long, value_name = "NAME")]
-    pub layer: Option<String>,
+    #[command(flatten)]
+    pub perimeters: PerimeterArgs,
 
     /// A comparison's diff.geojson (from `qpv compare`), drawn as kept / added / removed.
     #[arg(long, value_name = "FILE")]
@@ -517,4 +498,21 @@ pub struct MapArgs {
     /// Folder for map.svg, map.png and map.html.
     #[arg(long, short, default_value = "qpv-map", value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// A perimeter file to use instead of the candidates of a run.
+#[derive(Debug, Clone, Args)]
+pub struct PerimeterArgs {
+    /// Perimeters (GeoJSON, shapefile or GeoPackage) to use instead of the candidates of
+    /// a run on the grid with the rule's options.
+    #[arg(long, value_name = "FILE")]
+    pub perimeters: Option<PathBuf>,
+
+    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
+
+    /// Layer of a GeoPackage holding several.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
 }

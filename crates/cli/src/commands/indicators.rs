@@ -2,13 +2,12 @@
 
 use crate::args::{ByArg, IndicatorsArgs};
 use crate::printer::{Printer, thousands};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use qpv_core::compare::{Perimeters, Population};
 use qpv_core::indicators::{Breakdown, indicator_rows};
 use qpv_core::profile::unit_totals;
 use qpv_core::{Totals, medians::fit_squares};
 use qpv_io::indicators_out::{LevelFigures, indicators_csv};
-use qpv_io::perimeters::{parse_crs, read_perimeters};
 use qpv_io::{OutputSet, records};
 
 /// Computes and writes the table.
@@ -25,20 +24,8 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
         ));
     }
     let epsg = grid.frame().map_or(3035, |f| f.epsg);
-    let perimeters = match &args.perimeters {
-        Some(path) => {
-            let crs = args
-                .crs
-                .as_deref()
-                .map(|c| parse_crs(c).ok_or_else(|| anyhow!("--crs {c}: unknown CRS")))
-                .transpose()?;
-            let file = read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
-            for (k, r) in &file.repairs {
-                printer.warn(format!("{}: perimeter {}: {r}", file.input.path, file.perimeters.ids[*k]));
-            }
-            printer.info(format!("read {} perimeters from {}", file.perimeters.len(), file.input.path));
-            file.perimeters
-        }
+    let perimeters = match super::perimeter_file(&args.perimeters, epsg, printer)? {
+        Some(file) => file.perimeters,
         None => {
             let (candidates, _) = records::area_records(&a.output, grid, &a.communes);
             printer.info(format!("{} candidates of the run on {}", candidates.len(), a.file.input.path));

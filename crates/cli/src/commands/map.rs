@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use qpv_core::compare::{Perimeters, Population};
 use qpv_core::medians::fit_squares;
 use qpv_io::map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, html, png, svg};
-use qpv_io::perimeters::{parse_crs, read_perimeters};
+use qpv_io::perimeters::read_perimeters;
 use qpv_io::{OutputSet, records, thousands};
 use rustc_hash::FxHashMap;
 
@@ -15,22 +15,14 @@ pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
     let a = super::analyse(&args.input, &args.rule, false, printer)?;
     let grid = &a.file.grid;
     let frame = grid.frame().ok_or_else(|| anyhow!("empty grid"))?;
-    let crs = args
-        .crs
-        .as_deref()
-        .map(|c| parse_crs(c).ok_or_else(|| anyhow!("--crs {c}: unknown CRS")))
-        .transpose()?;
     let fits = fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line);
     let population = Population::new(grid, None, &fits);
-    let mut features = match &args.perimeters {
+    let mut features = match super::perimeter_file(&args.perimeters, frame.epsg, printer)? {
         None => candidate_features(&a),
-        Some(path) => {
-            let file = read_perimeters(path, crs, args.layer.as_deref(), frame.epsg)?;
-            perimeter_features(&file.perimeters, &population)
-        }
+        Some(file) => perimeter_features(&file.perimeters, &population),
     };
     if let Some(path) = &args.diff {
-        let file = read_perimeters(path, crs, None, frame.epsg)?;
+        let file = read_perimeters(path, None, None, frame.epsg)?;
         features.extend(diff_features(&file));
     }
     let squares = if args.squares {

@@ -151,3 +151,23 @@ pub fn csv_parquet(csv: &[u8]) -> Result<Vec<u8>> {
 pub fn csv_parquet(_: &[u8]) -> Result<Vec<u8>> {
     parquet_available(true).map(|()| Vec::new())
 }
+
+/// The perimeter file of the arguments, read into `epsg`, with its repairs reported.
+pub fn perimeter_file(
+    args: &crate::args::PerimeterArgs,
+    epsg: u32,
+    printer: Printer,
+) -> Result<Option<qpv_io::perimeters::PerimeterFile>> {
+    let Some(path) = &args.perimeters else { return Ok(None) };
+    let crs = args
+        .crs
+        .as_deref()
+        .map(|c| qpv_io::perimeters::parse_crs(c).ok_or_else(|| anyhow::anyhow!("--crs {c}: unknown CRS")))
+        .transpose()?;
+    let file = qpv_io::perimeters::read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
+    for (k, r) in &file.repairs {
+        printer.warn(format!("{}: perimeter {}: {r}", file.input.path, file.perimeters.ids[*k]));
+    }
+    printer.info(format!("read {} perimeters from {}", file.perimeters.len(), file.input.path));
+    Ok(Some(file))
+}
