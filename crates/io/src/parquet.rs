@@ -19,9 +19,13 @@ fn write(columns: Vec<Column>, height: usize) -> Result<Vec<u8>, IoError> {
     Ok(out)
 }
 
-/// `squares.parquet`: every square of a run with its values, estimated median, unit and
-/// whether it was flagged.
-pub fn squares_parquet(grid: &Grid, output: &RunOutput) -> Result<Vec<u8>, IoError> {
+/// `squares.parquet`: every square of a run with its values, estimated median (`fits`:
+/// every square's distribution), unit and whether it was flagged.
+pub fn squares_parquet(
+    grid: &Grid,
+    output: &RunOutput,
+    fits: &[Option<qpv_core::LogNormal>],
+) -> Result<Vec<u8>, IoError> {
     let frame = grid.frame().ok_or_else(|| encode("empty grid"))?;
     let size = i64::from(frame.square_size);
     let mut flagged = vec![false; grid.len()];
@@ -55,11 +59,8 @@ pub fn squares_parquet(grid: &Grid, output: &RunOutput) -> Result<Vec<u8>, IoErr
             .into(),
         Series::new("ind_snv".into(), values.iter().map(|v| nan(v.income_sum)).collect::<Vec<_>>()).into(),
         Series::new("imputed".into(), values.iter().map(|v| v.imputed).collect::<Vec<_>>()).into(),
-        Series::new(
-            "median_est".into(),
-            output.flagged.fits.iter().map(|f| f.map(|d| d.median())).collect::<Vec<_>>(),
-        )
-        .into(),
+        Series::new("median_est".into(), fits.iter().map(|f| f.map(|d| d.median())).collect::<Vec<_>>())
+            .into(),
         Series::new("uu_code".into(), unit).into(),
         Series::new("flagged".into(), flagged).into(),
     ];

@@ -130,13 +130,22 @@ pub fn parquet_available(wanted: bool) -> Result<()> {
 
 /// `squares.parquet` of a run.
 #[cfg(feature = "parquet")]
-pub fn squares_parquet(grid: &qpv_core::Grid, output: &qpv_core::RunOutput) -> Result<Vec<u8>> {
-    Ok(qpv_io::parquet::squares_parquet(grid, output)?)
+pub fn squares_parquet(
+    grid: &qpv_core::Grid,
+    output: &qpv_core::RunOutput,
+    settings: &qpv_core::RunSettings,
+) -> Result<Vec<u8>> {
+    let fits = qpv_core::medians::fit_squares(grid, &settings.model, output.flagged.poverty_line);
+    Ok(qpv_io::parquet::squares_parquet(grid, output, &fits)?)
 }
 
 /// Unreachable without the feature ([`parquet_available`] refuses first).
 #[cfg(not(feature = "parquet"))]
-pub fn squares_parquet(_: &qpv_core::Grid, _: &qpv_core::RunOutput) -> Result<Vec<u8>> {
+pub fn squares_parquet(
+    _: &qpv_core::Grid,
+    _: &qpv_core::RunOutput,
+    _: &qpv_core::RunSettings,
+) -> Result<Vec<u8>> {
     parquet_available(true).map(|()| Vec::new())
 }
 

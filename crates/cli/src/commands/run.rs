@@ -137,7 +137,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
         });
     }
     if parquet {
-        out.add("squares.parquet", super::squares_parquet(&file.grid, &output)?);
+        out.add("squares.parquet", super::squares_parquet(&file.grid, &output, &run_settings)?);
     }
     let writer = LayerWriter { formats, crs: out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
     writer.write(&layers, &tables, &mut out)?;
