@@ -76,7 +76,8 @@ pub struct MapScene {
     pub features: Vec<MapFeature>,
     /// Points.
     pub points: Vec<MapPoint>,
-    /// Commune names at their residents' centre.
+    /// Commune names at their residents' centre, most important first: a label that
+    /// would overlap one already placed is left out.
     pub labels: Vec<(f64, f64, String)>,
 }
 
@@ -205,10 +206,11 @@ pub fn svg(scene: &MapScene) -> Result<String, IoError> {
         r##"<clipPath id="frame"><rect x="0" y="{HEADER}" width="{WIDTH}" height="{:.0}"/></clipPath><g id="map" clip-path="url(#frame)">"##,
         f.bottom - HEADER
     );
+    let mut placed = Placed::default();
     squares(&mut s, scene, &f);
-    features(&mut s, scene, &f, !scene.squares.is_empty());
+    features(&mut s, scene, &f, !scene.squares.is_empty(), &mut placed);
     points(&mut s, scene, &f);
-    labels(&mut s, scene, &f);
+    labels(&mut s, scene, &f, &mut placed);
     let _ = writeln!(s, "</g>");
     header(&mut s, scene);
     scale_bar(&mut s, &f);
@@ -237,7 +239,24 @@ fn squares(s: &mut String, scene: &MapScene, f: &Frame) {
 
 /// Perimeters: filled, or over squares outlined in their colour with a light fill (so
 /// that the squares beneath stay readable).
-fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool) {
+/// Boxes of the labels drawn so far (x0, y0, x1, y1 in pixels), to keep labels apart.
+#[derive(Default)]
+struct Placed(Vec<[f64; 4]>);
+
+impl Placed {
+    /// Reserves the box of a text centred on `(x, y)` unless it overlaps one already taken.
+    fn take(&mut self, x: f64, y: f64, text: &str, size: f64) -> bool {
+        let w = text.chars().count() as f64 * size * 0.6 / 2.0 + 2.0;
+        let b = [x - w, y - size, x + w, y + 3.0];
+        if self.0.iter().any(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) {
+            return false;
+        }
+        self.0.push(b);
+        true
+    }
+}
+
+fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool, placed: &mut Placed) {
     let _ = writeln!(s, r#"<g id="perimeters">"#);
     for (k, feat) in scene.features.iter().enumerate() {
         let (fill, stroke) = fill_of(feat.class);
@@ -254,7 +273,9 @@ fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool) {
         );
     }
     for feat in scene.features.iter().filter(|x| !x.label.is_empty()) {
-        if let Some(p) = feat.geometry.interior_point() {
+        if let Some(p) = feat.geometry.interior_point()
+            && placed.take(f.x(p.x()), f.y(p.y()), &feat.label, 11.0)
+        {
             let _ = writeln!(
                 s,
                 r##"<text x="{:.1}" y="{:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#3b0008" stroke="#ffffff" stroke-width="3" paint-order="stroke" pointer-events="none">{}</text>"##,
@@ -286,9 +307,12 @@ fn points(s: &mut String, scene: &MapScene, f: &Frame) {
     s.push_str("</g>\n");
 }
 
-fn labels(s: &mut String, scene: &MapScene, f: &Frame) {
+fn labels(s: &mut String, scene: &MapScene, f: &Frame, placed: &mut Placed) {
     let _ = writeln!(s, r#"<g id="communes" pointer-events="none">"#);
     for (x, y, name) in scene.labels.iter().filter(|(x, y, _)| f.inside(*x, *y)) {
+        if !placed.take(f.x(*x), f.y(*y), name, 13.0) {
+            continue;
+        }
         let _ = writeln!(
             s,
             r##"<text x="{:.1}" y="{:.1}" font-size="13" font-style="italic" text-anchor="middle" fill="#252525" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">{}</text>"##,
@@ -528,6 +552,14 @@ mod tests {
             }],
             labels: vec![(3_850_500.0, 3_035_400.0, "Denain".into())],
         }
+    }
+
+    #[test]
+    fn overlapping_labels_are_left_out() {
+        let mut p = Placed::default();
+        assert!(p.take(100.0, 100.0, "Denain", 13.0));
+        assert!(!p.take(110.0, 102.0, "Lourches", 13.0));
+        assert!(p.take(100.0, 130.0, "Lourches", 13.0));
     }
 
     #[test]

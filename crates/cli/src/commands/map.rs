@@ -175,14 +175,15 @@ fn commune_labels(a: &super::Analysed) -> Vec<(f64, f64, String)> {
             e.2 += w;
         }
     }
-    let mut labels: Vec<(f64, f64, String)> = sums
+    let mut labels: Vec<(f64, f64, String, f64)> = sums
         .into_iter()
         .filter(|(_, s)| s.2 >= 1_000.0)
         .filter_map(|(code, (x, y, w))| {
             let k = a.communes.find(code)?;
-            Some((x / w, y / w, a.communes.get(k).name.clone()))
+            Some((x / w, y / w, a.communes.get(k).name.clone(), w))
         })
         .collect();
-    labels.sort_by(|p, q| p.2.cmp(&q.2));
-    labels
+    // Most populous first: they win where labels would overlap.
+    labels.sort_by(|p, q| q.3.total_cmp(&p.3).then(p.2.cmp(&q.2)));
+    labels.into_iter().map(|(x, y, name, _)| (x, y, name)).collect()
 }
