@@ -70,6 +70,13 @@ pub struct GridArgs {
     #[arg(long, value_name = "PATH")]
     pub grid: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub tables: TableArgs,
+}
+
+/// How a grid is read and placed: the commune table, and what to do with bad rows.
+#[derive(Debug, Clone, Args)]
+pub struct TableArgs {
     /// Commune table (CSV with CODGEO, LIBGEO, DEP, EPCI, LIBEPCI, UU2020, LIBUU2020,
     /// POP, POP_UU2020) replacing the embedded one.
     #[arg(long, value_name = "PATH")]
@@ -398,17 +405,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "PATH")]
     pub grid: Option<PathBuf>,
 
-    /// Commune table replacing the embedded one (see `qpv run --help`).
-    #[arg(long, value_name = "PATH")]
-    pub communes: Option<PathBuf>,
-
-    /// Which embedded commune table to use when --communes is not given.
-    #[arg(long, value_enum, default_value_t = CogVintage::Cog2021, value_name = "YEAR")]
-    pub cog: CogVintage,
-
-    /// Leave out grid rows that cannot be read instead of stopping; each one is reported.
-    #[arg(long)]
-    pub skip_bad_rows: bool,
+    #[command(flatten)]
+    pub tables: TableArgs,
 
     /// Folder for comparison.csv, by_commune.csv, diff.geojson and comparison.md.
     #[arg(long, short, default_value = "qpv-compare", value_name = "DIR")]

@@ -4,7 +4,7 @@
 //!
 //! Precedence: an option given on the command line, then the file, then the default.
 
-use crate::args::{CogVintage, ConnectivityArg, GridArgs, RuleArgs};
+use crate::args::{CogVintage, ConnectivityArg, GridArgs, RuleArgs, TableArgs};
 use anyhow::{Context, Result, bail};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
@@ -86,12 +86,12 @@ impl RunFile {
     pub fn from_args(input: &GridArgs, rule: &RuleArgs, edits: Option<&PathBuf>) -> RunFile {
         RunFile {
             grid: input.grid.clone(),
-            communes: input.communes.clone(),
-            cog: match input.cog {
+            communes: input.tables.communes.clone(),
+            cog: match input.tables.cog {
                 CogVintage::Cog2021 => "2021".into(),
                 CogVintage::Cog2024 => "2024".into(),
             },
-            skip_bad_rows: input.skip_bad_rows,
+            skip_bad_rows: input.tables.skip_bad_rows,
             medians: rule.medians.clone(),
             connectivity: match rule.connectivity {
                 ConnectivityArg::Four => 4,
@@ -135,9 +135,7 @@ impl RunFile {
         };
         let input = GridArgs {
             grid: self.grid.clone(),
-            communes: self.communes.clone(),
-            cog,
-            skip_bad_rows: self.skip_bad_rows,
+            tables: TableArgs { communes: self.communes.clone(), cog, skip_bad_rows: self.skip_bad_rows },
         };
         let rule = RuleArgs {
             medians: self.medians.clone(),

@@ -18,6 +18,7 @@ pub fn grid_source(args: &GridArgs) -> GridSource {
 
 /// The commune table.
 pub fn communes(args: &GridArgs) -> Result<(qpv_core::CommuneTable, InputFile)> {
+    let args = &args.tables;
     match &args.communes {
         Some(p) => Ok(read_communes(p)?),
         None => Ok(embedded_communes(match args.cog {

@@ -29,9 +29,7 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
         Some(path) => {
             let input = GridArgs {
                 grid: (path != Path::new("sample")).then(|| path.clone()),
-                communes: args.communes.clone(),
-                cog: args.cog,
-                skip_bad_rows: args.skip_bad_rows,
+                tables: args.tables.clone(),
             };
             let rule = RuleArgs::from_arg_matches(&RuleArgs::augment_default())?;
             Some(super::analyse(&input, &rule, false, printer)?)

@@ -25,7 +25,7 @@ pub fn read_grid_with(args: &crate::args::GridArgs, printer: Printer, profiles: 
     let started = Instant::now();
     let bar = Bar::new(printer.shows_progress());
     let file = GridReader::new(crate::settings::grid_source(args))
-        .skip_bad_rows(args.skip_bad_rows)
+        .skip_bad_rows(args.tables.skip_bad_rows)
         .profiles(profiles)
         .progress(&bar)
         .finish()?;
