@@ -202,4 +202,15 @@ fn map_draws_candidates_squares_schools_and_a_comparison() {
     let page = std::fs::read_to_string(out.join("map.html")).unwrap();
     assert!(page.contains("59701-01") && page.contains("addEventListener('wheel'"));
     assert_eq!(page.matches("http").count(), page.matches("http://www.w3.org/2000/svg").count());
+    // Given perimeters instead of the candidates: their residents by area share on click.
+    let o = qpv(&["map", "--perimeters", "qpv-out/adjusted.geojson", "--out", "m2"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("m2/map.svg")).unwrap();
+    let adjusted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("qpv-out/adjusted.geojson")).unwrap()).unwrap();
+    assert_eq!(svg.matches(r#"class="feature""#).count(), adjusted["features"].as_array().unwrap().len());
+    assert!(
+        svg.contains("inhabitants (area share): 20 10"),
+        "the merged Denain perimeter, 20 10x inhabitants"
+    );
 }

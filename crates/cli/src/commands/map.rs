@@ -15,11 +15,16 @@ pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
     let a = super::analyse(&args.input, &args.rule, false, printer)?;
     let grid = &a.file.grid;
     let frame = grid.frame().ok_or_else(|| anyhow!("empty grid"))?;
-    let fits = fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line);
-    let population = Population::new(grid, None, &fits);
-    let mut features = match super::perimeter_file(&args.perimeters, frame.epsg, printer)? {
+    let file = super::perimeter_file(&args.perimeters, frame.epsg, printer)?;
+    // Every square's distribution: for the squares layer and for perimeters' residents.
+    let fits = if args.squares || file.is_some() {
+        fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line)
+    } else {
+        Vec::new()
+    };
+    let mut features = match &file {
         None => candidate_features(&a),
-        Some(file) => perimeter_features(&file.perimeters, &population),
+        Some(file) => perimeter_features(&file.perimeters, &Population::new(grid, None, &fits)),
     };
     if let Some(path) = &args.diff {
         let file = read_perimeters(path, None, None, frame.epsg)?;
