@@ -94,6 +94,8 @@ fn every_format_opens_in_gdal_with_its_crs_counts_accents_and_valid_geometries()
     let styles =
         ogrinfo(&["-q", "-sql", "SELECT f_table_name FROM layer_styles WHERE useAsDefault = 1", &gpkg]);
     assert_eq!(styles.matches("f_table_name (String)").count(), 4, "{styles}");
+    // Every row of every table reads without a warning (GDAL checks DATETIME formats).
+    ogrinfo(&["-al", "-q", &gpkg]);
 }
 
 #[test]
@@ -148,6 +150,56 @@ fn the_difference_map_opens_in_every_format() {
     assert_eq!(invalid(out.join("comparison.gpkg").to_str().unwrap(), "diff", "geom"), 0);
     let all = ogrinfo(&["-al", "-q", out.join("diff.shp").to_str().unwrap()]);
     assert!(all.contains("change (String) = removed") && all.contains("inhabitant (Real)"), "{all}");
+}
+
+/// QGIS itself (PyQGIS, headless) loads every layer, applies its `.qml` and the
+/// GeoPackage's default style, and gets the expected renderer. Needs Debian's
+/// python3-qgis; skipped with a message without it.
+#[test]
+fn qgis_applies_every_style() {
+    let has_qgis = Command::new("/usr/bin/python3")
+        .args(["-c", "import sys; sys.path.insert(0, '/usr/share/qgis/python'); import qgis.core"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_qgis {
+        eprintln!(
+            "skipped: PyQGIS is absent (apt-get install --no-install-recommends python3-qgis qgis-providers)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o =
+        qpv(&["run", "--edits", edits().to_str().unwrap(), "--format", "geojson,shapefile,gpkg"], dir.path());
+    assert!(o.status.success());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check-qgis-styles.py");
+    let layers = [
+        "candidates:graduatedSymbol",
+        "near_misses:singleSymbol",
+        "adjusted:categorizedSymbol",
+        "poches:singleSymbol",
+    ];
+    let o = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .args(["qpv-out", "qpv.gpkg"])
+        .args(layers)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{out}\n{err}");
+    assert_eq!(out.matches("style ok").count(), 4 * 4, "{out}");
+    assert!(!err.contains("Warning"), "{err}");
+    let cmp = ["compare", "--reference", "qpv-out/candidates.geojson", "--other", "qpv-out/adjusted.geojson"];
+    assert!(qpv(&[&cmp[..], &["--format", "shapefile,gpkg"]].concat(), dir.path()).status.success());
+    let o = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .args(["qpv-compare", "comparison.gpkg", "diff:categorizedSymbol"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(out.matches("style ok").count(), 4, "{out}");
 }
 
 #[cfg(not(feature = "parquet"))]

@@ -1,6 +1,8 @@
 //! GeoPackage output (OGC 12-128r18, version 1.3): one file holding every perimeter
 //! layer (features) and the audit table (attributes), with QGIS styles in the
-//! `layer_styles` table so that QGIS draws each layer as its `.qml` does.
+//! `layer_styles` table so that QGIS draws each layer as its `.qml` does. QGIS reads that
+//! table through GDAL, which sees only tables registered in `gpkg_contents`: it is
+//! registered as an attributes table, as QGIS itself does.
 //!
 //! Written with `rusqlite` (SQLite compiled in) into memory, then serialised: the bytes
 //! go through [`crate::OutputSet`] like every other output, so a failed run leaves no
@@ -59,7 +61,9 @@ INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', 
 INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
 CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
   f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT,
-  useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME DEFAULT CURRENT_TIMESTAMP);
+  useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles');
 ";
 
 /// The bytes of a GeoPackage holding `layers` (in EPSG `epsg`) and `tables`.
@@ -287,7 +291,11 @@ mod tests {
             .unwrap();
         assert_eq!(
             kinds,
-            vec![("audit".into(), "attributes".into()), ("candidates".into(), "features".into())]
+            vec![
+                ("audit".into(), "attributes".into()),
+                ("candidates".into(), "features".into()),
+                ("layer_styles".into(), "attributes".into())
+            ]
         );
         let before: Option<f64> =
             db.query_row("SELECT inhabitants_before FROM audit WHERE step = 2", [], |r| r.get(0)).unwrap();
