@@ -76,11 +76,14 @@ pub fn qml(style: Style) -> String {
         }
         Style::NearMisses => single(fill("0", "255,255,255,0", "230,120,0,255", "no", "dash"), "id"),
         Style::Poches => single(fill("0", "117,107,177,160", "63,0,125,255", "solid", "solid"), "id"),
+        // An expression, not the field: `meets_rule` is a boolean in GeoJSON, an integer in
+        // the GeoPackage and a number in the shapefile, and a category value matches only
+        // one of these types.
         Style::Adjusted => categorised(
-            "meets_rule",
+            "CASE WHEN &quot;meets_rule&quot; THEN 'yes' ELSE 'no' END",
             &[
-                ("1", "meets the rule", "49,130,189,170", "solid"),
-                ("0", "no longer meets the rule", "222,45,38,170", "dash"),
+                ("yes", "meets the rule", "49,130,189,170", "solid"),
+                ("no", "no longer meets the rule", "222,45,38,170", "dash"),
             ],
             "id",
         ),
