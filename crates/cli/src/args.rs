@@ -118,6 +118,13 @@ pub enum FormatArg {
     Parquet,
 }
 
+impl FormatArg {
+    /// The names of formats as given on the command line (`geojson`, `gpkg`…).
+    pub fn names(formats: &[FormatArg]) -> Vec<String> {
+        formats.iter().filter_map(|f| f.to_possible_value()).map(|v| v.get_name().to_owned()).collect()
+    }
+}
+
 /// Contiguity of squares.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ConnectivityArg {

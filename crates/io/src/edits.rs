@@ -235,20 +235,14 @@ pub struct Shape {
 /// step), else, for GeoJSON only, WGS84 when the coordinates look like longitudes and
 /// latitudes (RFC 7946); anything else is an error.
 pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec<Shape>, IoError> {
-    let (features, declared) = read_features(path, None).map_err(|e| match e {
-        IoError::GeometryFile { message, .. } => edits_error(path, message),
-        other => other,
-    })?;
+    let (features, declared) = read_features(path, None)?;
     let given = crs
         .map(|name| {
             parse_crs(name).ok_or_else(|| edits_error(path, format!("unknown CRS {name:?} given with crs =")))
         })
         .transpose()?;
-    let epsg = resolve_crs(path, &features, declared, given, "crs = \"EPSG:2154\" (for example) to the step")
-        .map_err(|e| match e {
-            IoError::GeometryFile { message, .. } => edits_error(path, message),
-            other => other,
-        })?;
+    let epsg =
+        resolve_crs(path, &features, declared, given, "crs = \"EPSG:2154\" (for example) to the step")?;
     let to_grid = Transformer::new(epsg, grid_epsg)?;
     let mut shapes = Vec::new();
     for (k, (geom, properties)) in features.into_iter().enumerate() {

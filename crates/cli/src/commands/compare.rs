@@ -61,10 +61,8 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
     let mut out = OutputSet::new(&args.out);
     out.add("comparison.csv", report.comparison_csv()?);
     out.add("by_commune.csv", report.by_commune_csv()?);
-    let formats = qpv_io::layers::Formats::parse(
-        &args.format.iter().map(|f| format!("{f:?}").to_lowercase()).collect::<Vec<_>>(),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let formats = qpv_io::layers::Formats::parse(&crate::args::FormatArg::names(&args.format))
+        .map_err(anyhow::Error::msg)?;
     let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
     let (geometries, properties) = report.diff_features();
     let layer = qpv_io::layers::Layer {

@@ -32,7 +32,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     )?;
     let format_given = matches.value_source("format") == Some(clap::parser::ValueSource::CommandLine);
     if args.settings.is_none() || format_given {
-        settings_file.format = args.format.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
+        settings_file.format = crate::args::FormatArg::names(&args.format);
     }
     if args.settings.is_none() || matches.value_source("crs") == Some(clap::parser::ValueSource::CommandLine)
     {
