@@ -1,6 +1,11 @@
-//! Command-line arguments (clap types only; see `settings.rs` for what they resolve to).
+//! Command-line arguments: clap types holding what the user typed, every knob of the
+//! method an `Option` with no default of its own (see `settings.rs` for how they combine
+//! with a settings file and resolve against the core defaults; [`command`] shows those
+//! defaults in `--help`).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::settings::RunOptions;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Statistical "quartiers prioritaires de la politique de la ville" (QPV) from
@@ -83,28 +88,72 @@ pub struct TableArgs {
     pub communes: Option<PathBuf>,
 
     /// Which embedded commune table to use when --communes is not given.
-    #[arg(long, value_enum, default_value_t = CogVintage::Cog2021, value_name = "YEAR")]
-    pub cog: CogVintage,
+    #[arg(long, value_enum, value_name = "YEAR")]
+    pub cog: Option<CogVintage>,
 
     /// Leave out rows that cannot be read (bad id, non-numeric or negative counts…)
     /// instead of stopping; each one is reported.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_skip_bad_rows")]
     pub skip_bad_rows: bool,
+
+    /// Stop at the first bad row (the default; overrides a settings file's skip_bad_rows).
+    #[arg(long, overrides_with = "skip_bad_rows")]
+    pub no_skip_bad_rows: bool,
+}
+
+/// `--connectivity`: 4 or 8 (the core turns it into a `Connectivity`).
+fn neighbours(text: &str) -> Result<u8, String> {
+    match text.parse::<u8>() {
+        Ok(n) if qpv_core::Connectivity::from_neighbours(n).is_some() => Ok(n),
+        _ => Err(format!("{text:?}: squares touch by 4 or 8 neighbours")),
+    }
+}
+
+/// A `--flag` / `--no-flag` pair: `None` when neither was given.
+fn flag(yes: bool, no: bool) -> Option<bool> {
+    match (yes, no) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
+impl GridArgs {
+    /// What was typed about the grid and its tables.
+    pub fn options(&self) -> RunOptions {
+        self.tables.options(self.grid.clone())
+    }
+}
+
+impl TableArgs {
+    /// What was typed about the tables, with `grid`.
+    pub fn options(&self, grid: Option<PathBuf>) -> RunOptions {
+        RunOptions {
+            grid,
+            communes: self.communes.clone(),
+            cog: self.cog,
+            skip_bad_rows: flag(self.skip_bad_rows, self.no_skip_bad_rows),
+            ..RunOptions::default()
+        }
+    }
 }
 
 /// Embedded commune tables.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CogVintage {
     /// Communes of 1 January 2021 (best match for Filosofi 2019).
     #[value(name = "2021")]
+    #[serde(rename = "2021")]
     Cog2021,
     /// Communes of 1 January 2024.
     #[value(name = "2024")]
+    #[serde(rename = "2024")]
     Cog2024,
 }
 
 /// Perimeter file formats.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FormatArg {
     /// GeoJSON, RFC 7946 (WGS84 longitude/latitude).
     Geojson,
@@ -123,17 +172,6 @@ impl FormatArg {
     pub fn names(formats: &[FormatArg]) -> Vec<String> {
         formats.iter().filter_map(|f| f.to_possible_value()).map(|v| v.get_name().to_owned()).collect()
     }
-}
-
-/// Contiguity of squares.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ConnectivityArg {
-    /// Squares touching by a side only.
-    #[value(name = "4")]
-    Four,
-    /// Squares touching by a side or a corner.
-    #[value(name = "8")]
-    Eight,
 }
 
 /// `qpv run`
@@ -166,8 +204,8 @@ pub struct RunArgs {
     /// Output formats of the perimeters, comma-separated: geojson (RFC 7946, WGS84),
     /// shapefile (Lambert-93, with .prj and .cpg; field names in the README), gpkg (one
     /// GeoPackage, Lambert-93). GeoJSON is always written. Each layer gets a QGIS .qml style.
-    #[arg(long, value_delimiter = ',', default_value = "geojson", value_name = "FORMATS")]
-    pub format: Vec<FormatArg>,
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS")]
+    pub format: Option<Vec<FormatArg>>,
 
     /// CRS of every perimeter output: EPSG:4326, EPSG:2154 or EPSG:3035. Without it,
     /// GeoJSON is WGS84 (RFC 7946) and shapefiles and GeoPackages Lambert-93; a GeoJSON
@@ -178,16 +216,6 @@ pub struct RunArgs {
     /// Print the wall time of each stage on stderr.
     #[arg(long)]
     pub timings: bool,
-}
-
-impl RuleArgs {
-    /// The matches of a command line with no option (all defaults), for both
-    /// [`RuleArgs`] and [`GridArgs`].
-    pub fn augment_default() -> clap::ArgMatches {
-        use clap::Args as _;
-        let cmd = GridArgs::augment_args(RuleArgs::augment_args(clap::Command::new("defaults")));
-        cmd.get_matches_from(["defaults"])
-    }
 }
 
 /// The parameters of the rule and of the method, shared by `run`, `sweep` and `calibrate`.
@@ -203,23 +231,28 @@ pub struct RuleArgs {
 
     /// Squares touching by a corner are contiguous (8) or not (4). INSEE did not
     /// publish its choice.
-    #[arg(long, value_enum, default_value_t = ConnectivityArg::Eight, value_name = "4|8")]
-    pub connectivity: ConnectivityArg,
+    #[arg(long, value_name = "4|8", value_parser = neighbours)]
+    pub connectivity: Option<u8>,
 
     /// Keep enclosed holes with no residents (parks, rail yards) as holes instead of
     /// filling them.
-    #[arg(long)]
+    #[arg(long, overrides_with = "fill_empty_holes")]
     pub keep_empty_holes: bool,
+
+    /// Fill enclosed holes with no residents (the default; overrides a settings file's
+    /// keep_empty_holes).
+    #[arg(long, overrides_with = "keep_empty_holes")]
+    pub fill_empty_holes: bool,
 
     /// Multiplies the legal threshold before it is compared with estimated niveau-de-vie
     /// medians (the law speaks of declared income, the grid of disposable income).
     /// The default was calibrated on the 2024 geography (README, "Calibration").
-    #[arg(long, default_value_t = qpv_core::DEFAULT_CALIBRATION_FACTOR, value_name = "FACTOR")]
-    pub calibration_factor: f64,
+    #[arg(long, value_name = "FACTOR")]
+    pub calibration_factor: Option<f64>,
 
     /// Smallest quartier, inhabitants (decree: 1 000).
-    #[arg(long, default_value_t = 1000.0, value_name = "N")]
-    pub min_population: f64,
+    #[arg(long, value_name = "N")]
+    pub min_population: Option<f64>,
 
     /// Smallest urban unit that can hold quartiers, inhabitants after rounding up to
     /// 100 (decree: 10 000; overseas: communes of 15 000).
@@ -227,54 +260,54 @@ pub struct RuleArgs {
     pub min_territory_population: Option<f64>,
 
     /// Share of the weighted median that defines the threshold (decree: 0.6).
-    #[arg(long, default_value_t = 0.6, value_name = "RATIO")]
-    pub ratio: f64,
+    #[arg(long, value_name = "RATIO")]
+    pub ratio: Option<f64>,
 
     /// Weight of the national median for ordinary urban units (decree: 0.7; the urban
     /// unit's median gets the rest; urban units of 5 million or more use 0.3).
-    #[arg(long, default_value_t = 0.7, value_name = "WEIGHT")]
-    pub national_weight: f64,
+    #[arg(long, value_name = "WEIGHT")]
+    pub national_weight: Option<f64>,
 
     /// Weight of the national median for urban units of at least --large-unit-population
     /// (decree: 0.3, which applies to Paris) and in the overseas rule.
-    #[arg(long, default_value_t = 0.3, value_name = "WEIGHT")]
-    pub large_unit_national_weight: f64,
+    #[arg(long, value_name = "WEIGHT")]
+    pub large_unit_national_weight: Option<f64>,
 
     /// Urban units at least this populous use --large-unit-national-weight (decree: 5 000 000).
-    #[arg(long, default_value_t = 5_000_000.0, value_name = "N")]
-    pub large_unit_population: f64,
+    #[arg(long, value_name = "N")]
+    pub large_unit_population: Option<f64>,
 
     /// Thresholds and populations are rounded up to a multiple of this, € or inhabitants (decree: 100).
-    #[arg(long, default_value_t = 100.0, value_name = "STEP")]
-    pub rounding_step: f64,
+    #[arg(long, value_name = "STEP")]
+    pub rounding_step: Option<f64>,
 
     /// Smallest density of a quartier, inhabitants per km² (overseas rule: 2 000; metropolitan: none).
     #[arg(long, value_name = "N")]
     pub min_density: Option<f64>,
 
     /// Poor shares below this are raised to it when fitting a square (a share of 0 has no log-normal).
-    #[arg(long, default_value_t = 0.005, help_heading = "Income model", value_name = "SHARE")]
-    pub min_poor_share: f64,
+    #[arg(long, help_heading = "Income model", value_name = "SHARE")]
+    pub min_poor_share: Option<f64>,
 
     /// Poor shares above this are lowered to it (INSEE caps men_pauv at 80 % of men).
-    #[arg(long, default_value_t = 0.95, help_heading = "Income model", value_name = "SHARE")]
-    pub max_poor_share: f64,
+    #[arg(long, help_heading = "Income model", value_name = "SHARE")]
+    pub max_poor_share: Option<f64>,
 
     /// Smallest dispersion (σ of log income) allowed in a square.
-    #[arg(long, default_value_t = 0.1, help_heading = "Income model", value_name = "SIGMA")]
-    pub min_sigma: f64,
+    #[arg(long, help_heading = "Income model", value_name = "SIGMA")]
+    pub min_sigma: Option<f64>,
 
     /// Largest dispersion allowed in a square.
-    #[arg(long, default_value_t = 1.5, help_heading = "Income model", value_name = "SIGMA")]
-    pub max_sigma: f64,
+    #[arg(long, help_heading = "Income model", value_name = "SIGMA")]
+    pub max_sigma: Option<f64>,
 
     /// Dispersion used where a square's mean and poor share contradict each other.
-    #[arg(long, default_value_t = 0.5, help_heading = "Income model", value_name = "SIGMA")]
-    pub fallback_sigma: f64,
+    #[arg(long, help_heading = "Income model", value_name = "SIGMA")]
+    pub fallback_sigma: Option<f64>,
 
     /// Failing areas with at least this many inhabitants go to near_misses.csv.
-    #[arg(long, default_value_t = 500.0, value_name = "N")]
-    pub near_miss_floor: f64,
+    #[arg(long, value_name = "N")]
+    pub near_miss_floor: Option<f64>,
 
     /// Poverty line used in the income model, €/year (default: from the medians source).
     #[arg(long, value_name = "EUR")]
@@ -283,6 +316,88 @@ pub struct RuleArgs {
     /// National (metropolitan) median niveau de vie, €/year (default: from the medians source).
     #[arg(long, value_name = "EUR")]
     pub national_median: Option<f64>,
+}
+
+impl RuleArgs {
+    /// What was typed about the rule and the method.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            medians: self.medians.clone(),
+            connectivity: self.connectivity,
+            keep_empty_holes: flag(self.keep_empty_holes, self.fill_empty_holes),
+            calibration_factor: self.calibration_factor,
+            min_population: self.min_population,
+            min_territory_population: self.min_territory_population,
+            ratio: self.ratio,
+            national_weight: self.national_weight,
+            large_unit_national_weight: self.large_unit_national_weight,
+            large_unit_population: self.large_unit_population,
+            rounding_step: self.rounding_step,
+            min_density: self.min_density,
+            min_poor_share: self.min_poor_share,
+            max_poor_share: self.max_poor_share,
+            min_sigma: self.min_sigma,
+            max_sigma: self.max_sigma,
+            fallback_sigma: self.fallback_sigma,
+            near_miss_floor: self.near_miss_floor,
+            poverty_line: self.poverty_line,
+            national_median: self.national_median,
+            ..RunOptions::default()
+        }
+    }
+}
+
+impl RunArgs {
+    /// What was typed, over the settings file given with --settings.
+    pub fn options(&self) -> anyhow::Result<RunOptions> {
+        let typed = RunOptions {
+            edits: self.edits.clone(),
+            format: self.format.clone(),
+            crs: self.crs.clone(),
+            ..self.rule.options().combine(self.input.options())
+        };
+        typed.over_file(self.settings.as_deref())
+    }
+}
+
+/// The `qpv` command, with the defaults of the method's options (from the core and
+/// [`RunOptions::input_defaults`], never written here) shown in `--help`.
+pub fn command() -> clap::Command {
+    let defaults = serde_json::to_value(RunOptions::input_defaults()).expect("options serialise");
+    let defaults = defaults.as_object().cloned().unwrap_or_default();
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |mut sub| {
+            let ids: Vec<String> = sub.get_arguments().map(|a| a.get_id().to_string()).collect();
+            for id in ids {
+                let Some(shown) = defaults.get(&id).and_then(shown_default) else { continue };
+                sub = sub.mut_arg(&id, |a| {
+                    let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                    let long = a.get_long_help().map(|h| format!("{h}\n\n[default: {shown}]"));
+                    let a = a.help(format!("{help} [default: {shown}]"));
+                    match long {
+                        Some(l) => a.long_help(l),
+                        None => a,
+                    }
+                });
+            }
+            sub
+        });
+    }
+    cmd
+}
+
+/// A default as `--help` shows it (flags and unset values show none).
+fn shown_default(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().map(|x| x.to_string()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(a) => {
+            Some(a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(","))
+        }
+        _ => None,
+    }
 }
 
 /// `qpv sweep`

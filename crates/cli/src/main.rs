@@ -3,31 +3,30 @@
 //! Exit codes: 0 success, 2 error (the message names the file, line or square and
 //! the fix). Messages go to stderr; data goes to files.
 
+mod analysed;
 mod args;
 mod commands;
 mod printer;
 mod progress;
-mod runfile;
 mod settings;
 
 use args::{Cli, Command, ReferenceCommand};
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use printer::Printer;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = args::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
     let printer = if cli.quiet { Printer::Quiet } else { Printer::Default };
     let result = match &cli.command {
-        Command::Run(args) => commands::run::run(args, &sub, printer),
+        Command::Run(args) => commands::run::run(args, printer),
         Command::Import(args) => commands::import::import(args, printer),
-        Command::Sweep(args) => commands::sweep::sweep(args, &sub, printer),
-        Command::Calibrate(args) => commands::sweep::calibrate(args, &sub, printer),
+        Command::Sweep(args) => commands::sweep::sweep(args, printer),
+        Command::Calibrate(args) => commands::sweep::calibrate(args, printer),
         Command::Reference(ReferenceCommand::Build(args)) => commands::reference::build(args, printer),
         Command::Reference(ReferenceCommand::Totals(args)) => commands::reference::totals(args, printer),
         Command::Map(args) => commands::map::map(args, printer),

@@ -79,8 +79,8 @@ fn run_without_arguments_uses_the_embedded_sample() {
     assert!((2.5..4.5).contains(&lon) && (50.0..50.7).contains(&lat), "{lon} {lat}");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["parameters"]["calibration_factor"], 1.32);
-    assert_eq!(manifest["parameters"]["connectivity"], 8);
+    assert_eq!(manifest["settings"]["calibration_factor"], 1.32);
+    assert_eq!(manifest["settings"]["connectivity"], 8);
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
     assert_eq!(manifest["results"]["candidates"].as_u64().unwrap() as usize, features.len());
     let csv = std::fs::read_to_string(out.join("candidates.csv")).unwrap();
@@ -112,9 +112,9 @@ fn options_change_the_result_and_are_recorded() {
     assert!(o.status.success(), "{}", stderr(&o));
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("o/manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["parameters"]["connectivity"], 4);
-    assert_eq!(m["parameters"]["calibration_factor"], 1.2);
-    assert_eq!(m["parameters"]["fill_empty_holes"], false);
+    assert_eq!(m["settings"]["connectivity"], 4);
+    assert_eq!(m["settings"]["calibration_factor"], 1.2);
+    assert_eq!(m["settings"]["keep_empty_holes"], true);
 }
 
 #[test]
@@ -496,7 +496,7 @@ fn calibrate_finds_the_factor_and_run_reads_its_settings() {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["results"]["candidates"], 2);
-    assert_eq!(m["parameters"]["connectivity"], 4);
+    assert_eq!(m["settings"]["connectivity"], 4);
 }
 
 #[test]

@@ -34,6 +34,31 @@ impl Connectivity {
         }
     }
 
+    /// The connectivity of `n` neighbours (4 or 8), as the command line and settings
+    /// files say it; `None` for any other number.
+    ///
+    /// ```
+    /// use qpv_core::Connectivity;
+    /// assert_eq!(Connectivity::from_neighbours(4), Some(Connectivity::Four));
+    /// assert_eq!(Connectivity::Eight.neighbours(), 8);
+    /// assert_eq!(Connectivity::from_neighbours(6), None);
+    /// ```
+    pub fn from_neighbours(n: u8) -> Option<Connectivity> {
+        match n {
+            4 => Some(Connectivity::Four),
+            8 => Some(Connectivity::Eight),
+            _ => None,
+        }
+    }
+
+    /// The number of neighbours of a square: 4 or 8.
+    pub fn neighbours(self) -> u8 {
+        match self {
+            Connectivity::Four => 4,
+            Connectivity::Eight => 8,
+        }
+    }
+
     /// All neighbour offsets.
     pub fn offsets(self) -> &'static [(i32, i32)] {
         match self {

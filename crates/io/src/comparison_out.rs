@@ -2,7 +2,6 @@
 //! `diff.geojson` (pieces tagged kept / added / removed, RFC 7946) and
 //! `comparison.md`, a short report a GIS officer can paste into a note.
 
-use crate::crs::Transformer;
 use crate::error::IoError;
 use crate::perimeters::PerimeterFile;
 use geo_types::MultiPolygon;
@@ -190,12 +189,6 @@ impl ComparisonReport<'_> {
             properties.push(p);
         }
         (geometries, properties)
-    }
-
-    /// `diff.geojson`: kept, added and removed pieces in WGS84.
-    pub fn diff_geojson(&self, to_wgs84: &Transformer) -> Result<Vec<u8>, IoError> {
-        let (geometries, properties) = self.diff_features();
-        crate::layers::features_geojson(&geometries, &properties, to_wgs84)
     }
 
     /// `comparison.md`.

@@ -43,13 +43,16 @@ fn encode(e: impl std::fmt::Display) -> IoError {
     IoError::Encode { what: "GeoPackage", message: e.to_string() }
 }
 
+// `last_change` and `update_time` hold a fixed time, not the time of writing: the same
+// inputs and settings must give byte-identical files (README, Reliability), and a
+// clock in the file broke that (found by benches/identity.sh).
 const SCHEMA: &str = "
 PRAGMA application_id = 1196444487;
 PRAGMA user_version = 10300;
 CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
   organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
 CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
-  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT ('1970-01-01T00:00:00.000Z'),
   min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
   CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
 CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
@@ -61,7 +64,7 @@ INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', 
 INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
 CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
   f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT,
-  useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+  useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME DEFAULT ('1970-01-01T00:00:00.000Z'));
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles');
 ";
@@ -302,6 +305,14 @@ mod tests {
         assert_eq!(before, None);
         let app: i64 = db.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
         assert_eq!(app, 0x4750_4B47);
+    }
+
+    #[test]
+    fn the_same_layers_give_the_same_bytes() {
+        let square = wkt! { MULTIPOLYGON(((700000. 7000000.,700200. 7000000.,700200. 7000200.,700000. 7000200.,700000. 7000000.))) };
+        let first = geopackage(2154, &[layer(vec![square.clone()])], &[]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(first, geopackage(2154, &[layer(vec![square])], &[]).unwrap());
     }
 
     #[test]

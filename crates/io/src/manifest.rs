@@ -17,11 +17,12 @@ pub struct Manifest {
     pub note: String,
     /// Files read, with size and SHA-256.
     pub inputs: Vec<InputFile>,
-    /// The settings of the run as given (`qpv run --settings manifest.json` reads them
-    /// back to make the same run again).
+    /// Every setting of the run as applied, once (`qpv run --settings manifest.json`
+    /// reads them back to make the same run again).
     pub settings: serde_json::Value,
-    /// Every parameter, as applied.
-    pub parameters: serde_json::Value,
+    /// What the method did that no setting says (the territory's rule, the income
+    /// model; a sweep's variants; a comparison's constants).
+    pub method: serde_json::Value,
     /// Medians and thresholds used.
     pub medians: serde_json::Value,
     /// Counts.

@@ -296,6 +296,23 @@ fn field(properties: &Map<String, Value>, names: &[&str]) -> Option<String> {
     })
 }
 
+/// A geometry file as the manifest records it: a shapefile's `.shp` and `.dbf` hashed
+/// together (the attributes are part of what was read), any other file as it is.
+pub fn geometry_input(path: &Path, role: &str) -> Result<InputFile, IoError> {
+    let bytes = if GeometryFormat::of(path) == GeometryFormat::Shapefile {
+        std::fs::read(path.with_extension("dbf")).and_then(|d| Ok([std::fs::read(path)?, d].concat()))
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| IoError::file(path, e))?;
+    Ok(InputFile {
+        role: role.into(),
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+        blake3: blake3_hex(&bytes),
+    })
+}
+
 /// Reads a perimeter file into `to_epsg` (the grid's CRS). `crs` is used when the file
 /// declares none; `layer` chooses a GeoPackage layer.
 pub fn read_perimeters(
@@ -304,18 +321,7 @@ pub fn read_perimeters(
     layer: Option<&str>,
     to_epsg: u32,
 ) -> Result<PerimeterFile, IoError> {
-    let bytes = if GeometryFormat::of(path) == GeometryFormat::Shapefile {
-        std::fs::read(path.with_extension("dbf")).and_then(|d| Ok([std::fs::read(path)?, d].concat()))
-    } else {
-        std::fs::read(path)
-    }
-    .map_err(|e| IoError::file(path, e))?;
-    let input = InputFile {
-        role: "perimeters".into(),
-        path: path.display().to_string(),
-        bytes: bytes.len() as u64,
-        blake3: blake3_hex(&bytes),
-    };
+    let input = geometry_input(path, "perimeters")?;
     let (features, declared) = read_features(path, layer)?;
     let epsg = resolve_crs(path, &features, declared, crs, "--crs EPSG:2154 (for example)")?;
     let transform = Transformer::new(epsg, to_epsg)?;
@@ -358,6 +364,23 @@ pub fn read_perimeters(
 mod tests {
     use super::*;
     use geo_types::{polygon, wkt};
+
+    #[test]
+    fn a_shapefile_s_attributes_are_part_of_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("a.shp");
+        std::fs::write(&shp, b"geometry").unwrap();
+        std::fs::write(dir.path().join("a.dbf"), b"name=Denain").unwrap();
+        let before = geometry_input(&shp, "edits geometry").unwrap();
+        std::fs::write(dir.path().join("a.dbf"), b"name=Lourches").unwrap();
+        let after = geometry_input(&shp, "edits geometry").unwrap();
+        assert_ne!(before.blake3, after.blake3);
+        assert_eq!(after.bytes, (b"geometry".len() + b"name=Lourches".len()) as u64);
+        let json = dir.path().join("a.geojson");
+        std::fs::write(&json, b"{}").unwrap();
+        assert_eq!(geometry_input(&json, "perimeters").unwrap().blake3, crate::blake3_hex(b"{}"));
+        assert!(geometry_input(&dir.path().join("b.shp"), "perimeters").is_err());
+    }
 
     #[test]
     fn a_bow_tie_is_split_and_reported() {

@@ -58,13 +58,7 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
     let shapes =
         |file: &std::path::Path, crs: &Option<String>, inputs: &mut Vec<InputFile>| -> Result<Vec<Shape>> {
             let path = edits.resolve(file);
-            let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
-            inputs.push(InputFile {
-                role: "edits geometry".into(),
-                path: path.display().to_string(),
-                bytes: bytes.len() as u64,
-                blake3: qpv_io::blake3_hex(&bytes),
-            });
+            inputs.push(qpv_io::perimeters::geometry_input(&path, "edits geometry")?);
             let shapes = read_shapes(&path, crs.as_deref(), frame.epsg)?;
             for (k, s) in shapes.iter().enumerate() {
                 if let Some(note) = &s.repaired {

@@ -1,9 +1,9 @@
 //! `qpv compare`: two sets of perimeters side by side.
 
-use crate::args::{CompareArgs, GridArgs, RuleArgs};
+use crate::analysed::{self, Reading};
+use crate::args::CompareArgs;
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, anyhow};
-use clap::FromArgMatches;
 use qpv_core::compare::{Population, compare as compare_sets};
 use qpv_io::OutputSet;
 use qpv_io::comparison_out::ComparisonReport;
@@ -27,15 +27,11 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
             None
         }
         Some(path) => {
-            let input = GridArgs {
-                grid: (path != Path::new("sample")).then(|| path.clone()),
-                tables: args.tables.clone(),
-            };
-            let rule = RuleArgs::from_arg_matches(&RuleArgs::augment_default())?;
-            Some(super::analyse(&input, &rule, false, printer)?)
+            let grid = (path != Path::new("sample")).then(|| path.clone());
+            Some(analysed::analyse(&args.tables.options(grid), Reading::default(), printer)?)
         }
     };
-    let epsg = analysed.as_ref().and_then(|a| a.file.grid.frame()).map_or(3035, |f| f.epsg);
+    let epsg = analysed.as_ref().map_or(3035, |a| a.epsg());
     let read = |path: &Path, layer: Option<&String>| -> Result<PerimeterFile> {
         let file = read_perimeters(path, crs, layer.map(String::as_str), epsg)?;
         report_file(&file, printer);
@@ -44,11 +40,7 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
     let reference = read(&args.reference, args.reference_layer.as_ref())?;
     let other = read(&args.other, args.other_layer.as_ref())?;
     let started = Instant::now();
-    let fits = analysed.as_ref().map(|a| {
-        qpv_core::medians::fit_squares(&a.file.grid, &a.settings.model, a.output.flagged.poverty_line)
-    });
-    let population =
-        analysed.as_ref().zip(fits.as_ref()).map(|(a, f)| Population::new(&a.file.grid, None, f));
+    let population = analysed.as_ref().map(|a| Population::new(&a.file.grid, None, a.fits()));
     let comparison = compare_sets(&reference.perimeters, &other.perimeters, population.as_ref());
     printer.info(format!("compared in {:.2} s", started.elapsed().as_secs_f64()));
     let report = ComparisonReport {
@@ -164,7 +156,7 @@ fn manifest(
             "reference": args.reference, "other": args.other, "crs": args.crs,
             "reference_layer": args.reference_layer, "other_layer": args.other_layer, "grid": args.grid,
         }),
-        parameters: json!({
+        method: json!({
             "min_overlap_m2": qpv_core::compare::MIN_OVERLAP_M2,
             "sliver_share": qpv_core::overlay::SLIVER,
             "areas_in": "the grid's CRS (EPSG:3035 without a grid), equal-area",

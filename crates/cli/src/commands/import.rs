@@ -1,5 +1,6 @@
 //! `qpv import`: a grid parsed once into a binary cache.
 
+use crate::analysed::{Reading, read_grid};
 use crate::args::ImportArgs;
 use crate::printer::{Printer, thousands};
 use anyhow::Result;
@@ -7,7 +8,7 @@ use qpv_io::OutputSet;
 
 /// Reads the grid and writes its cache.
 pub fn import(args: &ImportArgs, printer: Printer) -> Result<()> {
-    let file = super::read_grid(&args.input, printer)?;
+    let file = read_grid(&args.input.options(), Reading::default(), printer)?;
     file.grid.index().map_err(|e| anyhow::anyhow!("{}: {e}", file.input.path))?;
     let bytes =
         qpv_io::grid_cache::encode(&file.grid, &file.layout, file.source.as_ref().unwrap_or(&file.input));

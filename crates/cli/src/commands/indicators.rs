@@ -1,19 +1,21 @@
 //! `qpv indicators`: the key indicators of perimeters, beside their urban unit and France.
 
+use crate::analysed::{self, Analysed, Reading};
 use crate::args::{ByArg, IndicatorsArgs};
 use crate::printer::{Printer, thousands};
 use anyhow::Result;
 use qpv_core::compare::{Perimeters, Population};
 use qpv_core::indicators::{Breakdown, indicator_rows};
 use qpv_core::profile::unit_totals;
-use qpv_core::{Totals, medians::fit_squares};
+use qpv_core::Totals;
 use qpv_io::indicators_out::{LevelFigures, indicators_csv};
 use qpv_io::{OutputSet, records};
 
 /// Computes and writes the table.
 pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
     super::parquet_available(args.out.extension().is_some_and(|e| e == "parquet"))?;
-    let a = super::analyse(&args.input, &args.rule, true, printer)?;
+    let options = args.rule.options().combine(args.input.options());
+    let a = analysed::analyse(&options, Reading { profiles: true }, printer)?;
     let grid = &a.file.grid;
     let missing = a.file.layout.missing_profile_columns();
     if !missing.is_empty() {
@@ -23,7 +25,7 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
             missing.join(", ")
         ));
     }
-    let epsg = grid.frame().map_or(3035, |f| f.epsg);
+    let epsg = a.epsg();
     let perimeters = match super::perimeter_file(&args.perimeters, epsg, printer)? {
         Some(file) => file.perimeters,
         None => {
@@ -36,8 +38,7 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
             }
         }
     };
-    let fits = fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line);
-    let population = Population::new(grid, a.file.profiles.as_ref(), &fits);
+    let population = Population::new(grid, a.file.profiles.as_ref(), a.fits());
     let breakdown =
         Breakdown { communes: args.by.contains(&ByArg::Commune), epcis: args.by.contains(&ByArg::Epci) };
     let mut rows = indicator_rows(&population, &a.output.placement, &a.communes, &perimeters, breakdown);
@@ -78,7 +79,7 @@ type UnitOf<'a> = Box<dyn Fn(u32) -> Option<LevelFigures> + 'a>;
 
 /// France and the urban units: the embedded national totals when the medians come from
 /// a national reference of the same vintage, else the grid itself (partial units).
-fn levels<'a>(a: &'a super::Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
+fn levels<'a>(a: &'a Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
     let placement = &a.output.placement;
     let national = a.reference.as_ref().and_then(|r| qpv_io::totals::embedded_totals(&r.vintage));
     let flagged = &a.output.flagged;

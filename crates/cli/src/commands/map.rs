@@ -1,10 +1,10 @@
 //! `qpv map`: SVG, PNG and HTML maps of the perimeters.
 
+use crate::analysed::{self, Analysed, Reading};
 use crate::args::MapArgs;
 use crate::printer::Printer;
 use anyhow::{Result, anyhow};
 use qpv_core::compare::{Perimeters, Population};
-use qpv_core::medians::fit_squares;
 use qpv_io::map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, html, png, svg};
 use qpv_io::perimeters::read_perimeters;
 use qpv_io::{OutputSet, records, thousands};
@@ -12,19 +12,14 @@ use rustc_hash::FxHashMap;
 
 /// Draws the map and writes its three files.
 pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
-    let a = super::analyse(&args.input, &args.rule, false, printer)?;
+    let options = args.rule.options().combine(args.input.options());
+    let a = analysed::analyse(&options, Reading::default(), printer)?;
     let grid = &a.file.grid;
     let frame = grid.frame().ok_or_else(|| anyhow!("empty grid"))?;
     let file = super::perimeter_file(&args.perimeters, frame.epsg, printer)?;
-    // Every square's distribution: for the squares layer and for perimeters' residents.
-    let fits = if args.squares || file.is_some() {
-        fit_squares(grid, &a.settings.model, a.output.flagged.poverty_line)
-    } else {
-        Vec::new()
-    };
     let mut features = match &file {
         None => candidate_features(&a),
-        Some(file) => perimeter_features(&file.perimeters, &Population::new(grid, None, &fits)),
+        Some(file) => perimeter_features(&file.perimeters, &Population::new(grid, None, a.fits())),
     };
     if let Some(path) = &args.diff {
         let file = read_perimeters(path, None, None, frame.epsg)?;
@@ -33,7 +28,7 @@ pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
     let squares = if args.squares {
         grid.cells()
             .iter()
-            .zip(&fits)
+            .zip(a.fits())
             .filter_map(|(c, f)| {
                 let size = frame.square_size as f64;
                 f.map(|d| MapSquare { x: c.x as f64 * size, y: c.y as f64 * size, median: d.median() })
@@ -78,7 +73,7 @@ fn euros(x: Option<f64>) -> String {
     x.map_or("–".into(), |m| format!("{} €", thousands(m)))
 }
 
-fn candidate_features(a: &super::Analysed) -> Vec<MapFeature> {
+fn candidate_features(a: &Analysed) -> Vec<MapFeature> {
     let (candidates, _) = records::area_records(&a.output, &a.file.grid, &a.communes);
     candidates
         .into_iter()
@@ -167,7 +162,7 @@ fn schools(path: &std::path::Path, epsg: u32) -> Result<Vec<MapPoint>> {
 
 /// Commune names at the centre of their residents, for communes of 1 000 inhabitants or
 /// more in the grid (a square of several communes counts for each).
-fn commune_labels(a: &super::Analysed) -> Vec<(f64, f64, String)> {
+fn commune_labels(a: &Analysed) -> Vec<(f64, f64, String)> {
     let grid = &a.file.grid;
     let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
     let mut sums: FxHashMap<qpv_core::CommuneCode, (f64, f64, f64)> = FxHashMap::default();

@@ -1,5 +1,6 @@
 //! `qpv reference build`: the median reference of a whole grid.
 
+use crate::analysed::{Reading, read_grid};
 use crate::args::{ReferenceBuildArgs, ReferenceTotalsArgs};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
@@ -8,8 +9,9 @@ use qpv_io::OutputSet;
 
 /// Builds and writes the reference.
 pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
-    let file = super::read_grid(&args.input, printer)?;
-    let (communes, _) = crate::settings::communes(&args.input)?;
+    let options = args.input.options();
+    let file = read_grid(&options, Reading::default(), printer)?;
+    let (communes, _) = options.commune_table()?;
     let frame = file.grid.frame().context("empty grid")?;
     if Territory::for_epsg(frame.epsg) != Some(Territory::Metropolitan) {
         bail!(
@@ -48,12 +50,13 @@ pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
 
 /// Sums every column per urban unit and for the country.
 pub fn totals(args: &ReferenceTotalsArgs, printer: Printer) -> Result<()> {
-    let file = super::read_grid_with(&args.input, printer, true)?;
+    let options = args.input.options();
+    let file = read_grid(&options, Reading { profiles: true }, printer)?;
     let missing = file.layout.missing_profile_columns();
     if !missing.is_empty() {
         bail!("{}: the grid lacks descriptive columns ({})", file.input.path, missing.join(", "));
     }
-    let (communes, _) = crate::settings::communes(&args.input)?;
+    let (communes, _) = options.commune_table()?;
     let frame = file.grid.frame().context("empty grid")?;
     let territory = Territory::for_epsg(frame.epsg).context("not a Filosofi grid CRS")?;
     let placement = Placement::new(&file.grid, &communes, territory);

@@ -1,10 +1,11 @@
 //! `qpv run`: candidate perimeters from a grid.
 
-use crate::args::RunArgs;
+use crate::analysed::{self, Analysed, Reading};
+use crate::args::{FormatArg, RunArgs};
 use crate::printer::{Printer, thousands};
-use crate::settings::{self, MedianSource};
+use crate::settings::MedianSource;
 use anyhow::{Context, Result};
-use qpv_core::{MedianOrigin, Pipeline, RunOutput, RunSettings, Territory, Warning};
+use qpv_core::{MedianOrigin, RunOutput, RunSettings, Territory, Warning};
 use qpv_io::crs::Transformer;
 use qpv_io::gpkg_out::AttributeTable;
 use qpv_io::layers::{Content, Formats, Layer, LayerWriter};
@@ -22,77 +23,45 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
     estimates. See the README (Method, Calibration).";
 
 /// Runs the method and writes the outputs.
-pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Result<()> {
-    let mut settings_file = crate::runfile::resolve(
-        &args.input,
-        &args.rule,
-        args.edits.as_ref(),
-        args.settings.as_deref(),
-        matches,
-    )?;
-    let format_given = matches.value_source("format") == Some(clap::parser::ValueSource::CommandLine);
-    if args.settings.is_none() || format_given {
-        settings_file.format = crate::args::FormatArg::names(&args.format);
-    }
-    if args.settings.is_none() || matches.value_source("crs") == Some(clap::parser::ValueSource::CommandLine)
-    {
-        settings_file.crs = args.crs.clone();
-    }
-    let parquet = settings_file.format.iter().any(|f| f == "parquet");
-    let layer_formats: Vec<&String> = settings_file.format.iter().filter(|f| *f != "parquet").collect();
-    let formats = Formats::parse(&layer_formats).map_err(anyhow::Error::msg)?;
+pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
+    let options = args.options()?;
+    let formats = options.formats();
+    let parquet = formats.contains(&FormatArg::Parquet);
+    let layer_formats: Vec<FormatArg> = formats.iter().copied().filter(|f| *f != FormatArg::Parquet).collect();
+    let formats = Formats::parse(&FormatArg::names(&layer_formats)).map_err(anyhow::Error::msg)?;
     super::parquet_available(parquet)?;
-    let out_crs = output_crs(settings_file.crs.as_deref())?;
-    let (input, rule, edits) = settings_file.to_args()?;
-    let args = &RunArgs { input, rule, edits, ..args.clone() };
-    let mut clock = Timings::new(args.timings);
-    // The commune table loads on its own thread while the grid is read.
-    let (file, communes) = std::thread::scope(|s| {
-        let communes = s.spawn(|| settings::communes(&args.input));
-        let file = super::read_grid(&args.input, printer);
-        (file, communes.join())
-    });
-    let file = file?;
-    let (communes, communes_input) =
-        communes.map_err(|_| anyhow::anyhow!("loading the commune table failed"))??;
-    clock.lap("read grid and communes");
-    let frame = file.grid.frame().context("empty grid")?;
-    let territory = Territory::for_epsg(frame.epsg).with_context(|| {
-        format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
-    })?;
-    let source = settings::median_source(args.rule.medians.as_deref(), file.layout.release)?;
-    let reference = settings::load_reference(&source)?;
-    let run_settings = settings::run_settings(&args.rule, territory)?;
+    let out_crs = output_crs(options.crs.as_deref())?;
     // Check the adjustments file before the long work.
-    let edits = args.edits.as_deref().map(qpv_io::edits::Edits::read).transpose()?;
-    let started = Instant::now();
-    let output = Pipeline::new(&file.grid, &communes)
-        .settings(run_settings.clone())
-        .reference(reference.as_ref().map(|r| &r.0))
-        .run()
-        .with_context(|| file.input.path.to_string())?;
-    let elapsed = started.elapsed().as_secs_f64();
+    let edits = options.edits.as_deref().map(qpv_io::edits::Edits::read).transpose()?;
+    let mut clock = Timings::new(args.timings);
+    let loaded = analysed::load(&options, Reading::default(), printer)?;
+    clock.laps.push(("read grid and communes".into(), loaded.read_time));
+    clock.restart();
+    let a = loaded.analyse()?;
+    let elapsed = a.run_time.as_secs_f64();
+    let (file, communes, output, run_settings) = (&a.file, &a.communes, &a.output, &a.settings);
+    let frame = file.grid.frame().context("empty grid")?;
     clock.laps.extend(output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
     clock.restart();
-    let mut warnings = warnings(&output, &file);
-    let (candidates, near_misses) = records::area_records(&output, &file.grid, &communes);
+    let mut warnings = warnings(output, file);
+    let (candidates, near_misses) = records::area_records(output, &file.grid, communes);
     let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
     let mut out = OutputSet::new(&args.out);
     out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
     out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
     if !file.skipped.is_empty() {
-        out.add("skipped_rows.csv", super::skipped_rows_csv(&file));
+        out.add("skipped_rows.csv", super::skipped_rows_csv(file));
     }
-    let mut inputs = super::inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    let mut inputs = a.inputs.clone();
 
     let mut adjustments = None;
     if let Some(edits) = &edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
         let base = super::adjust::Run {
-            output: &output,
+            output,
             grid: &file.grid,
-            communes: &communes,
-            settings: &run_settings,
+            communes,
+            settings: run_settings,
             ids: &ids,
         };
         let adjusted = super::adjust::apply(edits, &base, &mut out)?;
@@ -101,7 +70,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
         warnings.extend(adjusted.warnings.clone());
         adjustments = Some(adjusted);
     }
-    let near_miss_layer = near_miss_records(&output, &file.grid, near_misses);
+    let near_miss_layer = near_miss_records(output, &file.grid, near_misses);
     let mut layers = vec![
         Layer {
             name: "candidates",
@@ -137,7 +106,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
         });
     }
     if parquet {
-        out.add("squares.parquet", super::squares_parquet(&file.grid, &output, &run_settings)?);
+        out.add("squares.parquet", super::squares_parquet(&a)?);
     }
     let writer = LayerWriter { formats, crs: out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
     writer.write(&layers, &tables, &mut out)?;
@@ -145,8 +114,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     for w in &warnings {
         printer.warn(w);
     }
-    let mut manifest = manifest(&output, &run_settings, &source, inputs, warnings, &out);
-    manifest.settings = serde_json::to_value(&settings_file).unwrap_or_default();
+    let mut manifest = manifest(&a, inputs, warnings, &out)?;
     if let Some(summary) = adjustments {
         printer.info(format!("adjustments: {summary}"));
         manifest.results["adjustments"] = summary;
@@ -155,7 +123,7 @@ pub fn run(args: &RunArgs, matches: &clap::ArgMatches, printer: Printer) -> Resu
     clock.lap("outputs encoded");
     let written = out.commit()?;
     clock.lap("outputs written");
-    summary(printer, &output, &file.grid, elapsed, &run_settings);
+    summary(printer, output, &file.grid, elapsed, run_settings);
     for path in written {
         printer.info(format!("wrote {}", path.display()));
     }
@@ -301,42 +269,17 @@ fn origin(o: MedianOrigin, source: &MedianSource) -> String {
     }
 }
 
-fn manifest(
-    output: &RunOutput,
-    s: &RunSettings,
-    source: &MedianSource,
-    inputs: Vec<InputFile>,
-    warnings: Vec<String>,
-    out: &OutputSet,
-) -> Manifest {
-    let r = &s.rule;
+fn manifest(a: &Analysed, inputs: Vec<InputFile>, warnings: Vec<String>, out: &OutputSet) -> Result<Manifest> {
+    let (output, source) = (&a.output, &a.medians);
     let f = &output.flagged;
     let c = &output.candidates;
     let eligible = f.units.iter().filter(|u| u.eligible && u.grid_individuals > 0.0).count();
-    let parameters = json!({
-        "territory": match output.territory { Territory::Metropolitan => "metropolitan", Territory::Overseas => "overseas" },
-        "ratio": r.ratio,
-        "national_weight": r.national_weight,
-        "large_unit_national_weight": r.large_unit_national_weight,
-        "large_unit_population": r.large_unit_population,
-        "rounding_step": r.rounding_step,
-        "min_territory_population": r.min_territory_population,
-        "min_population": r.min_population,
-        "min_density_per_km2": r.min_density,
-        "calibration_factor": r.calibration_factor,
-        "connectivity": match s.grouping.connectivity { qpv_core::Connectivity::Four => 4, qpv_core::Connectivity::Eight => 8 },
-        "fill_empty_holes": s.grouping.fill_empty_holes,
-        "near_miss_floor": s.grouping.near_miss_floor,
-        "income_model": {
-            "distribution": "log-normal per square, fitted to mean niveau de vie and poor-household share",
-            "min_poor_share": s.model.min_poor_share,
-            "max_poor_share": s.model.max_poor_share,
-            "min_sigma": s.model.min_sigma,
-            "max_sigma": s.model.max_sigma,
-            "fallback_sigma": s.model.fallback_sigma,
-        },
+    // The settings are recorded once, resolved, in `settings`; `method` says what no
+    // setting says.
+    let method = json!({
+        "territory": match a.territory { Territory::Metropolitan => "metropolitan", Territory::Overseas => "overseas" },
+        "income_model": "log-normal per square, fitted to mean niveau de vie and poor-household share",
         "square_to_unit": "majority of the square's communes; ties to the most populous unit",
-        "medians_source": match source { MedianSource::Grid => "grid".to_string(), MedianSource::Embedded(v) => v.clone(), MedianSource::File(p) => p.display().to_string() },
     });
     let medians = json!({
         "poverty_line": (f.poverty_line * 100.0).round() / 100.0,
@@ -358,19 +301,19 @@ fn manifest(
         "smaller_failing_areas": c.small_areas,
     });
     let outputs = out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect();
-    Manifest {
+    Ok(Manifest {
         tool: "qpv".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         command: "run".into(),
         note: ESTIMATE_NOTE.into(),
         inputs,
-        settings: serde_json::Value::Null,
-        parameters,
+        settings: serde_json::to_value(&a.options).context("recording the settings")?,
+        method,
         medians,
         results,
         warnings,
         outputs,
-    }
+    })
 }
 
 fn summary(printer: Printer, output: &RunOutput, grid: &qpv_core::Grid, elapsed: f64, s: &RunSettings) {

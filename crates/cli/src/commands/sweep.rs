@@ -3,15 +3,14 @@
 //! The grid is read, indexed and placed once ([`Pipeline::prepare`]); each variant
 //! only re-flags and re-groups, and variants run in parallel.
 
-use crate::args::{CalibrateArgs, ConnectivityArg, GridArgs, RuleArgs, SweepArgs};
+use crate::analysed::{self, Loaded, Reading};
+use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SweepArgs};
 use crate::printer::{Printer, thousands};
-use crate::runfile::{self, RunFile};
-use crate::settings;
+use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
-use clap::ArgMatches;
-use qpv_core::{CommuneTable, MedianReference, NO_UNIT, Pipeline, Prepared, Territory};
+use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
+use qpv_io::OutputSet;
 use qpv_io::manifest::{Manifest, OutputEntry};
-use qpv_io::{GridFile, InputFile, OutputSet};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,7 +25,7 @@ pub enum Param {
     Connectivity,
     /// Smallest quartier.
     MinPopulation,
-    /// Fill empty holes (1) or not (0).
+    /// Fill empty holes (1, the default) or keep them as holes (0).
     Holes,
     /// Ratio (0.6).
     Ratio,
@@ -49,19 +48,22 @@ impl Param {
         }
     }
 
-    fn apply(self, rule: &mut RuleArgs, v: f64) -> Result<()> {
+    /// Sets the parameter in resolved settings, and checks the result.
+    fn apply(self, s: &mut RunSettings, v: f64) -> Result<()> {
         match self {
-            Param::Factor => rule.calibration_factor = v,
-            Param::Connectivity if v == 4.0 => rule.connectivity = ConnectivityArg::Four,
-            Param::Connectivity if v == 8.0 => rule.connectivity = ConnectivityArg::Eight,
-            Param::Connectivity => bail!("connectivity is 4 or 8, not {v}"),
-            Param::MinPopulation => rule.min_population = v,
-            Param::Holes => rule.keep_empty_holes = v == 0.0,
-            Param::Ratio => rule.ratio = v,
-            Param::NationalWeight => rule.national_weight = v,
-            Param::MinTerritoryPopulation => rule.min_territory_population = Some(v),
+            Param::Factor => s.rule.calibration_factor = v,
+            Param::Connectivity => {
+                s.grouping.connectivity = Connectivity::from_neighbours(v as u8)
+                    .filter(|_| v.fract() == 0.0)
+                    .with_context(|| format!("connectivity is 4 or 8, not {v}"))?
+            }
+            Param::MinPopulation => s.rule.min_population = v,
+            Param::Holes => s.grouping.fill_empty_holes = v != 0.0,
+            Param::Ratio => s.rule.ratio = v,
+            Param::NationalWeight => s.rule.national_weight = v,
+            Param::MinTerritoryPopulation => s.rule.min_territory_population = v,
         }
-        Ok(())
+        validate(s)
     }
 }
 
@@ -110,35 +112,10 @@ pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
     Ok((param, values))
 }
 
-/// The grid and tables, read once.
-struct Loaded {
-    file: GridFile,
-    communes: CommuneTable,
-    reference: Option<MedianReference>,
-    inputs: Vec<InputFile>,
-    base: RunFile,
-    territory: Territory,
-}
-
-fn load(
-    input: &GridArgs,
-    rule: &RuleArgs,
-    settings_path: Option<&Path>,
-    m: &ArgMatches,
-    p: Printer,
-) -> Result<Loaded> {
-    let base = runfile::resolve(input, rule, None, settings_path, m)?;
-    let (input, _, _) = base.to_args()?;
-    let file = super::read_grid(&input, p)?;
-    let (communes, communes_input) = settings::communes(&input)?;
-    let frame = file.grid.frame().context("empty grid")?;
-    let territory = Territory::for_epsg(frame.epsg)
-        .with_context(|| format!("EPSG:{} is not a Filosofi grid CRS", frame.epsg))?;
-    let source = settings::median_source(base.medians.as_deref(), file.layout.release)?;
-    let reference = settings::load_reference(&source)?;
-    let inputs = super::inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
-    let reference = reference.map(|(r, _)| r);
-    Ok(Loaded { file, communes, reference, inputs, base, territory })
+/// The grid and tables of a sweep or a calibration, read once, with the baseline settings.
+fn load(input: &GridArgs, rule: &RuleArgs, settings: Option<&Path>, printer: Printer) -> Result<Loaded> {
+    let options = rule.options().combine(input.options()).over_file(settings)?;
+    analysed::load(&options, Reading::default(), printer)
 }
 
 /// What one variant gives.
@@ -152,9 +129,8 @@ struct Outcome {
     squares: Vec<Vec<u32>>,
 }
 
-fn run_variant(l: &Loaded, pipeline: &Pipeline<'_>, prepared: &Prepared, rule: &RuleArgs) -> Result<Outcome> {
-    let s = settings::run_settings(rule, l.territory)?;
-    let (_, candidates) = pipeline.run_prepared(prepared, &s)?;
+fn run_variant(pipeline: &Pipeline<'_>, prepared: &Prepared, s: &RunSettings) -> Result<Outcome> {
+    let (_, candidates) = pipeline.run_prepared(prepared, s)?;
     let mut per_unit: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
     let mut communes = BTreeSet::new();
     for c in &candidates.candidates {
@@ -179,11 +155,10 @@ fn run_variant(l: &Loaded, pipeline: &Pipeline<'_>, prepared: &Prepared, rule: &
 }
 
 /// `qpv sweep`
-pub fn sweep(args: &SweepArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
+pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>>>()?;
-    let l = load(&args.input, &args.rule, args.settings.as_deref(), m, printer)?;
-    let (_, base_rule, _) = l.base.to_args()?;
-    let mut variants: Vec<(Vec<f64>, RuleArgs)> = vec![(Vec::new(), base_rule.clone())];
+    let l = load(&args.input, &args.rule, args.settings.as_deref(), printer)?;
+    let mut variants: Vec<(Vec<f64>, RunSettings)> = vec![(Vec::new(), l.settings.clone())];
     for (param, values) in &sets {
         let mut next = Vec::with_capacity(variants.len() * values.len());
         for (vals, rule) in &variants {
@@ -200,9 +175,9 @@ pub fn sweep(args: &SweepArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
     let started = std::time::Instant::now();
     let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
     let prepared = pipeline.prepare()?;
-    let baseline = run_variant(&l, &pipeline, &prepared, &base_rule)?;
+    let baseline = run_variant(&pipeline, &prepared, &l.settings)?;
     let outcomes: Vec<Outcome> =
-        variants.par_iter().map(|(_, r)| run_variant(&l, &pipeline, &prepared, r)).collect::<Result<_>>()?;
+        variants.par_iter().map(|(_, s)| run_variant(&pipeline, &prepared, s)).collect::<Result<_>>()?;
     let elapsed = started.elapsed().as_secs_f64();
     let names: Vec<&str> = sets.iter().map(|(p, _)| p.name()).collect();
     let mut out = OutputSet::new(&args.out);
@@ -215,8 +190,8 @@ pub fn sweep(args: &SweepArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
         command: "sweep".into(),
         note: super::run::ESTIMATE_NOTE.into(),
         inputs: l.inputs.clone(),
-        settings: serde_json::to_value(&l.base).unwrap_or_default(),
-        parameters: json!({ "set": args.set }),
+        settings: serde_json::to_value(&l.options).context("recording the settings")?,
+        method: json!({ "set": args.set }),
         medians: json!(null),
         results: json!({ "variants": variants.len(), "baseline_quartiers": baseline.quartiers }),
         warnings: Vec::new(),
@@ -246,7 +221,7 @@ pub fn sweep(args: &SweepArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
     Ok(())
 }
 
-fn sweep_csv(names: &[&str], variants: &[(Vec<f64>, RuleArgs)], outcomes: &[Outcome]) -> Vec<u8> {
+fn sweep_csv(names: &[&str], variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["variant".to_owned()];
     header.extend(names.iter().map(|s| s.to_string()));
@@ -349,27 +324,31 @@ fn robustness_csv(l: &Loaded, prepared: &Prepared, baseline: &Outcome, outcomes:
 }
 
 /// `qpv calibrate`
-pub fn calibrate(args: &CalibrateArgs, m: &ArgMatches, printer: Printer) -> Result<()> {
+pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     if !(args.step > 0.0 && args.to >= args.from && args.from > 0.0) {
         bail!("--from, --to and --step must give an increasing range of positive factors");
     }
     if !(args.target_count > 0.0 && args.target_population > 0.0) {
         bail!("--target-count and --target-population must be positive");
     }
-    let l = load(&args.input, &args.rule, args.settings.as_deref(), m, printer)?;
-    let (_, base_rule, _) = l.base.to_args()?;
+    let l = load(&args.input, &args.rule, args.settings.as_deref(), printer)?;
     let n = ((args.to - args.from) / args.step + 1e-9).floor() as usize + 1;
     let factors: Vec<f64> =
         (0..n).map(|k| ((args.from + k as f64 * args.step) * 1e9).round() / 1e9).collect();
     let conns = if args.search_connectivity {
-        vec![ConnectivityArg::Eight, ConnectivityArg::Four]
+        vec![Connectivity::Eight, Connectivity::Four]
     } else {
-        vec![base_rule.connectivity]
+        vec![l.settings.grouping.connectivity]
     };
-    let trials: Vec<RuleArgs> = conns
+    let trials: Vec<RunSettings> = conns
         .iter()
         .flat_map(|c| factors.iter().map(move |f| (c, f)))
-        .map(|(c, f)| RuleArgs { calibration_factor: *f, connectivity: *c, ..base_rule.clone() })
+        .map(|(c, f)| {
+            let mut s = l.settings.clone();
+            s.rule.calibration_factor = *f;
+            s.grouping.connectivity = *c;
+            s
+        })
         .collect();
     let started = std::time::Instant::now();
     let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
@@ -377,7 +356,7 @@ pub fn calibrate(args: &CalibrateArgs, m: &ArgMatches, printer: Printer) -> Resu
     let results: Vec<(f64, usize, f64)> = trials
         .par_iter()
         .map(|r| {
-            let o = run_variant(&l, &pipeline, &prepared, r)?;
+            let o = run_variant(&pipeline, &prepared, r)?;
             let err = ((o.quartiers as f64 - args.target_count) / args.target_count).powi(2)
                 + ((o.inhabitants - args.target_population) / args.target_population).powi(2);
             Ok((err, o.quartiers, o.inhabitants))
@@ -398,31 +377,27 @@ pub fn calibrate(args: &CalibrateArgs, m: &ArgMatches, printer: Printer) -> Resu
         "factor", "conn", "quartiers", "inhabitants", "error"
     ));
     for &k in order.iter().take(5) {
-        let conn = if trials[k].connectivity == ConnectivityArg::Four { 4 } else { 8 };
+        let conn = trials[k].grouping.connectivity.neighbours();
         let (e, q, p) = results[k];
         printer.info(format!(
             "{:>8} {conn:>4} {q:>9} {:>12} {:>10.5}",
-            trials[k].calibration_factor,
+            trials[k].rule.calibration_factor,
             thousands(p),
             e
         ));
     }
-    let mut file = l.base.clone();
-    file.calibration_factor = trials[best].calibration_factor;
-    file.connectivity = if trials[best].connectivity == ConnectivityArg::Four { 4 } else { 8 };
-    let (e, q, p) = results[best];
+    // The calibrated settings, every other value as resolved for the baseline.
+    let best = &trials[best];
+    let (factor, conn) = (best.rule.calibration_factor, best.grouping.connectivity.neighbours());
+    let file = RunOptions::from_settings(best).combine(l.options.clone());
+    let (e, q, p) = results[order[0]];
     let comment = format!(
-        "qpv calibrate: factor {} and {}-connectivity give {q} quartiers and {p:.0} inhabitants against {} and {} \
-         (sum of squared relative errors {e:.6}); use with qpv run --settings FILE",
-        file.calibration_factor, file.connectivity, args.target_count, args.target_population
+        "qpv calibrate: factor {factor} and {conn}-connectivity give {q} quartiers and {p:.0} inhabitants against {} \
+         and {} (sum of squared relative errors {e:.6}); use with qpv run --settings FILE",
+        args.target_count, args.target_population
     );
-    OutputSet::write_one(&args.out, file.to_toml(&comment).into_bytes())?;
-    printer.info(format!(
-        "best: factor {}, connectivity {}; wrote {}",
-        file.calibration_factor,
-        file.connectivity,
-        args.out.display()
-    ));
+    OutputSet::write_one(&args.out, file.to_toml(&comment)?.into_bytes())?;
+    printer.info(format!("best: factor {factor}, connectivity {conn}; wrote {}", args.out.display()));
     Ok(())
 }
 

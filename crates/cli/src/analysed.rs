@@ -1,0 +1,173 @@
+//! The one load-and-run path: every command that needs a grid (and later the server)
+//! starts here.
+//!
+//! [`load`] reads the grid and the commune table (in parallel), checks the territory,
+//! picks and reads the medians and resolves the settings once: a [`Loaded`] grid.
+//! [`Loaded::analyse`] runs the method on it: an [`Analysed`] grid, whose squares'
+//! income fits are computed once, when first asked for ([`Analysed::fits`]).
+
+use crate::printer::{Printer, thousands};
+use crate::progress::Bar;
+use crate::settings::{MedianSource, RunOptions};
+use anyhow::{Context, Result, bail};
+use qpv_core::{CommuneTable, LogNormal, MedianReference, Pipeline, RunOutput, RunSettings, Territory};
+use qpv_io::{GridFile, GridReader, InputFile};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// What to read besides the method's columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reading {
+    /// The descriptive columns (households, dwellings, ages) for indicators.
+    pub profiles: bool,
+}
+
+/// A grid read, with everything the method needs, settings resolved.
+pub struct Loaded {
+    /// The grid as read.
+    pub file: GridFile,
+    /// The commune table.
+    pub communes: CommuneTable,
+    /// Metropolitan or overseas rule, from the grid's CRS.
+    pub territory: Territory,
+    /// Where the medians come from.
+    pub medians: MedianSource,
+    /// The median reference, when one applies.
+    pub reference: Option<MedianReference>,
+    /// The settings as applied.
+    pub settings: RunSettings,
+    /// Every option as applied (what the manifest records).
+    pub options: RunOptions,
+    /// The inputs for a manifest: grid (and the CSV a cache came from), communes, medians.
+    pub inputs: Vec<InputFile>,
+    /// Time spent reading.
+    pub read_time: Duration,
+}
+
+/// A grid run through the method.
+pub struct Analysed {
+    /// The grid, tables and settings.
+    pub loaded: Loaded,
+    /// The run.
+    pub output: RunOutput,
+    /// Time of the method itself.
+    pub run_time: Duration,
+    fits: OnceLock<Vec<Option<LogNormal>>>,
+}
+
+impl std::ops::Deref for Analysed {
+    type Target = Loaded;
+    fn deref(&self) -> &Loaded {
+        &self.loaded
+    }
+}
+
+/// Reads the grid and the tables `options` name and resolves the settings.
+pub fn load(options: &RunOptions, reading: Reading, printer: Printer) -> Result<Loaded> {
+    let started = Instant::now();
+    // The commune table loads on its own thread while the grid is read.
+    let (file, communes) = std::thread::scope(|s| {
+        let communes = s.spawn(|| options.commune_table());
+        let file = read_grid(options, reading, printer);
+        (file, communes.join())
+    });
+    let file = file?;
+    let (communes, communes_input) =
+        communes.map_err(|_| anyhow::anyhow!("loading the commune table failed"))??;
+    let territory = territory(&file)?;
+    let medians = MedianSource::resolve(options.medians.as_deref(), file.layout.release)?;
+    let reference = medians.load()?;
+    let settings = options.run_settings(territory)?;
+    let options = options.resolved(&settings, &medians);
+    let inputs = inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    let reference = reference.map(|r| r.0);
+    let read_time = started.elapsed();
+    Ok(Loaded { file, communes, territory, medians, reference, settings, options, inputs, read_time })
+}
+
+/// Reads and runs: [`load`] then [`Loaded::analyse`].
+pub fn analyse(options: &RunOptions, reading: Reading, printer: Printer) -> Result<Analysed> {
+    load(options, reading, printer)?.analyse()
+}
+
+impl Loaded {
+    /// Runs the method with the resolved settings.
+    pub fn analyse(self) -> Result<Analysed> {
+        let started = Instant::now();
+        let output = Pipeline::new(&self.file.grid, &self.communes)
+            .settings(self.settings.clone())
+            .reference(self.reference.as_ref())
+            .run()
+            .with_context(|| self.file.input.path.to_string())?;
+        Ok(Analysed { loaded: self, output, run_time: started.elapsed(), fits: OnceLock::new() })
+    }
+
+    /// The grid's EPSG code.
+    pub fn epsg(&self) -> u32 {
+        self.file.grid.frame().map_or(3035, |f| f.epsg)
+    }
+}
+
+impl Analysed {
+    /// Every square's estimated income distribution (`None` without income data), at
+    /// the run's poverty line: computed on first use, once.
+    pub fn fits(&self) -> &[Option<LogNormal>] {
+        self.fits.get_or_init(|| {
+            qpv_core::medians::fit_squares(
+                &self.file.grid,
+                &self.settings.model,
+                self.output.flagged.poverty_line,
+            )
+        })
+    }
+}
+
+/// The rule that applies to the grid's CRS.
+fn territory(file: &GridFile) -> Result<Territory> {
+    let frame = file.grid.frame().context("empty grid")?;
+    Territory::for_epsg(frame.epsg).with_context(|| {
+        format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)
+    })
+}
+
+/// Reads the grid `options` name, reporting time and skipped rows.
+pub fn read_grid(options: &RunOptions, reading: Reading, printer: Printer) -> Result<GridFile> {
+    let started = Instant::now();
+    let bar = Bar::new(printer.shows_progress());
+    let file = GridReader::new(options.grid_source())
+        .skip_bad_rows(options.skip_bad_rows())
+        .profiles(reading.profiles)
+        .progress(&bar)
+        .finish()?;
+    printer.info(format!(
+        "read {} squares ({} inhabitants) from {} in {:.2} s [{} layout]",
+        thousands(file.grid.len() as f64),
+        thousands(file.grid.individuals()),
+        file.input.path,
+        started.elapsed().as_secs_f64(),
+        file.layout.release.label()
+    ));
+    for row in file.skipped.iter().take(20) {
+        printer.warn(format!("{}, line {}: {} (row left out)", file.input.path, row.line, row.problem));
+    }
+    if file.skipped.len() > 20 {
+        printer.warn(format!(
+            "… {} more rows left out; all are listed in skipped_rows.csv",
+            file.skipped.len() - 20
+        ));
+    }
+    if file.grid.is_empty() {
+        bail!("{}: every row was bad, no square left", file.input.path);
+    }
+    Ok(file)
+}
+
+/// The inputs of a run for its manifest: the grid (and the CSV a cache came from), the
+/// commune table and the median reference.
+fn inputs_of(file: &GridFile, communes: InputFile, medians: Option<&InputFile>) -> Vec<InputFile> {
+    let mut inputs = vec![file.input.clone()];
+    inputs.extend(file.source.clone());
+    inputs.push(communes);
+    inputs.extend(medians.cloned());
+    inputs
+}
