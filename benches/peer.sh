@@ -21,8 +21,8 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 walls=(); rsss=()
 for i in $(seq "$runs"); do
-  timed "$out/time.txt" "$venv/bin/python" benches/peer/qpv_peer.py "$grid" crates/io/data/communes_2021_uu2020.csv.gz \
-    crates/io/data/medians_filosofi2019.json "$out/peer.geojson"
+  timed "$out/time.txt" "$venv/bin/python" benches/peer/qpv_peer.py "$grid" crates/grid/data/communes_2021_uu2020.csv.gz \
+    crates/grid/data/medians_filosofi2019.json "$out/peer.geojson"
   rm -f "$out/peer.geojson"
   walls+=("$wall"); rsss+=("$rss")
   echo "run $i: ${wall} s wall, $((rss / 1024)) MB peak ($(grep candidates "$out/time.txt"))"

@@ -5,8 +5,8 @@
 
 use divan::Bencher;
 use qpv_core::{Placement, RunSettings, Territory, flag_squares, group_candidates};
-use qpv_io::communes::{CommuneVintage, embedded_communes};
-use qpv_io::{GridReader, GridSource};
+use qpv_grid::communes::{CommuneVintage, embedded_communes};
+use qpv_grid::{GridReader, GridSource};
 use std::sync::OnceLock;
 
 fn main() {
@@ -18,7 +18,7 @@ const SIZES: [&str; 2] = ["caph", "synthetic-200k"];
 fn csv(which: &str) -> &'static [u8] {
     static SYNTH: OnceLock<&'static [u8]> = OnceLock::new();
     match which {
-        "caph" => match qpv_io::SAMPLE_GRID {
+        "caph" => match qpv_grid::SAMPLE_GRID {
             GridSource::Embedded { bytes, .. } => bytes,
             _ => unreachable!("the sample is embedded"),
         },
@@ -47,7 +47,7 @@ fn fixture(which: &str) -> &'static Fixture {
                     .unwrap()
                     .grid;
                 let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-                let (reference, _) = qpv_io::reference::embedded_reference("filosofi2019").unwrap();
+                let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
                 let f: &'static Fixture = Box::leak(Box::new(Fixture { grid, communes, reference }));
                 (w.to_string(), f)
             })
@@ -96,7 +96,7 @@ fn candidates_and_outlines(b: Bencher, which: &str) {
 fn geojson_export(b: Bencher, which: &str) {
     let f = fixture(which);
     let out = qpv_core::Pipeline::new(&f.grid, &f.communes).reference(Some(&f.reference)).run().unwrap();
-    let (records, _) = qpv_io::records::area_records(&out, &f.grid, &f.communes);
-    let to_wgs84 = qpv_io::crs::Transformer::new(3035, 4326).unwrap();
-    b.bench(|| qpv_io::export::candidates_geojson(&records, &to_wgs84).unwrap());
+    let (records, _) = qpv_layers::records::area_records(&out, &f.grid, &f.communes);
+    let to_wgs84 = qpv_layers::crs::Transformer::new(3035, 4326).unwrap();
+    b.bench(|| qpv_layers::export::candidates_geojson(&records, &to_wgs84).unwrap());
 }

@@ -10,12 +10,12 @@
 //! ```
 //! let mut csv = Vec::new();
 //! qpv_benches::write_grid(&mut csv, 1_000, 7).unwrap();
-//! let file = qpv_io::GridReader::new(qpv_io::GridSource::Embedded {
+//! let file = qpv_grid::GridReader::new(qpv_grid::GridSource::Embedded {
 //!     name: "synthetic", bytes: Box::leak(csv.into_boxed_slice()) }).finish().unwrap();
 //! assert_eq!(file.grid.len(), 1_000);
 //! ```
 
-use qpv_io::communes::{CommuneVintage, embedded_communes};
+use qpv_grid::communes::{CommuneVintage, embedded_communes};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -171,12 +171,12 @@ mod tests {
         let mut csv = Vec::new();
         write_grid(&mut csv, 20_000, 3).unwrap();
         let bytes: &'static [u8] = Box::leak(csv.into_boxed_slice());
-        let file = qpv_io::GridReader::new(qpv_io::GridSource::Embedded { name: "synthetic", bytes })
+        let file = qpv_grid::GridReader::new(qpv_grid::GridSource::Embedded { name: "synthetic", bytes })
             .finish()
             .unwrap();
         assert_eq!(file.grid.len(), 20_000);
         let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-        let (reference, _) = qpv_io::reference::embedded_reference("filosofi2019").unwrap();
+        let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
         let out = qpv_core::Pipeline::new(&file.grid, &communes).reference(Some(&reference)).run().unwrap();
         assert!(!out.flagged.flagged.is_empty());
         assert!(!out.candidates.candidates.is_empty());

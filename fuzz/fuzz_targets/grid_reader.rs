@@ -2,7 +2,7 @@
 //! The grid reader on arbitrary bytes, with a valid header or not: never a panic;
 //! either a grid or an error, with and without skipping bad rows.
 use libfuzzer_sys::fuzz_target;
-use qpv_io::{GridReader, GridSource};
+use qpv_grid::{GridReader, GridSource};
 
 fuzz_target!(|data: &[u8]| {
     for header in [&b""[..], &b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n"[..]] {

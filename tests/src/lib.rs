@@ -2,8 +2,8 @@
 //! optional `../shared` data, and running the whole method on a grid.
 
 use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};
-use qpv_io::communes::{CommuneVintage, embedded_communes};
-use qpv_io::{GridReader, GridSource};
+use qpv_grid::communes::{CommuneVintage, embedded_communes};
+use qpv_grid::{GridReader, GridSource};
 use std::path::PathBuf;
 
 /// The repository root.
@@ -38,7 +38,7 @@ pub struct Run {
 pub fn run(source: GridSource) -> Run {
     let grid = GridReader::new(source).finish().expect("grid reads").grid;
     let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-    let (reference, _) = qpv_io::reference::embedded_reference("filosofi2019").expect("embedded reference");
+    let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").expect("embedded reference");
     let output = Pipeline::new(&grid, &communes).reference(Some(&reference)).run().expect("run succeeds");
     Run { grid, communes, output }
 }

@@ -1,13 +1,13 @@
 //! The whole method on the committed CAPH sample (real Filosofi 2019 squares).
 
 use geo::{Area, Contains, Validation, Winding};
-use qpv_io::crs::Transformer;
+use qpv_layers::crs::Transformer;
 use qpv_tests::{Run, run};
 use std::sync::OnceLock;
 
 fn caph() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| run(qpv_io::SAMPLE_GRID))
+    RUN.get_or_init(|| run(qpv_grid::SAMPLE_GRID))
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn a_candidate_covers_denains_centre() {
 #[test]
 fn thresholds_use_national_medians_not_the_extract() {
     let r = caph();
-    let (reference, _) = qpv_io::reference::embedded_reference("filosofi2019").unwrap();
+    let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
     assert_eq!(r.output.flagged.national_median, reference.national_median);
     let valenciennes = r.output.placement.units.iter().position(|u| u.code == "59701").unwrap();
     let t = &r.output.flagged.units[valenciennes];
@@ -97,7 +97,7 @@ fn thresholds_use_national_medians_not_the_extract() {
 fn same_result_on_one_and_two_threads() {
     let ids = |threads: usize| {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
-            let r = run(qpv_io::SAMPLE_GRID);
+            let r = run(qpv_grid::SAMPLE_GRID);
             r.output
                 .candidates
                 .candidates

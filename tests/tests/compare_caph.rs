@@ -5,16 +5,16 @@ use geo::{Area, BooleanOps, Translate};
 use qpv_core::compare::{Perimeters, Population, compare};
 use qpv_core::medians::fit_squares;
 use qpv_core::{IncomeModel, LogNormal};
-use qpv_io::crs::Transformer;
-use qpv_io::perimeters::{CrsOrigin, read_perimeters};
-use qpv_io::records::area_records;
+use qpv_layers::crs::Transformer;
+use qpv_layers::perimeters::{CrsOrigin, read_perimeters};
+use qpv_layers::records::area_records;
 use qpv_tests::{Run, run};
 use std::sync::OnceLock;
 
 fn caph() -> &'static (Run, Vec<Option<LogNormal>>) {
     static RUN: OnceLock<(Run, Vec<Option<LogNormal>>)> = OnceLock::new();
     RUN.get_or_init(|| {
-        let r = run(qpv_io::SAMPLE_GRID);
+        let r = run(qpv_grid::SAMPLE_GRID);
         let fits = fit_squares(&r.grid, &IncomeModel::default(), r.output.flagged.poverty_line);
         (r, fits)
     })
@@ -53,9 +53,10 @@ fn geojson_and_lambert93_shapefile_round_trips() {
     records[0].extra.push(("name".into(), "Quartier de l'Égalité – Rœulx".into()));
     let to_wgs84 = Transformer::new(3035, 4326).unwrap();
     let gj = dir.path().join("candidates.geojson");
-    std::fs::write(&gj, qpv_io::export::candidates_geojson(&records, &to_wgs84, &to_wgs84).unwrap()).unwrap();
+    std::fs::write(&gj, qpv_layers::export::candidates_geojson(&records, &to_wgs84, &to_wgs84).unwrap())
+        .unwrap();
     let to_l93 = Transformer::new(3035, 2154).unwrap();
-    for (name, bytes) in qpv_io::shapefile_out::perimeters_shapefile("qpv", &records, &to_l93).unwrap() {
+    for (name, bytes) in qpv_layers::shapefile_out::perimeters_shapefile("qpv", &records, &to_l93).unwrap() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
     let from_gj = read_perimeters(&gj, None, None, 3035).unwrap();

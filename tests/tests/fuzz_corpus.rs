@@ -4,7 +4,7 @@
 
 use qpv_core::SquareId;
 use qpv_core::commune_code::parse_lcog_geo;
-use qpv_io::{GridReader, GridSource};
+use qpv_grid::{GridReader, GridSource};
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -40,7 +40,7 @@ fn lcog_geo_corpus() {
 fn edits_corpus() {
     for data in corpus("edits") {
         if let Ok(text) = std::str::from_utf8(&data) {
-            let _ = qpv_io::edits::parse_steps(text);
+            let _ = qpv_layers::edits::parse_steps(text);
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Checks on the real data in `../shared` (skipped with a message when it is absent).
 
 use geo::Validation;
-use qpv_io::GridSource;
-use qpv_io::crs::Transformer;
+use qpv_grid::GridSource;
+use qpv_layers::crs::Transformer;
 use qpv_tests::{run, shared_file};
 
 #[test]
@@ -64,7 +64,7 @@ fn nord_commune_boundaries_cut_squares_plausibly() {
     let r = run(GridSource::Path(grid));
     let fits = qpv_core::medians::fit_squares(&r.grid, &qpv_core::IncomeModel::default(), 12_645.0);
     let pop = qpv_core::compare::Population::new(&r.grid, None, &fits);
-    let file = qpv_io::perimeters::read_perimeters(&bounds, None, None, 3035).expect("boundaries read");
+    let file = qpv_layers::perimeters::read_perimeters(&bounds, None, None, 3035).expect("boundaries read");
     assert_eq!(file.perimeters.len(), 648);
     eprintln!("{} of 648 commune polygons repaired", file.repairs.len());
     // Inhabitants the grid attributes to each commune (a square of several communes split equally).

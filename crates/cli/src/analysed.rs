@@ -11,7 +11,7 @@ use crate::progress::Bar;
 use crate::settings::{MedianSource, RunOptions};
 use anyhow::{Context, Result, bail};
 use qpv_core::{CommuneTable, LogNormal, MedianReference, Pipeline, RunOutput, RunSettings, Territory};
-use qpv_io::{GridFile, GridReader, InputFile};
+use qpv_grid::{GridFile, GridReader, InputFile};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -170,4 +170,42 @@ fn inputs_of(file: &GridFile, communes: InputFile, medians: Option<&InputFile>) 
     inputs.push(communes);
     inputs.extend(medians.cloned());
     inputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_loads_with_resolved_settings_and_fits_once() {
+        let a = analyse(&RunOptions::default(), Reading::default(), Printer::Quiet).unwrap();
+        assert_eq!(a.territory, Territory::Metropolitan);
+        assert_eq!(a.medians, MedianSource::Embedded("filosofi2019".into()));
+        assert_eq!(a.options.medians.as_deref(), Some("filosofi2019"));
+        assert_eq!(a.settings, RunSettings::for_territory(Territory::Metropolitan));
+        assert_eq!(a.output.candidates.candidates.len(), 8);
+        let fits = a.fits();
+        assert_eq!(fits.len(), a.file.grid.len());
+        assert!(std::ptr::eq(fits, a.fits()), "computed once");
+        // Where the run fitted a square, the fit is the same.
+        for (mine, run) in fits.iter().zip(&a.output.flagged.fits) {
+            if run.is_some() {
+                assert_eq!(mine, run);
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_in_an_unknown_crs_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grid.csv");
+        std::fs::write(
+            &path,
+            "idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\nCRS2154RES200mN2969400E3794800,59172,400,160,90,4200000\n",
+        )
+        .unwrap();
+        let options = RunOptions { grid: Some(path), ..RunOptions::default() };
+        let e = load(&options, Reading::default(), Printer::Quiet).err().unwrap().to_string();
+        assert!(e.contains("grid.csv") && e.contains("EPSG:2154"), "{e}");
+    }
 }

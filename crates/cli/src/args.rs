@@ -636,3 +636,52 @@ pub struct PerimeterArgs {
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::FromArgMatches;
+
+    fn run_args(line: &[&str]) -> RunArgs {
+        let m = command().try_get_matches_from([&["qpv", "run"][..], line].concat()).unwrap();
+        match Cli::from_arg_matches(&m).unwrap().command {
+            Command::Run(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn nothing_typed_is_nothing_set() {
+        let o = run_args(&[]).options().unwrap();
+        assert_eq!(o, RunOptions::default());
+    }
+
+    #[test]
+    fn flag_pairs_say_yes_no_or_nothing() {
+        assert_eq!(flag(false, false), None);
+        assert_eq!(flag(true, false), Some(true));
+        assert_eq!(flag(false, true), Some(false));
+        // The later of --keep-empty-holes / --fill-empty-holes wins, as clap overrides.
+        let o = run_args(&["--keep-empty-holes", "--fill-empty-holes"]).options().unwrap();
+        assert_eq!(o.keep_empty_holes, Some(false));
+        let o = run_args(&["--no-skip-bad-rows", "--skip-bad-rows"]).options().unwrap();
+        assert_eq!(o.skip_bad_rows, Some(true));
+    }
+
+    #[test]
+    fn connectivity_is_4_or_8() {
+        assert_eq!(neighbours("4"), Ok(4));
+        assert_eq!(neighbours("8"), Ok(8));
+        assert!(neighbours("6").is_err() && neighbours("huit").is_err());
+        assert!(command().try_get_matches_from(["qpv", "run", "--connectivity", "6"]).is_err());
+    }
+
+    #[test]
+    fn defaults_are_shown_as_typed() {
+        assert_eq!(shown_default(&serde_json::json!(1000.0)).as_deref(), Some("1000"));
+        assert_eq!(shown_default(&serde_json::json!(0.6)).as_deref(), Some("0.6"));
+        assert_eq!(shown_default(&serde_json::json!(["geojson"])).as_deref(), Some("geojson"));
+        assert_eq!(shown_default(&serde_json::json!(false)), None);
+        assert_eq!(shown_default(&serde_json::Value::Null), None);
+    }
+}

@@ -30,7 +30,7 @@ impl Printer {
     }
 }
 
-pub use qpv_io::thousands;
+pub use qpv_grid::thousands;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ impl Bar {
     }
 }
 
-impl qpv_io::Progress for Bar {
+impl qpv_grid::Progress for Bar {
     fn start(&self, phase: &str, total: u64) {
         if !self.enabled || total < (32 << 20) {
             return;

@@ -19,9 +19,9 @@
 use crate::args::{CogVintage, FormatArg};
 use anyhow::{Context, Result, bail};
 use qpv_core::{Connectivity, RunSettings, Territory};
-use qpv_io::communes::{CommuneVintage, embedded_communes, read_communes};
-use qpv_io::layout::Release;
-use qpv_io::{GridSource, InputFile};
+use qpv_grid::communes::{CommuneVintage, embedded_communes, read_communes};
+use qpv_grid::layout::Release;
+use qpv_grid::{GridSource, InputFile};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -221,7 +221,7 @@ impl RunOptions {
     pub fn grid_source(&self) -> GridSource {
         match &self.grid {
             Some(p) => GridSource::Path(p.clone()),
-            None => qpv_io::SAMPLE_GRID,
+            None => qpv_grid::SAMPLE_GRID,
         }
     }
 
@@ -326,7 +326,7 @@ impl std::fmt::Display for MedianSource {
 impl MedianSource {
     /// Resolves `--medians`, defaulting on the grid's release.
     pub fn resolve(arg: Option<&str>, release: Release) -> Result<MedianSource> {
-        let embedded = qpv_io::reference::embedded_vintages();
+        let embedded = qpv_grid::reference::embedded_vintages();
         Ok(match arg {
             None if release == Release::Filosofi2019Or2021 => MedianSource::Embedded("filosofi2019".into()),
             None => MedianSource::Grid,
@@ -350,10 +350,10 @@ impl MedianSource {
         Ok(match self {
             MedianSource::Grid => None,
             MedianSource::Embedded(v) => Some(
-                qpv_io::reference::embedded_reference(v)
+                qpv_grid::reference::embedded_reference(v)
                     .with_context(|| format!("embedded reference {v} is unreadable"))?,
             ),
-            MedianSource::File(p) => Some(qpv_io::reference::read_reference(p)?),
+            MedianSource::File(p) => Some(qpv_grid::reference::read_reference(p)?),
         })
     }
 }

@@ -71,6 +71,7 @@ pub mod grid;
 pub mod holes;
 pub mod income;
 pub mod indicators;
+pub mod lattice;
 pub mod medians;
 pub mod outline;
 pub mod overlay;

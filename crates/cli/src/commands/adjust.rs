@@ -2,15 +2,14 @@
 //! statistical candidates, each re-checked and audited.
 
 use anyhow::{Context, Result, anyhow};
+use qpv_core::lattice::{cells_intersecting, cells_of_ids, cells_with_centre_inside};
 use qpv_core::{
     Adjuster, AuditEntry, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings, find_poches,
     trace_outline,
 };
-use qpv_io::edits::{
-    Edits, Shape, Step, cells_intersecting, cells_of_ids, cells_with_centre_inside, read_shapes,
-};
-use qpv_io::records::{CandidateRecord, SquareSet, square_set_record};
-use qpv_io::{InputFile, OutputSet};
+use qpv_grid::{InputFile, OutputSet};
+use qpv_layers::edits::{Edits, Shape, Step, read_shapes};
+use qpv_layers::records::{CandidateRecord, SquareSet, square_set_record};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -58,7 +57,7 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
     let shapes =
         |file: &std::path::Path, crs: &Option<String>, inputs: &mut Vec<InputFile>| -> Result<Vec<Shape>> {
             let path = edits.resolve(file);
-            inputs.push(qpv_io::perimeters::geometry_input(&path, "edits geometry")?);
+            inputs.push(qpv_layers::perimeters::geometry_input(&path, "edits geometry")?);
             let shapes = read_shapes(&path, crs.as_deref(), frame.epsg)?;
             for (k, s) in shapes.iter().enumerate() {
                 if let Some(note) = &s.repaired {
@@ -101,7 +100,8 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
             }
             Step::Add { candidate, squares, polygon, crs }
             | Step::Remove { candidate, squares, polygon, crs } => {
-                let mut cells = cells_of_ids(squares, frame.epsg, frame.square_size).map_err(at)?;
+                let mut cells =
+                    cells_of_ids(squares, frame.epsg, frame.square_size).map_err(|e| at(e.to_string()))?;
                 check_square_ids(&a, squares, &cells, candidate, matches!(step, Step::Remove { .. }))
                     .map_err(at)?;
                 if let Some(p) = polygon {
@@ -145,9 +145,9 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
         .filter(|p| p.extra.iter().any(|(k, v)| k == "meets_rule" && v == &json!(true)))
         .count();
     let poche_records = poche_records(poches.as_deref().unwrap_or(&[]), grid, communes, output);
-    let audit = audit_csv(&a.audit);
+    let audit = qpv_layers::tables::audit_csv(&a.audit)?;
     out.add("audit.csv", audit.clone());
-    out.add("schools.csv", schools_csv(&a));
+    out.add("schools.csv", qpv_layers::tables::schools_csv(&a.schools)?);
     let mut warnings: Vec<String> = repairs.into_inner();
     warnings.extend(a.audit.iter().filter_map(AuditEntry::warning));
     warnings.dedup();
@@ -309,63 +309,4 @@ fn poche_records(
             }
         })
         .collect()
-}
-
-fn audit_csv(audit: &[AuditEntry]) -> Vec<u8> {
-    let mut w = csv_writer();
-    let _ = w.write_record([
-        "step",
-        "op",
-        "target",
-        "detail",
-        "inhabitants_before",
-        "inhabitants_after",
-        "households_before",
-        "households_after",
-        "median_before",
-        "median_after",
-        "cells_added",
-        "cells_removed",
-        "meets_rule",
-        "warning",
-    ]);
-    let num = |x: Option<f64>| x.filter(|v| v.is_finite()).map_or(String::new(), |v| format!("{v:.0}"));
-    for e in audit {
-        let (b, a) = (e.before.as_ref(), e.after.as_ref());
-        let _ = w.write_record([
-            e.step.to_string(),
-            e.op.clone(),
-            e.target.clone(),
-            e.detail.clone(),
-            num(b.map(|f| f.individuals)),
-            num(a.map(|f| f.individuals)),
-            num(b.map(|f| f.households)),
-            num(a.map(|f| f.households)),
-            num(b.and_then(|f| f.median)),
-            num(a.and_then(|f| f.median)),
-            e.added.to_string(),
-            e.removed.to_string(),
-            a.map_or(String::new(), |f| f.meets_rule().to_string()),
-            e.warning().unwrap_or_default(),
-        ]);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
-fn schools_csv(a: &Adjuster<'_>) -> Vec<u8> {
-    let mut w = csv_writer();
-    let _ = w.write_record(["school", "perimeter", "distance_m", "status"]);
-    for s in &a.schools {
-        let _ = w.write_record([
-            s.school.clone(),
-            s.perimeter.clone().unwrap_or_default(),
-            if s.distance_m.is_finite() { format!("{:.0}", s.distance_m) } else { String::new() },
-            s.status.to_owned(),
-        ]);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
-fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer(Vec::new())
 }

@@ -5,10 +5,10 @@ use crate::args::CompareArgs;
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, anyhow};
 use qpv_core::compare::{Population, compare as compare_sets};
-use qpv_io::OutputSet;
-use qpv_io::comparison_out::ComparisonReport;
-use qpv_io::manifest::{Manifest, OutputEntry};
-use qpv_io::perimeters::{PerimeterFile, parse_crs, read_perimeters};
+use qpv_grid::OutputSet;
+use qpv_grid::manifest::{Manifest, OutputEntry};
+use qpv_layers::comparison_out::ComparisonReport;
+use qpv_layers::perimeters::{PerimeterFile, parse_crs, read_perimeters};
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
@@ -53,22 +53,22 @@ pub fn compare(args: &CompareArgs, printer: Printer) -> Result<()> {
     let mut out = OutputSet::new(&args.out);
     out.add("comparison.csv", report.comparison_csv()?);
     out.add("by_commune.csv", report.by_commune_csv()?);
-    let formats = qpv_io::layers::Formats::parse(&crate::args::FormatArg::names(&args.format))
+    let formats = qpv_layers::layers::Formats::parse(&crate::args::FormatArg::names(&args.format))
         .map_err(anyhow::Error::msg)?;
     let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
     let (geometries, properties) = report.diff_features();
-    let layer = qpv_io::layers::Layer {
+    let layer = qpv_layers::layers::Layer {
         name: "diff",
         description: "pieces kept, added (only in the other set) and removed (only in the reference)",
-        content: qpv_io::layers::Content::Features {
+        content: qpv_layers::layers::Content::Features {
             geometries: &geometries,
             properties: &properties,
-            fields: &qpv_io::comparison_out::DIFF_FIELDS,
+            fields: &qpv_layers::comparison_out::DIFF_FIELDS,
         },
-        style: qpv_io::styles::Style::Diff,
+        style: qpv_layers::styles::Style::Diff,
     };
-    let writer = qpv_io::layers::LayerWriter {
-        formats: qpv_io::layers::Formats { geojson: true, ..formats },
+    let writer = qpv_layers::layers::LayerWriter {
+        formats: qpv_layers::layers::Formats { geojson: true, ..formats },
         crs: out_crs,
         grid_epsg: epsg,
         gpkg_name: "comparison",
@@ -137,7 +137,7 @@ fn summary(r: &ComparisonReport, printer: Printer) {
 fn manifest(
     args: &CompareArgs,
     r: &ComparisonReport,
-    inputs: Vec<qpv_io::InputFile>,
+    inputs: Vec<qpv_grid::InputFile>,
     out: &OutputSet,
 ) -> Manifest {
     let c = r.comparison;

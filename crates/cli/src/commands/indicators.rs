@@ -4,12 +4,13 @@ use crate::analysed::{self, Analysed, Reading};
 use crate::args::{ByArg, IndicatorsArgs};
 use crate::printer::{Printer, thousands};
 use anyhow::Result;
+use qpv_core::Totals;
 use qpv_core::compare::{Perimeters, Population};
 use qpv_core::indicators::{Breakdown, indicator_rows};
 use qpv_core::profile::unit_totals;
-use qpv_core::Totals;
-use qpv_io::indicators_out::{LevelFigures, indicators_csv};
-use qpv_io::{OutputSet, records};
+use qpv_grid::OutputSet;
+use qpv_layers::indicators_out::{LevelFigures, indicators_csv};
+use qpv_layers::records;
 
 /// Computes and writes the table.
 pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
@@ -81,7 +82,7 @@ type UnitOf<'a> = Box<dyn Fn(u32) -> Option<LevelFigures> + 'a>;
 /// a national reference of the same vintage, else the grid itself (partial units).
 fn levels<'a>(a: &'a Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
     let placement = &a.output.placement;
-    let national = a.reference.as_ref().and_then(|r| qpv_io::totals::embedded_totals(&r.vintage));
+    let national = a.reference.as_ref().and_then(|r| qpv_grid::totals::embedded_totals(&r.vintage));
     let flagged = &a.output.flagged;
     let median_of = move |u: u32| -> Option<f64> {
         let code = &placement.units[u as usize].code;

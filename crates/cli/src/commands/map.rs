@@ -5,9 +5,10 @@ use crate::args::MapArgs;
 use crate::printer::Printer;
 use anyhow::{Result, anyhow};
 use qpv_core::compare::{Perimeters, Population};
-use qpv_io::map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, html, png, svg};
-use qpv_io::perimeters::read_perimeters;
-use qpv_io::{OutputSet, records, thousands};
+use qpv_grid::{OutputSet, thousands};
+use qpv_layers::perimeters::read_perimeters;
+use qpv_layers::records;
+use qpv_map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, html, png, svg};
 use rustc_hash::FxHashMap;
 
 /// Draws the map and writes its three files.
@@ -121,7 +122,7 @@ fn perimeter_features(p: &Perimeters, population: &Population) -> Vec<MapFeature
         .collect()
 }
 
-fn diff_features(file: &qpv_io::perimeters::PerimeterFile) -> Vec<MapFeature> {
+fn diff_features(file: &qpv_layers::perimeters::PerimeterFile) -> Vec<MapFeature> {
     let p = &file.perimeters;
     p.shapes
         .iter()
@@ -141,7 +142,7 @@ fn diff_features(file: &qpv_io::perimeters::PerimeterFile) -> Vec<MapFeature> {
 }
 
 fn schools(path: &std::path::Path, epsg: u32) -> Result<Vec<MapPoint>> {
-    let shapes = qpv_io::edits::read_shapes(path, None, epsg)?;
+    let shapes = qpv_layers::edits::read_shapes(path, None, epsg)?;
     let text = |p: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| {
         keys.iter().find_map(|k| p.get(*k).and_then(|v| v.as_str()).map(str::to_owned)).unwrap_or_default()
     };

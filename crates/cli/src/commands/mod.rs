@@ -11,16 +11,6 @@ pub mod sweep;
 
 use crate::printer::Printer;
 use anyhow::Result;
-use qpv_io::GridFile;
-
-/// `skipped_rows.csv`: line and problem of each row left out.
-pub fn skipped_rows_csv(file: &GridFile) -> Vec<u8> {
-    let mut out = String::from("line,problem\n");
-    for row in &file.skipped {
-        out.push_str(&format!("{},\"{}\"\n", row.line, row.problem.to_string().replace('"', "'")));
-    }
-    out.into_bytes()
-}
 
 /// Refuses Parquet output in a build without the `parquet` feature, saying how to get it.
 pub fn parquet_available(wanted: bool) -> Result<()> {
@@ -36,7 +26,7 @@ pub fn parquet_available(wanted: bool) -> Result<()> {
 /// `squares.parquet` of a run.
 #[cfg(feature = "parquet")]
 pub fn squares_parquet(a: &crate::analysed::Analysed) -> Result<Vec<u8>> {
-    Ok(qpv_io::parquet::squares_parquet(&a.file.grid, &a.output, a.fits())?)
+    Ok(qpv_layers::parquet::squares_parquet(&a.file.grid, &a.output, a.fits())?)
 }
 
 /// Unreachable without the feature ([`parquet_available`] refuses first).
@@ -48,7 +38,7 @@ pub fn squares_parquet(_: &crate::analysed::Analysed) -> Result<Vec<u8>> {
 /// A CSV table as Parquet.
 #[cfg(feature = "parquet")]
 pub fn csv_parquet(csv: &[u8]) -> Result<Vec<u8>> {
-    Ok(qpv_io::parquet::csv_parquet(csv)?)
+    Ok(qpv_layers::parquet::csv_parquet(csv)?)
 }
 
 /// Unreachable without the feature ([`parquet_available`] refuses first).
@@ -62,14 +52,16 @@ pub fn perimeter_file(
     args: &crate::args::PerimeterArgs,
     epsg: u32,
     printer: Printer,
-) -> Result<Option<qpv_io::perimeters::PerimeterFile>> {
+) -> Result<Option<qpv_layers::perimeters::PerimeterFile>> {
     let Some(path) = &args.perimeters else { return Ok(None) };
     let crs = args
         .crs
         .as_deref()
-        .map(|c| qpv_io::perimeters::parse_crs(c).ok_or_else(|| anyhow::anyhow!("--crs {c}: unknown CRS")))
+        .map(|c| {
+            qpv_layers::perimeters::parse_crs(c).ok_or_else(|| anyhow::anyhow!("--crs {c}: unknown CRS"))
+        })
         .transpose()?;
-    let file = qpv_io::perimeters::read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
+    let file = qpv_layers::perimeters::read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
     for (k, r) in &file.repairs {
         printer.warn(format!("{}: perimeter {}: {r}", file.input.path, file.perimeters.ids[*k]));
     }

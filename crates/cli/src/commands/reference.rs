@@ -5,7 +5,7 @@ use crate::args::{ReferenceBuildArgs, ReferenceTotalsArgs};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
 use qpv_core::{IncomeModel, MedianReference, Placement, Territory};
-use qpv_io::OutputSet;
+use qpv_grid::OutputSet;
 
 /// Builds and writes the reference.
 pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
@@ -43,7 +43,7 @@ pub fn build(args: &ReferenceBuildArgs, printer: Printer) -> Result<()> {
         reference.units.len(),
         started.elapsed().as_secs_f64()
     ));
-    OutputSet::write_one(&args.out, qpv_io::reference::reference_json(&reference))?;
+    OutputSet::write_one(&args.out, qpv_grid::reference::reference_json(&reference))?;
     printer.info(format!("wrote {}", args.out.display()));
     Ok(())
 }
@@ -68,7 +68,7 @@ pub fn totals(args: &ReferenceTotalsArgs, printer: Printer) -> Result<()> {
         placement.units.len(),
     );
     let all: Vec<u32> = (0..file.grid.len() as u32).collect();
-    let table = qpv_io::totals::TotalsTable {
+    let table = qpv_grid::totals::TotalsTable {
         france: qpv_core::Totals::of_squares(&file.grid, profiles, &all),
         units: placement.units.iter().zip(by_unit).map(|(u, t)| (u.code.clone(), t)).collect(),
     };
@@ -78,7 +78,7 @@ pub fn totals(args: &ReferenceTotalsArgs, printer: Printer) -> Result<()> {
             thousands(table.france.individuals)
         ));
     }
-    let csv = qpv_io::totals::totals_csv(&table);
+    let csv = qpv_grid::totals::totals_csv(&table);
     let bytes = if args.out.extension().is_some_and(|e| e == "gz") {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

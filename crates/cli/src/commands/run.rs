@@ -6,12 +6,13 @@ use crate::printer::{Printer, thousands};
 use crate::settings::MedianSource;
 use anyhow::{Context, Result};
 use qpv_core::{MedianOrigin, RunOutput, RunSettings, Territory, Warning};
-use qpv_io::crs::Transformer;
-use qpv_io::gpkg_out::AttributeTable;
-use qpv_io::layers::{Content, Formats, Layer, LayerWriter};
-use qpv_io::manifest::{Manifest, OutputEntry};
-use qpv_io::styles::Style;
-use qpv_io::{GridFile, InputFile, OutputSet, export, records};
+use qpv_grid::manifest::{Manifest, OutputEntry};
+use qpv_grid::{GridFile, InputFile, OutputSet};
+use qpv_layers::crs::Transformer;
+use qpv_layers::gpkg_out::AttributeTable;
+use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
+use qpv_layers::styles::Style;
+use qpv_layers::{export, records};
 use serde_json::json;
 use std::time::Instant;
 
@@ -27,12 +28,13 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let options = args.options()?;
     let formats = options.formats();
     let parquet = formats.contains(&FormatArg::Parquet);
-    let layer_formats: Vec<FormatArg> = formats.iter().copied().filter(|f| *f != FormatArg::Parquet).collect();
+    let layer_formats: Vec<FormatArg> =
+        formats.iter().copied().filter(|f| *f != FormatArg::Parquet).collect();
     let formats = Formats::parse(&FormatArg::names(&layer_formats)).map_err(anyhow::Error::msg)?;
     super::parquet_available(parquet)?;
     let out_crs = output_crs(options.crs.as_deref())?;
     // Check the adjustments file before the long work.
-    let edits = options.edits.as_deref().map(qpv_io::edits::Edits::read).transpose()?;
+    let edits = options.edits.as_deref().map(qpv_layers::edits::Edits::read).transpose()?;
     let mut clock = Timings::new(args.timings);
     let loaded = analysed::load(&options, Reading::default(), printer)?;
     clock.laps.push(("read grid and communes".into(), loaded.read_time));
@@ -50,20 +52,15 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
     out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
     if !file.skipped.is_empty() {
-        out.add("skipped_rows.csv", super::skipped_rows_csv(file));
+        out.add("skipped_rows.csv", qpv_layers::tables::skipped_rows_csv(&file.skipped)?);
     }
     let mut inputs = a.inputs.clone();
 
     let mut adjustments = None;
     if let Some(edits) = &edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
-        let base = super::adjust::Run {
-            output,
-            grid: &file.grid,
-            communes,
-            settings: run_settings,
-            ids: &ids,
-        };
+        let base =
+            super::adjust::Run { output, grid: &file.grid, communes, settings: run_settings, ids: &ids };
         let adjusted = super::adjust::apply(edits, &base, &mut out)?;
         inputs.push(edits.input.clone());
         inputs.extend(adjusted.inputs.clone());
@@ -134,7 +131,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
 /// `--crs`: one of the output CRSs, or the defaults of each format.
 pub fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
     let Some(name) = name else { return Ok(None) };
-    let code = qpv_io::perimeters::parse_crs(name).filter(|c| qpv_io::crs::OUTPUT_CRS.contains(c));
+    let code = qpv_layers::perimeters::parse_crs(name).filter(|c| qpv_layers::crs::OUTPUT_CRS.contains(c));
     code.map(Some).ok_or_else(|| {
         anyhow::anyhow!("--crs {name}: outputs are written in EPSG:4326, EPSG:2154 or EPSG:3035")
     })
@@ -269,7 +266,12 @@ fn origin(o: MedianOrigin, source: &MedianSource) -> String {
     }
 }
 
-fn manifest(a: &Analysed, inputs: Vec<InputFile>, warnings: Vec<String>, out: &OutputSet) -> Result<Manifest> {
+fn manifest(
+    a: &Analysed,
+    inputs: Vec<InputFile>,
+    warnings: Vec<String>,
+    out: &OutputSet,
+) -> Result<Manifest> {
     let (output, source) = (&a.output, &a.medians);
     let f = &output.flagged;
     let c = &output.candidates;

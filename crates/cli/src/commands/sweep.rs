@@ -9,8 +9,9 @@ use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
 use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
-use qpv_io::OutputSet;
-use qpv_io::manifest::{Manifest, OutputEntry};
+use qpv_grid::OutputSet;
+use qpv_grid::manifest::{Manifest, OutputEntry};
+use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -181,9 +182,9 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     let names: Vec<&str> = sets.iter().map(|(p, _)| p.name()).collect();
     let mut out = OutputSet::new(&args.out);
-    out.add("sweep.csv", sweep_csv(&names, &variants, &outcomes));
-    out.add("sweep_by_uu.csv", by_uu_csv(&prepared, &outcomes));
-    out.add("robustness.csv", robustness_csv(&l, &prepared, &baseline, &outcomes));
+    out.add("sweep.csv", tables::sweep_csv(&names, &sweep_rows(&variants, &outcomes))?);
+    out.add("sweep_by_uu.csv", tables::sweep_by_uu_csv(&unit_rows(&prepared, &outcomes))?);
+    out.add("robustness.csv", tables::robustness_csv(&robustness_rows(&l, &prepared, &baseline, &outcomes))?);
     let manifest = Manifest {
         tool: "qpv".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -221,40 +222,45 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     Ok(())
 }
 
-fn sweep_csv(names: &[&str], variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["variant".to_owned()];
-    header.extend(names.iter().map(|s| s.to_string()));
-    header.extend(["quartiers", "inhabitants", "communes"].map(String::from));
-    let _ = w.write_record(&header);
-    for (k, ((vals, _), o)) in variants.iter().zip(outcomes).enumerate() {
-        let mut row = vec![(k + 1).to_string()];
-        row.extend(vals.iter().map(|v| v.to_string()));
-        row.extend([o.quartiers.to_string(), format!("{:.0}", o.inhabitants), o.communes.to_string()]);
-        let _ = w.write_record(&row);
-    }
-    w.into_inner().unwrap_or_default()
+/// The rows of `sweep.csv`.
+fn sweep_rows(variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<SweepRow> {
+    variants
+        .iter()
+        .zip(outcomes)
+        .map(|((values, _), o)| SweepRow {
+            values: values.clone(),
+            quartiers: o.quartiers,
+            inhabitants: o.inhabitants,
+            communes: o.communes,
+        })
+        .collect()
 }
 
-fn by_uu_csv(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["variant", "uu_code", "uu_name", "quartiers", "inhabitants"]);
+/// The rows of `sweep_by_uu.csv`.
+fn unit_rows(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<SweepUnitRow> {
+    let mut rows = Vec::new();
     for (k, o) in outcomes.iter().enumerate() {
         for (u, (n, ind)) in &o.per_unit {
             let unit = &prepared.placement.units[*u as usize];
-            let _ = w.write_record([
-                (k + 1).to_string(),
-                unit.code.clone(),
-                unit.name.clone(),
-                n.to_string(),
-                format!("{ind:.0}"),
-            ]);
+            rows.push(SweepUnitRow {
+                variant: k + 1,
+                uu_code: unit.code.clone(),
+                uu_name: unit.name.clone(),
+                quartiers: *n,
+                inhabitants: *ind,
+            });
         }
     }
-    w.into_inner().unwrap_or_default()
+    rows
 }
 
-fn robustness_csv(l: &Loaded, prepared: &Prepared, baseline: &Outcome, outcomes: &[Outcome]) -> Vec<u8> {
+/// The rows of `robustness.csv`.
+fn robustness_rows(
+    l: &Loaded,
+    prepared: &Prepared,
+    baseline: &Outcome,
+    outcomes: &[Outcome],
+) -> Vec<RobustnessRow> {
     let ind = |i: u32| l.file.grid.values()[i as usize].individuals;
     // A baseline candidate survives in a variant when one candidate of the variant
     // holds at least half of its inhabitants.
@@ -281,17 +287,7 @@ fn robustness_csv(l: &Loaded, prepared: &Prepared, baseline: &Outcome, outcomes:
                 .count()
         })
         .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "rank_in_uu",
-        "uu_code",
-        "uu_name",
-        "main_commune",
-        "inhabitants",
-        "variants_surviving",
-        "variants",
-        "share",
-    ]);
+    let mut rows = Vec::new();
     let mut rank: HashMap<u32, usize> = HashMap::new();
     for (squares, s) in baseline.squares.iter().zip(survivals) {
         let unit = prepared.placement.unit_of_square[squares[0] as usize];
@@ -309,18 +305,17 @@ fn robustness_csv(l: &Loaded, prepared: &Prepared, baseline: &Outcome, outcomes:
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         let commune = main.map_or(String::new(), |(k, _)| l.communes.get(k).name.clone());
         let total: f64 = squares.iter().map(|&i| ind(i)).sum();
-        let _ = w.write_record([
-            format!("{}-{:02}", u.code, r),
-            u.code.clone(),
-            u.name.clone(),
-            commune,
-            format!("{total:.0}"),
-            s.to_string(),
-            outcomes.len().to_string(),
-            format!("{:.3}", s as f64 / outcomes.len().max(1) as f64),
-        ]);
+        rows.push(RobustnessRow {
+            id: format!("{}-{:02}", u.code, r),
+            uu_code: u.code.clone(),
+            uu_name: u.name.clone(),
+            main_commune: commune,
+            inhabitants: total,
+            surviving: s,
+            variants: outcomes.len(),
+        });
     }
-    w.into_inner().unwrap_or_default()
+    rows
 }
 
 /// `qpv calibrate`

@@ -220,7 +220,8 @@ pub enum IoError {
 }
 
 impl IoError {
-    pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A file that cannot be opened, read or written.
+    pub fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         IoError::File { path: path.into(), source }
     }
 }

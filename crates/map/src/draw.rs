@@ -6,9 +6,9 @@
 //! metropolitan France): distances on the scale bar are true to within the projection's
 //! scale error (under 0.1 % over a département).
 
-use crate::error::IoError;
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, LineString, MultiPolygon};
+use qpv_grid::IoError;
 use std::fmt::Write as _;
 
 /// How a feature is drawn.
@@ -159,7 +159,7 @@ fn escape(s: &str) -> String {
 }
 
 fn perimeter_fill(margin: Option<f64>) -> &'static str {
-    let classes = crate::styles::MARGIN_CLASSES;
+    let classes = qpv_layers::styles::MARGIN_CLASSES;
     let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
     match margin {
         None => "#fc6a4a",
@@ -364,7 +364,7 @@ fn legend_entries(scene: &MapScene) -> Vec<(String, &'static str, bool)> {
     let has = |c: fn(&FeatureClass) -> bool| scene.features.iter().any(|x| c(&x.class));
     if has(|c| matches!(c, FeatureClass::Perimeter(_))) {
         let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
-        for (k, (_, _, _, label)) in crate::styles::MARGIN_CLASSES.iter().enumerate() {
+        for (k, (_, _, _, label)) in qpv_layers::styles::MARGIN_CLASSES.iter().enumerate() {
             entries.push((format!("perimeter, median {label}"), colors[k], false));
         }
     }
@@ -381,9 +381,9 @@ fn legend_entries(scene: &MapScene) -> Vec<(String, &'static str, bool)> {
         let mut lower = 0.0;
         for (upper, color) in MEDIAN_CLASSES {
             let label = if upper.is_finite() {
-                format!("square median {}–{} €", crate::thousands(lower), crate::thousands(upper))
+                format!("square median {}–{} €", qpv_grid::thousands(lower), qpv_grid::thousands(upper))
             } else {
-                format!("square median ≥ {} €", crate::thousands(lower))
+                format!("square median ≥ {} €", qpv_grid::thousands(lower))
             };
             entries.push((label, color, false));
             lower = upper;

@@ -42,9 +42,7 @@ use crate::InputFile;
 use crate::crs::Transformer;
 use crate::error::IoError;
 use crate::perimeters::{parse_crs, read_features, repair, resolve_crs, split_geometry};
-use geo::{BoundingRect, Contains, Intersects};
-use geo_types::{Coord, MultiPolygon, Point, Rect};
-use qpv_core::{Cell, SquareId};
+use geo_types::MultiPolygon;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -256,50 +254,6 @@ pub fn read_shapes(path: &Path, crs: Option<&str>, grid_epsg: u32) -> Result<Vec
     Ok(shapes)
 }
 
-/// Lattice cells of side `size` whose centre lies inside `mp`.
-pub fn cells_with_centre_inside(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
-    cells_in_bbox(mp, size)
-        .into_iter()
-        .filter(|c| mp.contains(&Point::new((c.x as f64 + 0.5) * size, (c.y as f64 + 0.5) * size)))
-        .collect()
-}
-
-/// Lattice cells of side `size` whose interior meets `mp`.
-pub fn cells_intersecting(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
-    let eps = 0.01;
-    cells_in_bbox(mp, size)
-        .into_iter()
-        .filter(|c| {
-            let (x0, y0) = (c.x as f64 * size, c.y as f64 * size);
-            let r = Rect::new(
-                Coord { x: x0 + eps, y: y0 + eps },
-                Coord { x: x0 + size - eps, y: y0 + size - eps },
-            );
-            mp.intersects(&r.to_polygon())
-        })
-        .collect()
-}
-
-fn cells_in_bbox(mp: &MultiPolygon<f64>, size: f64) -> Vec<Cell> {
-    let Some(r) = mp.bounding_rect() else { return Vec::new() };
-    let (x0, x1) = ((r.min().x / size).floor() as i32, (r.max().x / size).floor() as i32);
-    let (y0, y1) = ((r.min().y / size).floor() as i32, (r.max().y / size).floor() as i32);
-    (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| Cell::new(x, y))).collect()
-}
-
-/// Cells of square ids, checking they are on the grid's lattice.
-pub fn cells_of_ids(ids: &[String], epsg: u32, size: u32) -> Result<Vec<Cell>, String> {
-    ids.iter()
-        .map(|id| {
-            let sid = SquareId::parse(id.as_bytes()).map_err(|e| e.to_string())?;
-            if sid.epsg != epsg || sid.size != size {
-                return Err(format!("square {id} is not in the grid's CRS and size (EPSG:{epsg}, {size} m)"));
-            }
-            sid.cell().map_err(|e| e.to_string())
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,33 +415,9 @@ op = "poches"
         let from_gj = read_shapes(&gj_path, None, 3035).unwrap();
         assert_eq!(from_shp[0].properties["nom"], "parc");
         assert_eq!(
-            cells_with_centre_inside(&from_shp[0].polygons, 200.0),
-            cells_with_centre_inside(&from_gj[0].polygons, 200.0)
+            qpv_core::lattice::cells_with_centre_inside(&from_shp[0].polygons, 200.0),
+            qpv_core::lattice::cells_with_centre_inside(&from_gj[0].polygons, 200.0)
         );
-        assert_eq!(cells_with_centre_inside(&from_shp[0].polygons, 200.0).len(), 2);
-    }
-
-    #[test]
-    fn cells_from_polygons() {
-        let sq = |x0: f64, y0: f64, x1: f64, y1: f64| {
-            MultiPolygon(vec![Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()])
-        };
-        // 0..300 m covers centres of cells 0 (100) and 1 (300 is the edge: not inside).
-        let mp = sq(0.0, 0.0, 310.0, 150.0);
-        assert_eq!(cells_with_centre_inside(&mp, 200.0), vec![Cell::new(0, 0), Cell::new(1, 0)]);
-        // Intersecting: any overlap counts, touching an edge does not.
-        let mp = sq(150.0, 0.0, 400.0, 10.0);
-        assert_eq!(cells_intersecting(&mp, 200.0), vec![Cell::new(0, 0), Cell::new(1, 0)]);
-        assert!(cells_with_centre_inside(&mp, 200.0).is_empty());
-    }
-
-    #[test]
-    fn square_ids_must_match_the_grid() {
-        assert_eq!(
-            cells_of_ids(&["CRS3035RES200mN400E600".into()], 3035, 200).unwrap(),
-            vec![Cell::new(3, 2)]
-        );
-        assert!(cells_of_ids(&["CRS2154RES200mN400E600".into()], 3035, 200).is_err());
-        assert!(cells_of_ids(&["nonsense".into()], 3035, 200).is_err());
+        assert_eq!(qpv_core::lattice::cells_with_centre_inside(&from_shp[0].polygons, 200.0).len(), 2);
     }
 }

@@ -48,7 +48,7 @@ pub const COMMUNE_COLUMNS: [&str; 9] =
 /// Loads an embedded table.
 ///
 /// ```
-/// use qpv_io::communes::{embedded_communes, CommuneVintage};
+/// use qpv_grid::communes::{embedded_communes, CommuneVintage};
 /// let (table, _) = embedded_communes(CommuneVintage::Cog2021);
 /// let denain = table.find(qpv_core::CommuneCode::parse(b"59172").unwrap()).unwrap();
 /// assert_eq!(table.get(denain).urban_unit, "59701");

@@ -65,12 +65,12 @@ pub struct GridFile {
 /// Reads a grid: built, configured, consumed.
 ///
 /// ```
-/// use qpv_io::{GridReader, GridSource};
+/// use qpv_grid::{GridReader, GridSource};
 /// let csv = b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n\
 ///             CRS3035RES200mN3035400E3850200,59172,120,50,20,1500000\n";
 /// let file = GridReader::new(GridSource::Embedded { name: "tiny", bytes: csv }).finish()?;
 /// assert_eq!(file.grid.len(), 1);
-/// # Ok::<(), qpv_io::IoError>(())
+/// # Ok::<(), qpv_grid::IoError>(())
 /// ```
 pub struct GridReader<'a> {
     source: GridSource,

@@ -51,7 +51,7 @@ impl OutputSet {
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let mut out = qpv_io::OutputSet::new(dir.path().join("run"));
+    /// let mut out = qpv_grid::OutputSet::new(dir.path().join("run"));
     /// out.add("a.txt", b"hello".to_vec());
     /// let written = out.commit()?;
     /// assert_eq!(std::fs::read_to_string(&written[0])?, "hello");

@@ -50,3 +50,32 @@ impl Manifest {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_come_in_the_file_s_order_with_a_final_newline() {
+        let m = Manifest {
+            tool: "qpv".into(),
+            version: "0".into(),
+            command: "run".into(),
+            note: "estimates".into(),
+            inputs: Vec::new(),
+            settings: serde_json::json!({ "ratio": 0.6 }),
+            method: serde_json::Value::Null,
+            medians: serde_json::Value::Null,
+            results: serde_json::json!({}),
+            warnings: vec!["w".into()],
+            outputs: vec![OutputEntry { file: "candidates.csv".into(), bytes: 12 }],
+        };
+        let text = String::from_utf8(m.to_json()).unwrap();
+        assert!(text.ends_with("}\n"));
+        let keys: Vec<usize> = ["\"tool\"", "\"settings\"", "\"method\"", "\"outputs\""]
+            .iter()
+            .map(|k| text.find(k).unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+}

@@ -74,12 +74,12 @@ pub fn ogc_wkt(epsg: u32) -> Option<&'static str> {
 /// are longitude, latitude in degrees; projected ones easting, northing in metres.
 ///
 /// ```
-/// use qpv_io::crs::Transformer;
+/// use qpv_layers::crs::Transformer;
 /// let t = Transformer::new(3035, 4326)?;
 /// // Bonifacio: the INSEE id N2029800E4252400 has northing first; x is the easting.
 /// let (lon, lat) = t.point(4_252_400.0, 2_029_800.0)?;
 /// assert!((lon - 9.18344).abs() < 1e-5 && (lat - 41.36580).abs() < 1e-5);
-/// # Ok::<(), qpv_io::IoError>(())
+/// # Ok::<(), qpv_layers::IoError>(())
 /// ```
 pub struct Transformer {
     from: Proj,

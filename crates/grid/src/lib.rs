@@ -1,16 +1,21 @@
 /*!
-Readers and writers of `qpv`: Filosofi grid CSVs in every release layout, commune
-tables (embedded 2021 and 2024), median references, coordinate transforms, and the
-GeoJSON / CSV / manifest outputs, written all or nothing.
+Reading the inputs of `qpv`: Filosofi 200 m grid CSVs in every release layout (plain or
+gzip, streamed in parallel blocks), binary grid caches (`qpv import`), commune tables
+(embedded 2021 and 2024), median references and national totals; and the two things
+every command writes through: the all-or-nothing [`OutputSet`] and the [`manifest`].
+
+This crate compiles no SQLite, no map renderer and no projection library: a program
+that only reads grids depends on it and on `qpv-core` alone. Perimeter files and layers
+are in `qpv-layers`, maps in `qpv-map`.
 
 # Example
 
-Read a tiny grid, run the method with the embedded commune table and reference
-medians, and write the candidates as GeoJSON.
+Read a tiny grid and run the method with the embedded commune table and reference
+medians.
 
 ```
-use qpv_io::{GridReader, GridSource};
-use qpv_io::communes::{embedded_communes, CommuneVintage};
+use qpv_grid::{GridReader, GridSource};
+use qpv_grid::communes::{embedded_communes, CommuneVintage};
 
 // Three squares of 400 poor residents each in Denain (Valenciennes urban unit).
 let csv = b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n\
@@ -18,44 +23,25 @@ CRS3035RES200mN2969400E3794800,59172,400,160,90,4200000\n\
 CRS3035RES200mN2969400E3795000,59172,400,160,90,4200000\n\
 CRS3035RES200mN2969600E3794800,59172,400,160,90,4200000\n";
 let file = GridReader::new(GridSource::Embedded { name: "tiny.csv", bytes: csv }).finish()?;
+assert_eq!(file.grid.len(), 3);
 let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-let (reference, _) = qpv_io::reference::embedded_reference("filosofi2019").unwrap();
+let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
 let out = qpv_core::Pipeline::new(&file.grid, &communes).reference(Some(&reference)).run()?;
 assert_eq!(out.candidates.candidates.len(), 1);
-
-let (records, _) = qpv_io::records::area_records(&out, &file.grid, &communes);
-let to_wgs84 = qpv_io::crs::Transformer::new(3035, 4326)?;
-let geojson = qpv_io::export::candidates_geojson(&records, &to_wgs84, &to_wgs84)?;
-assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
+assert_eq!(out.candidates.candidates[0].area.individuals, 1_200.0);
 # Ok::<(), Box<dyn std::error::Error>>(())
 ```
 */
 #![deny(missing_docs)]
 
 pub mod communes;
-pub mod comparison_out;
-pub mod crs;
-pub mod edits;
 pub mod error;
-pub mod export;
-pub mod gpkg_in;
-pub mod gpkg_out;
 pub mod grid_cache;
 pub mod grid_reader;
-pub mod indicators_out;
-pub mod layers;
 pub mod layout;
 pub mod manifest;
-pub mod map;
 pub mod output;
-#[cfg(feature = "parquet")]
-pub mod parquet;
-pub mod perimeters;
-pub mod records;
 pub mod reference;
-pub mod shapefile_in;
-pub mod shapefile_out;
-pub mod styles;
 pub mod totals;
 
 pub use error::{BadRow, IoError, RowProblem};
@@ -116,4 +102,24 @@ pub fn thousands(x: f64) -> String {
         out.push(c);
     }
     if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated_by_spaces() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(1_000.0), "1 000");
+        assert_eq!(thousands(5_365_904.0), "5 365 904");
+        assert_eq!(thousands(-12_345.0), "-12 345");
+    }
+
+    #[test]
+    fn hashes_are_blake3_hex() {
+        // `printf '' | b3sum`
+        assert_eq!(blake3_hex(b""), "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262");
+    }
 }

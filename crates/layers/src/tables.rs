@@ -1,0 +1,249 @@
+//! The CSV tables the CLI writes beside the layers: the audit and the schools of an
+//! adjustments run, the rows a grid reader left out, and a sweep's three tables. Each
+//! goes through the `csv` crate (its quoting: a field is quoted when it must be) and
+//! returns its errors.
+
+use crate::error::IoError;
+use qpv_core::{AuditEntry, SchoolOutcome};
+use qpv_grid::BadRow;
+
+fn encode(e: impl std::fmt::Display) -> IoError {
+    IoError::Encode { what: "table", message: e.to_string() }
+}
+
+/// Writes `header` then `rows` as CSV.
+fn table<R, I>(header: &[&str], rows: R) -> Result<Vec<u8>, IoError>
+where
+    R: IntoIterator<Item = I>,
+    I: IntoIterator<Item = String>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(encode)?;
+    for row in rows {
+        w.write_record(row).map_err(encode)?;
+    }
+    w.into_inner().map_err(encode)
+}
+
+/// `audit.csv`: one row per perimeter touched by each step of an adjustments file.
+pub fn audit_csv(audit: &[AuditEntry]) -> Result<Vec<u8>, IoError> {
+    let num = |x: Option<f64>| x.filter(|v| v.is_finite()).map_or(String::new(), |v| format!("{v:.0}"));
+    let header = [
+        "step",
+        "op",
+        "target",
+        "detail",
+        "inhabitants_before",
+        "inhabitants_after",
+        "households_before",
+        "households_after",
+        "median_before",
+        "median_after",
+        "cells_added",
+        "cells_removed",
+        "meets_rule",
+        "warning",
+    ];
+    table(
+        &header,
+        audit.iter().map(|e| {
+            let (b, a) = (e.before.as_ref(), e.after.as_ref());
+            [
+                e.step.to_string(),
+                e.op.clone(),
+                e.target.clone(),
+                e.detail.clone(),
+                num(b.map(|f| f.individuals)),
+                num(a.map(|f| f.individuals)),
+                num(b.map(|f| f.households)),
+                num(a.map(|f| f.households)),
+                num(b.and_then(|f| f.median)),
+                num(a.and_then(|f| f.median)),
+                e.added.to_string(),
+                e.removed.to_string(),
+                a.map_or(String::new(), |f| f.meets_rule().to_string()),
+                e.warning().unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// `schools.csv`: each school, its nearest perimeter, the distance and what happened.
+pub fn schools_csv(schools: &[SchoolOutcome]) -> Result<Vec<u8>, IoError> {
+    table(
+        &["school", "perimeter", "distance_m", "status"],
+        schools.iter().map(|s| {
+            [
+                s.school.clone(),
+                s.perimeter.clone().unwrap_or_default(),
+                if s.distance_m.is_finite() { format!("{:.0}", s.distance_m) } else { String::new() },
+                s.status.to_owned(),
+            ]
+        }),
+    )
+}
+
+/// `skipped_rows.csv`: the line and problem of each row left out with `--skip-bad-rows`.
+pub fn skipped_rows_csv(skipped: &[BadRow]) -> Result<Vec<u8>, IoError> {
+    table(&["line", "problem"], skipped.iter().map(|r| [r.line.to_string(), r.problem.to_string()]))
+}
+
+/// What one variant of a sweep gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// The values of the swept parameters, in the order of their names.
+    pub values: Vec<f64>,
+    /// Quartiers found.
+    pub quartiers: usize,
+    /// Their inhabitants.
+    pub inhabitants: f64,
+    /// Communes they touch.
+    pub communes: usize,
+}
+
+/// `sweep.csv`: one row per variant, numbered from 1, with the swept values.
+pub fn sweep_csv(names: &[&str], rows: &[SweepRow]) -> Result<Vec<u8>, IoError> {
+    let mut header = vec!["variant"];
+    header.extend_from_slice(names);
+    header.extend(["quartiers", "inhabitants", "communes"]);
+    table(
+        &header,
+        rows.iter().enumerate().map(|(k, r)| {
+            let mut row = vec![(k + 1).to_string()];
+            row.extend(r.values.iter().map(|v| v.to_string()));
+            row.extend([r.quartiers.to_string(), format!("{:.0}", r.inhabitants), r.communes.to_string()]);
+            row
+        }),
+    )
+}
+
+/// One urban unit in one variant of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepUnitRow {
+    /// The variant's number (from 1).
+    pub variant: usize,
+    /// Urban unit code.
+    pub uu_code: String,
+    /// Urban unit name.
+    pub uu_name: String,
+    /// Quartiers found in it.
+    pub quartiers: usize,
+    /// Their inhabitants.
+    pub inhabitants: f64,
+}
+
+/// `sweep_by_uu.csv`.
+pub fn sweep_by_uu_csv(rows: &[SweepUnitRow]) -> Result<Vec<u8>, IoError> {
+    table(
+        &["variant", "uu_code", "uu_name", "quartiers", "inhabitants"],
+        rows.iter().map(|r| {
+            [
+                r.variant.to_string(),
+                r.uu_code.clone(),
+                r.uu_name.clone(),
+                r.quartiers.to_string(),
+                format!("{:.0}", r.inhabitants),
+            ]
+        }),
+    )
+}
+
+/// How one baseline candidate fares across a sweep's variants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobustnessRow {
+    /// `UUCODE-NN`, by rank in its urban unit.
+    pub id: String,
+    /// Urban unit code.
+    pub uu_code: String,
+    /// Urban unit name.
+    pub uu_name: String,
+    /// The commune holding most of its inhabitants.
+    pub main_commune: String,
+    /// Its inhabitants.
+    pub inhabitants: f64,
+    /// Variants in which it survives.
+    pub surviving: usize,
+    /// Variants in all.
+    pub variants: usize,
+}
+
+/// `robustness.csv`.
+pub fn robustness_csv(rows: &[RobustnessRow]) -> Result<Vec<u8>, IoError> {
+    let header = [
+        "rank_in_uu",
+        "uu_code",
+        "uu_name",
+        "main_commune",
+        "inhabitants",
+        "variants_surviving",
+        "variants",
+        "share",
+    ];
+    table(
+        &header,
+        rows.iter().map(|r| {
+            [
+                r.id.clone(),
+                r.uu_code.clone(),
+                r.uu_name.clone(),
+                r.main_commune.clone(),
+                format!("{:.0}", r.inhabitants),
+                r.surviving.to_string(),
+                r.variants.to_string(),
+                format!("{:.3}", r.surviving as f64 / r.variants.max(1) as f64),
+            ]
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qpv_grid::RowProblem;
+
+    #[test]
+    fn skipped_rows_are_quoted_only_where_needed() {
+        let rows = [
+            BadRow { line: 3, problem: RowProblem::Missing { column: "ind" } },
+            BadRow {
+                line: 7,
+                problem: RowProblem::NotANumber { column: "men", value: "1,5 \"env\"".into() },
+            },
+        ];
+        let text = String::from_utf8(skipped_rows_csv(&rows).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "line,problem\n3,column ind is empty\n7,\"column men: \"\"1,5 \\\"\"env\\\"\"\"\" is not a number\"\n"
+        );
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let back: Vec<String> = r.records().map(|x| x.unwrap()[1].to_owned()).collect();
+        assert_eq!(back[1], rows[1].problem.to_string());
+    }
+
+    #[test]
+    fn an_empty_sweep_is_a_header() {
+        assert_eq!(sweep_csv(&["factor"], &[]).unwrap(), b"variant,factor,quartiers,inhabitants,communes\n");
+        assert_eq!(robustness_csv(&[]).unwrap().iter().filter(|&&b| b == b'\n').count(), 1);
+    }
+
+    #[test]
+    fn sweep_rows_and_shares() {
+        let row = SweepRow { values: vec![1.3, 8.0], quartiers: 2, inhabitants: 2_400.4, communes: 3 };
+        let text = String::from_utf8(sweep_csv(&["factor", "connectivity"], &[row]).unwrap()).unwrap();
+        assert!(text.ends_with("1,1.3,8,2,2400,3\n"), "{text}");
+        let r = RobustnessRow {
+            id: "59701-01".into(),
+            uu_code: "59701".into(),
+            uu_name: "Valenciennes (partie française)".into(),
+            main_commune: "Denain".into(),
+            inhabitants: 18_018.0,
+            surviving: 2,
+            variants: 3,
+        };
+        let text = String::from_utf8(robustness_csv(&[r]).unwrap()).unwrap();
+        assert!(
+            text.ends_with("59701-01,59701,Valenciennes (partie française),Denain,18018,2,3,0.667\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+/*!
+Maps of `qpv`: what the candidates, a perimeter file or a comparison look like, drawn
+in the grid's CRS. [`svg`] draws a [`MapScene`] with a scale bar, a north arrow, a
+legend and labels kept apart; [`png`] rasterises that SVG with `resvg` (system fonts);
+[`html`] wraps it in a self-contained page (no network) to pan, zoom and click.
+
+This crate only draws: the scene is filled by the caller from a run (`qpv-core`) and
+perimeter files (`qpv-layers`).
+
+# Example
+
+One perimeter of 1 km² and one square coloured by its estimated median.
+
+```
+use geo_types::{Rect, coord};
+use qpv_map::{FeatureClass, MapFeature, MapScene, MapSquare, svg};
+
+let square = Rect::new(coord! { x: 3_850_000.0, y: 3_035_000.0 }, coord! { x: 3_851_000.0, y: 3_036_000.0 });
+let scene = MapScene {
+    title: "Denain".into(),
+    note: "estimates".into(),
+    square_size: 200.0,
+    squares: vec![MapSquare { x: 3_850_000.0, y: 3_035_000.0, median: 11_000.0 }],
+    features: vec![MapFeature {
+        geometry: geo_types::MultiPolygon(vec![square.to_polygon()]),
+        class: FeatureClass::Perimeter(Some(1_200.0)),
+        label: "59701-01".into(),
+        info: vec![("inhabitants".into(), "1 234".into())],
+    }],
+    ..MapScene::default()
+};
+let drawing = svg(&scene)?;
+assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+*/
+#![deny(missing_docs)]
+
+mod draw;
+
+pub use draw::{
+    FeatureClass, MEDIAN_CLASSES, MapFeature, MapPoint, MapScene, MapSquare, html, png, scale_length, svg,
+};
