@@ -128,6 +128,19 @@ def diff(name, x, y, limit=40, new_name=None):
     more = [f"... {len(lines) - limit} more lines"] if len(lines) > limit else []
     return ["      " + line for line in lines[:limit] + more]
 
+# 0. a run whose --format left GeoJSON out: NEW also writes (and lists) its GeoJSON
+# layers and styles, the documented fix "GeoJSON is always written"
+old_settings = a.get("settings") if isinstance(a.get("settings"), dict) else {}
+fmt = old_settings.get("format")
+if isinstance(fmt, list) and "geojson" not in fmt and isinstance(b.get("outputs"), list):
+    old_files = {o.get("file") for o in a.get("outputs", []) if isinstance(o, dict)}
+    extra = [o for o in b["outputs"] if isinstance(o, dict) and o.get("file") not in old_files
+             and str(o.get("file", "")).endswith((".geojson", ".qml"))]
+    if extra:
+        b = dict(b)
+        b["outputs"] = [o for o in b["outputs"] if o not in extra]
+        print("    outputs: NEW also lists " + ", ".join(o["file"] for o in extra) + " (GeoJSON always written)")
+
 # 1. every other member
 members = []
 ka = [k for k in a if k not in EXPECTED]
