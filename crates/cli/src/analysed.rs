@@ -65,6 +65,9 @@ impl std::ops::Deref for Analysed {
 /// Reads the grid and the tables `options` name and resolves the settings.
 pub fn load(options: &RunOptions, reading: Reading, printer: Printer) -> Result<Loaded> {
     let started = Instant::now();
+    // Bad values fail before a national grid is read (the checks do not depend on the
+    // territory; its defaults are applied below, once the grid says which it is).
+    options.run_settings(Territory::Metropolitan)?;
     // The commune table loads on its own thread while the grid is read.
     let (file, communes) = std::thread::scope(|s| {
         let communes = s.spawn(|| options.commune_table());
