@@ -98,5 +98,5 @@ fn geojson_export(b: Bencher, which: &str) {
     let out = qpv_core::Pipeline::new(&f.grid, &f.communes).reference(Some(&f.reference)).run().unwrap();
     let (records, _) = qpv_layers::records::area_records(&out, &f.grid, &f.communes);
     let to_wgs84 = qpv_layers::crs::Transformer::new(3035, 4326).unwrap();
-    b.bench(|| qpv_layers::export::candidates_geojson(&records, &to_wgs84).unwrap());
+    b.bench(|| qpv_layers::export::candidates_geojson(&records, &to_wgs84, &to_wgs84).unwrap());
 }

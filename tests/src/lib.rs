@@ -1,5 +1,6 @@
-//! Helpers for the pipeline tests in `tests/`: locating the samples and the
-//! optional `../shared` data, and running the whole method on a grid.
+//! Helpers for the pipeline tests in `tests/`: locating the samples and the real data
+//! in `../shared` (which the tests needing it require: they are ignored by default),
+//! checking prerequisites, and running the whole method on a grid.
 
 use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};
 use qpv_grid::communes::{CommuneVintage, embedded_communes};
@@ -11,16 +12,74 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
 }
 
-/// `../shared/data/<rel>` beside the checkout, or `None` (with a message saying the
-/// test is skipped) when a clone has no `../shared`.
-pub fn shared_file(rel: &str) -> Option<PathBuf> {
-    let p = repo_root().parent()?.join("shared").join("data").join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent (only CI and developer machines have ../shared)", p.display());
-        None
+/// Whether every prerequisite of the tests must be present: in CI (`CI=true`, as CI
+/// services set it) or where `QPV_REQUIRE_ALL=1` (`.ci/run` exports it).
+pub fn require_all() -> bool {
+    let set = |name: &str, values: &[&str]| std::env::var(name).is_ok_and(|v| values.contains(&v.as_str()));
+    set("CI", &["true", "1"]) || set("QPV_REQUIRE_ALL", &["1"])
+}
+
+/// The real data: `../shared/data` beside the checkout, or the directory named by
+/// `QPV_SHARED_DATA`.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("QPV_SHARED_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => repo_root().parent().expect("the checkout has a parent").join("shared").join("data"),
     }
+}
+
+/// `../shared/data/<rel>`; panics when it is absent. The tests calling it are marked
+/// `#[ignore = "needs ../shared/data …"]`: plain `cargo test` reports them as ignored,
+/// and when they run (`-- --include-ignored`, as `.ci/run` does) a missing file fails
+/// them instead of letting them pass having checked nothing.
+pub fn shared_file(rel: &str) -> PathBuf {
+    let p = shared_dir().join(rel);
+    assert!(
+        p.exists(),
+        "missing prerequisite: {} is absent. This test needs the real data in ../shared/data \
+         beside the checkout (or QPV_SHARED_DATA=DIR); without it, run `cargo test --workspace` \
+         without `--include-ignored` and it is reported as ignored",
+        p.display()
+    );
+    p
+}
+
+/// The files of `../shared/data` that the ignored tests read.
+pub const SHARED_FILES: [&str; 4] = [
+    "filosofi2019/carreaux_200m_dep59.csv",
+    "proj-reference/laea3035_to_wgs84.csv",
+    "proj-reference/lambert93_to_laea3035.csv",
+    "boundaries/communes-59-nord.geojson",
+];
+
+/// Whether `ogrinfo` (Debian's gdal-bin) runs.
+pub fn have_ogrinfo() -> bool {
+    std::process::Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Whether PyQGIS (Debian's python3-qgis) imports.
+pub fn have_pyqgis() -> bool {
+    std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import sys; sys.path.insert(0, '/usr/share/qgis/python'); import qgis.core"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// What the ignored tests need and is missing here, each with how to get it.
+pub fn missing_prerequisites() -> Vec<String> {
+    let mut missing: Vec<String> = SHARED_FILES
+        .iter()
+        .map(|rel| shared_dir().join(rel))
+        .filter(|p| !p.exists())
+        .map(|p| format!("{} (the real data in ../shared/data, or QPV_SHARED_DATA=DIR)", p.display()))
+        .collect();
+    if !have_ogrinfo() {
+        missing.push("ogrinfo (apt-get install gdal-bin)".into());
+    }
+    if !have_pyqgis() {
+        missing.push("PyQGIS (apt-get install --no-install-recommends python3-qgis qgis-providers)".into());
+    }
+    missing
 }
 
 /// A grid, the embedded 2021 commune table and the whole method with default settings

@@ -2,8 +2,8 @@
 //! regression tests: every input goes through the same code as its fuzz target, on
 //! stable Rust, in every `cargo test`.
 
-use qpv_core::SquareId;
 use qpv_core::commune_code::parse_lcog_geo;
+use qpv_core::{CommuneCode, SquareId};
 use qpv_grid::{GridReader, GridSource};
 use std::path::PathBuf;
 
@@ -30,10 +30,20 @@ fn square_id_corpus() {
 
 #[test]
 fn lcog_geo_corpus() {
+    // As the fuzz target: every code read is a valid code that parses back to itself.
+    let mut checked = 0;
     for data in corpus("lcog_geo") {
         let mut out = Vec::new();
-        let _ = parse_lcog_geo(&data, &mut out);
+        if parse_lcog_geo(&data, &mut out).is_ok() {
+            for c in out {
+                checked += 1;
+                assert_eq!(CommuneCode::parse(c.as_bytes()).expect("a code read is valid"), c, "{data:?}");
+                let _ = c.municipality();
+                let _ = c.departement();
+            }
+        }
     }
+    assert!(checked > 0, "no input of the corpus gives a code: the round trip checked nothing");
 }
 
 #[test]

@@ -65,7 +65,7 @@ pub struct BadRow {
     pub problem: RowProblem,
 }
 
-/// Errors of `qpv-io`.
+/// Errors of reading and writing files (`qpv-grid` and `qpv-layers`).
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
     /// A file cannot be opened, read or written.
