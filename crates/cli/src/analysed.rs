@@ -125,8 +125,8 @@ impl Analysed {
     }
 }
 
-/// The rule that applies to the grid's CRS.
-fn territory(file: &GridFile) -> Result<Territory> {
+/// The rule that applies to the grid's CRS (the one wording of this check in the CLI).
+pub fn territory(file: &GridFile) -> Result<Territory> {
     let frame = file.grid.frame().context("empty grid")?;
     Territory::for_epsg(frame.epsg).with_context(|| {
         format!("{}: EPSG:{} is not a Filosofi grid CRS (3035, 5490, 2975)", file.input.path, frame.epsg)

@@ -31,17 +31,3 @@ impl Printer {
 }
 
 pub use qpv_grid::thousands;
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0.0), "0");
-        assert_eq!(thousands(999.4), "999");
-        assert_eq!(thousands(1_000.0), "1 000");
-        assert_eq!(thousands(62_971_073.0), "62 971 073");
-        assert_eq!(thousands(-1234.0), "-1 234");
-    }
-}

@@ -114,6 +114,7 @@ mod tests {
         assert_eq!(thousands(999.4), "999");
         assert_eq!(thousands(1_000.0), "1 000");
         assert_eq!(thousands(5_365_904.0), "5 365 904");
+        assert_eq!(thousands(62_971_073.0), "62 971 073");
         assert_eq!(thousands(-12_345.0), "-12 345");
     }
 

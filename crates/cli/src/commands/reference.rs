@@ -57,8 +57,7 @@ pub fn totals(args: &ReferenceTotalsArgs, printer: Printer) -> Result<()> {
         bail!("{}: the grid lacks descriptive columns ({})", file.input.path, missing.join(", "));
     }
     let (communes, _) = options.commune_table()?;
-    let frame = file.grid.frame().context("empty grid")?;
-    let territory = Territory::for_epsg(frame.epsg).context("not a Filosofi grid CRS")?;
+    let territory = crate::analysed::territory(&file)?;
     let placement = Placement::new(&file.grid, &communes, territory);
     let profiles = file.profiles.as_ref();
     let by_unit = qpv_core::profile::unit_totals(
