@@ -44,6 +44,13 @@ pub enum Command {
     /// Compare two sets of perimeters (e.g. statistical candidates and the negotiated
     /// QPV): areas, overlap, inhabitants gained and lost, per perimeter and per commune.
     Compare(CompareArgs),
+    /// Check every perimeter of a file (GeoJSON, shapefile, GeoPackage) against each
+    /// criterion of the decree, with the figure behind each: check.csv, check.geojson,
+    /// check.md. Perimeters that fail are findings (exit 0).
+    Check(CheckArgs),
+    /// Apply an adjustments file (as `qpv run --edits`) to the perimeters of a file
+    /// instead of the candidates of a run.
+    Adjust(AdjustArgs),
     /// Key indicators (poverty, households, dwellings, ages…) of perimeters, or of the
     /// candidates of a run, next to their urban unit and metropolitan France.
     Indicators(IndicatorsArgs),
@@ -635,6 +642,119 @@ pub struct PerimeterArgs {
     /// Layer of a GeoPackage holding several.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+}
+
+/// A perimeter file that a command cannot do without (`check`, `adjust`).
+#[derive(Debug, Clone, Args)]
+pub struct RequiredPerimeterArgs {
+    /// Perimeters (GeoJSON, shapefile with its .dbf/.prj/.cpg, or GeoPackage); ids and
+    /// names are read from the usual fields (code_qp, nom_qp, id, nom…).
+    #[arg(long, value_name = "FILE")]
+    pub perimeters: PathBuf,
+
+    /// CRS of a perimeter file that declares none (EPSG:2154, EPSG:3035, EPSG:4326…).
+    #[arg(long, value_name = "EPSG:NNNN")]
+    pub crs: Option<String>,
+
+    /// Layer of a GeoPackage holding several.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+}
+
+impl RequiredPerimeterArgs {
+    /// As the optional form the perimeter reader takes.
+    pub fn optional(&self) -> PerimeterArgs {
+        PerimeterArgs {
+            perimeters: Some(self.perimeters.clone()),
+            crs: self.crs.clone(),
+            layer: self.layer.clone(),
+        }
+    }
+}
+
+/// `qpv check`
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    #[command(flatten)]
+    pub perimeters: RequiredPerimeterArgs,
+
+    /// Settings (TOML or a run's manifest.json): check against the rule of that run;
+    /// options on the command line override them.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// REP/REP+ schools (GeoJSON or shapefile points; a "Classement REP" field, when
+    /// present, keeps REP and REP+ ones): listed per perimeter when inside or near.
+    #[arg(long, value_name = "FILE")]
+    pub schools: Option<PathBuf>,
+
+    /// How near a school must be to a perimeter to be listed, m.
+    #[arg(long, default_value_t = 300.0, value_name = "M")]
+    pub school_distance: f64,
+
+    /// Formats of the checked perimeters, comma-separated: geojson (always), shapefile,
+    /// gpkg (check.gpkg); each with a QGIS .qml style.
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS")]
+    pub format: Option<Vec<FormatArg>>,
+
+    /// CRS of the layers written: EPSG:4326, EPSG:2154 or EPSG:3035 (default: WGS84 for
+    /// GeoJSON, Lambert-93 for shapefile and GeoPackage). `--crs` names the input's CRS.
+    #[arg(long = "out-crs", value_name = "EPSG:NNNN")]
+    pub out_crs: Option<String>,
+
+    /// Folder for check.csv, check.geojson, check.md and manifest.json.
+    #[arg(long, short, default_value = "qpv-check", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl CheckArgs {
+    /// The formats asked for, GeoJSON always first.
+    pub fn formats(&self) -> Vec<FormatArg> {
+        RunOptions { format: self.format.clone(), ..RunOptions::default() }.formats()
+    }
+}
+
+/// `qpv adjust`
+#[derive(Debug, Clone, Args)]
+pub struct AdjustArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    #[command(flatten)]
+    pub perimeters: RequiredPerimeterArgs,
+
+    /// The adjustments (TOML, the same steps as `qpv run --edits`; see the README); their
+    /// `candidate` fields name the file's perimeters by id.
+    #[arg(long, value_name = "FILE")]
+    pub edits: PathBuf,
+
+    /// Settings (TOML or a run's manifest.json); options on the command line override them.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// Formats of the adjusted perimeters, comma-separated: geojson (always), shapefile,
+    /// gpkg (qpv.gpkg).
+    #[arg(long, value_delimiter = ',', value_name = "FORMATS")]
+    pub format: Option<Vec<FormatArg>>,
+
+    /// CRS of the layers written: EPSG:4326, EPSG:2154 or EPSG:3035. `--crs` names the
+    /// input's CRS.
+    #[arg(long = "out-crs", value_name = "EPSG:NNNN")]
+    pub out_crs: Option<String>,
+
+    /// Folder for adjusted.geojson, poches.geojson, audit.csv, schools.csv, lattice.csv and
+    /// manifest.json.
+    #[arg(long, short, default_value = "qpv-adjust", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         Command::Reference(ReferenceCommand::Totals(args)) => commands::reference::totals(args, printer),
         Command::Map(args) => commands::map::map(args, printer),
         Command::Compare(args) => commands::compare::compare(args, printer),
+        Command::Check(args) => commands::check::check(args, printer),
+        Command::Adjust(args) => commands::adjust::adjust(args, printer),
         Command::Indicators(args) => commands::indicators::indicators(args, printer),
     };
     match result {

@@ -217,11 +217,11 @@ impl RunOptions {
         out
     }
 
-    /// The grid to read.
+    /// The grid to read: the embedded CAPH sample without a path or with `sample`.
     pub fn grid_source(&self) -> GridSource {
         match &self.grid {
-            Some(p) => GridSource::Path(p.clone()),
-            None => qpv_grid::SAMPLE_GRID,
+            Some(p) if p != Path::new("sample") => GridSource::Path(p.clone()),
+            _ => qpv_grid::SAMPLE_GRID,
         }
     }
 

@@ -56,6 +56,12 @@ pub struct Figures {
     pub unit: Option<u32>,
     /// Number of cells (squares and empty cells).
     pub cells: usize,
+    /// Number of urban units its squares lie in (the decree wants one).
+    pub units: usize,
+    /// Number of continuous parts, at the run's connectivity (the decree wants one).
+    pub parts: usize,
+    /// Inhabitants per km² of its cells (the overseas rule wants 2 000 or more).
+    pub density_per_km2: f64,
     /// What keeps it from meeting the rule; empty when it does.
     pub problems: Vec<String>,
 }
@@ -138,17 +144,26 @@ pub enum AdjustError {
     },
 }
 
-/// What happened to one school of `include_schools`.
+/// What happened to one school of `include_schools`, described against the final
+/// perimeters once [`Adjuster::finish`] has run (a later step may take it out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchoolOutcome {
     /// Its label (code and name).
     pub school: String,
+    /// The step that brought it in (or found it inside, or too far).
+    pub step: usize,
+    /// Its position, grid CRS.
+    pub x: f64,
+    /// Its position, grid CRS.
+    pub y: f64,
     /// The nearest perimeter.
     pub perimeter: Option<String>,
     /// Distance to it, m (0 inside).
     pub distance_m: f64,
-    /// `inside`, `added` or `too far`.
-    pub status: &'static str,
+    /// Distance to the nearest perimeter at its step, before it was added, m.
+    pub distance_before_m: f64,
+    /// `inside`, `added`, `too far`, or `taken out by step N`.
+    pub status: String,
 }
 
 /// Applies edits to perimeters, keeping the audit.
@@ -165,8 +180,11 @@ pub struct Adjuster<'a> {
     pub perimeters: Vec<Perimeter>,
     /// One entry per perimeter touched by each step.
     pub audit: Vec<AuditEntry>,
-    /// Outcome of each school of `include_schools` steps.
+    /// Outcome of each school of `include_schools` steps (final after
+    /// [`Adjuster::finish`]).
     pub schools: Vec<SchoolOutcome>,
+    /// What an edit did that the analyst must hear of (a school taken out).
+    pub warnings: Vec<String>,
 }
 
 impl<'a> Adjuster<'a> {
@@ -177,10 +195,9 @@ impl<'a> Adjuster<'a> {
         ids: &[String],
         settings: &crate::RunSettings,
     ) -> Self {
-        let (placement, flagged, candidates) = (&run.placement, &run.flagged, &run.candidates);
-        let (rule, model, connectivity) = (settings.rule, settings.model, settings.grouping.connectivity);
-        let by_cell = grid.cells().iter().enumerate().map(|(i, c)| (c.key(), i as u32)).collect();
-        let perimeters = candidates
+        let mut a = Adjuster::with_perimeters(grid, run, settings, Vec::new());
+        a.perimeters = run
+            .candidates
             .candidates
             .iter()
             .zip(ids)
@@ -191,11 +208,48 @@ impl<'a> Adjuster<'a> {
                 empty: c.area.filled.iter().copied().collect(),
             })
             .collect();
+        a
+    }
+
+    /// Starts from perimeters given as lattice cells `(id, name, cells)`: those of a
+    /// perimeter file (the cells whose centre each polygon contains, see
+    /// [`crate::lattice`]), checked and adjusted exactly as candidates are.
+    pub fn from_cells(
+        grid: &'a Grid,
+        run: &'a crate::RunOutput,
+        settings: &crate::RunSettings,
+        perimeters: Vec<(String, String, Vec<Cell>)>,
+    ) -> Self {
+        let mut a = Adjuster::with_perimeters(grid, run, settings, Vec::new());
+        a.perimeters = perimeters
+            .into_iter()
+            .map(|(id, name, cells)| {
+                let mut p = Perimeter { id, name, squares: BTreeSet::new(), empty: BTreeSet::new() };
+                for c in cells {
+                    match a.square_at(c) {
+                        Some(i) => p.squares.insert(i),
+                        None => p.empty.insert(c),
+                    };
+                }
+                p
+            })
+            .collect();
+        a
+    }
+
+    fn with_perimeters(
+        grid: &'a Grid,
+        run: &'a crate::RunOutput,
+        settings: &crate::RunSettings,
+        perimeters: Vec<Perimeter>,
+    ) -> Self {
+        let (rule, model, connectivity) = (settings.rule, settings.model, settings.grouping.connectivity);
+        let by_cell = grid.cells().iter().enumerate().map(|(i, c)| (c.key(), i as u32)).collect();
         let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
         Adjuster {
             grid,
-            placement,
-            flagged,
+            placement: &run.placement,
+            flagged: &run.flagged,
             rule,
             model,
             connectivity,
@@ -204,6 +258,7 @@ impl<'a> Adjuster<'a> {
             perimeters,
             audit: Vec::new(),
             schools: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -268,15 +323,10 @@ impl<'a> Adjuster<'a> {
         if pieces > 1 {
             problems.push(format!("not one continuous area ({pieces} parts)"));
         }
-        if self.rule.territory == Territory::Overseas {
-            let km2 = cells.len() as f64 * self.size * self.size / 1e6;
-            if ind / km2 < self.rule.min_density {
-                problems.push(format!(
-                    "{:.0} inhabitants/km², fewer than {:.0}",
-                    ind / km2,
-                    self.rule.min_density
-                ));
-            }
+        let km2 = cells.len() as f64 * self.size * self.size / 1e6;
+        let density = if km2 > 0.0 { ind / km2 } else { 0.0 };
+        if self.rule.territory == Territory::Overseas && density < self.rule.min_density {
+            problems.push(format!("{density:.0} inhabitants/km², fewer than {:.0}", self.rule.min_density));
         }
         Figures {
             individuals: ind,
@@ -287,6 +337,9 @@ impl<'a> Adjuster<'a> {
             legal_threshold: legal,
             unit,
             cells: cells.len(),
+            units: unit_votes.len(),
+            parts: pieces,
+            density_per_km2: density,
             problems,
         }
     }
@@ -407,10 +460,12 @@ impl<'a> Adjuster<'a> {
         if p.squares.is_empty() && p.empty.is_empty() {
             return Err(AdjustError::WouldEmpty { step, id: id.to_owned() });
         }
-        self.perimeters[k] = p;
+        let old = std::mem::replace(&mut self.perimeters[k], p);
         let mut e = self.entry(step, op, k, detail.to_owned(), Some(before));
         e.removed = removed;
         self.audit.push(e);
+        let new = self.perimeters[k].clone();
+        self.schools_taken_out(step, &old, &new);
         Ok(removed)
     }
 
@@ -548,28 +603,96 @@ impl<'a> Adjuster<'a> {
             .enumerate()
             .filter_map(|(k, p)| self.distance(p, x, y).map(|(d, c)| (d, k, c)))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut outcome = SchoolOutcome {
+            school: label.into(),
+            step,
+            x,
+            y,
+            perimeter: None,
+            distance_m: f64::NAN,
+            distance_before_m: f64::NAN,
+            status: "too far".into(),
+        };
         let Some((d, k, target)) = nearest else {
-            self.schools.push(SchoolOutcome {
-                school: label.into(),
-                perimeter: None,
-                distance_m: f64::NAN,
-                status: "too far",
-            });
+            self.schools.push(outcome);
             return Ok(());
         };
         let id = self.perimeters[k].id.clone();
         let status = if d == 0.0 {
             "inside"
         } else if d <= max_distance {
-            let start = Cell::new((x / self.size).floor() as i32, (y / self.size).floor() as i32);
+            let start = self.cell_of(x, y);
             let path = staircase(start, target);
             self.add(step, "include_schools", &id, &path, &format!("school {label}, {d:.0} m away"))?;
             "added"
         } else {
             "too far"
         };
-        self.schools.push(SchoolOutcome { school: label.into(), perimeter: Some(id), distance_m: d, status });
+        outcome.perimeter = Some(id);
+        outcome.distance_m = if status == "added" { 0.0 } else { d };
+        outcome.distance_before_m = d;
+        outcome.status = status.into();
+        self.schools.push(outcome);
         Ok(())
+    }
+
+    fn cell_of(&self, x: f64, y: f64) -> Cell {
+        Cell::new((x / self.size).floor() as i32, (y / self.size).floor() as i32)
+    }
+
+    /// Whether a perimeter holds a cell.
+    fn holds(&self, p: &Perimeter, cell: Cell) -> bool {
+        match self.square_at(cell) {
+            Some(i) => p.squares.contains(&i),
+            None => p.empty.contains(&cell),
+        }
+    }
+
+    /// After step `step` turned perimeter `before` into `after`: a school that lay in it
+    /// and whose square went is now outside, which the analyst must hear of by name
+    /// (issue 13: a REP collège brought in, then silently taken out by a later `remove`).
+    fn schools_taken_out(&mut self, step: usize, before: &Perimeter, after: &Perimeter) {
+        for s in 0..self.schools.len() {
+            let school = &self.schools[s];
+            let cell = self.cell_of(school.x, school.y);
+            let was_in = matches!(school.status.as_str(), "inside" | "added");
+            if was_in && self.holds(before, cell) && !self.holds(after, cell) {
+                let warning = format!(
+                    "step {step} takes school {} out of {} (it was {} at step {})",
+                    school.school, before.id, school.status, school.step
+                );
+                self.schools[s].status = format!("taken out by step {step}");
+                self.warnings.push(warning);
+            }
+        }
+    }
+
+    /// Describes every school against the final perimeters: the nearest one, the
+    /// distance to it, and its status (`inside` when it now lies in a perimeter it was
+    /// not brought into by its step). Call once, after the last step.
+    pub fn finish(&mut self) {
+        for s in 0..self.schools.len() {
+            let (x, y) = (self.schools[s].x, self.schools[s].y);
+            let nearest = self
+                .perimeters
+                .iter()
+                .filter_map(|p| self.distance(p, x, y).map(|(d, _)| (d, p.id.clone())))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let school = &mut self.schools[s];
+            match nearest {
+                Some((d, id)) => {
+                    school.distance_m = d;
+                    school.perimeter = Some(id);
+                    if d == 0.0 && !matches!(school.status.as_str(), "inside" | "added") {
+                        school.status = "inside".into();
+                    }
+                }
+                None => {
+                    school.distance_m = f64::NAN;
+                    school.perimeter = None;
+                }
+            }
+        }
     }
 
     /// Makes an area whole inside the perimeter holding most of `cells` (or touching
@@ -752,13 +875,73 @@ mod tests {
     }
 
     #[test]
+    fn a_school_taken_out_by_a_later_step_is_reported_by_name() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        a.include_point(1, "0590062X VILLARS", 50.0, 650.0, 300.0).unwrap();
+        a.include_point(2, "0590100Y INSIDE", 100.0, 100.0, 300.0).unwrap();
+        a.rename(3, "C1", Some("Denain"), None).unwrap();
+        // Step 4 takes the inside school's square (0, 0) out of the renamed perimeter.
+        a.remove(4, "remove", "Denain", &[Cell::new(0, 0)], "drawn area").unwrap();
+        a.finish();
+        assert_eq!(a.schools[0].status, "added");
+        assert_eq!(a.schools[0].perimeter.as_deref(), Some("Denain"));
+        assert_eq!(a.schools[1].status, "taken out by step 4");
+        // Now 100 m from the nearest square left, (1, 0).
+        assert_eq!(a.schools[1].distance_m, 100.0);
+        assert_eq!(a.warnings.len(), 1);
+        assert!(
+            a.warnings[0].contains("0590100Y INSIDE") && a.warnings[0].contains("Denain"),
+            "{:?}",
+            a.warnings
+        );
+    }
+
+    #[test]
+    fn finish_describes_schools_against_the_final_perimeters() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        a.include_point(1, "far", 50.0, 1_250.0, 300.0).unwrap();
+        assert_eq!(a.schools[0].status, "too far");
+        // A later step brings its cell in: it is inside now.
+        a.add(2, "add", "C1", &[Cell::new(0, 6)], "by hand").unwrap();
+        a.finish();
+        assert_eq!(a.schools[0].status, "inside");
+        assert_eq!(a.schools[0].distance_m, 0.0);
+        assert!(a.schools[0].distance_before_m > 300.0);
+    }
+
+    #[test]
+    fn perimeters_from_cells_are_checked_as_candidates_are() {
+        let s = two_blocks();
+        let base = adjuster(&s);
+        let c1 = base.perimeters[0].cells(&s.grid);
+        let mut cells = c1.clone();
+        cells.push(Cell::new(40, 40)); // empty land far away: a second part
+        let a = Adjuster::from_cells(
+            &s.grid,
+            &s.run,
+            &crate::RunSettings::for_territory(Territory::Metropolitan),
+            vec![("A".into(), "Cité".into(), c1), ("B".into(), String::new(), cells)],
+        );
+        let (fa, fb) = (a.figures(&a.perimeters[0]), a.figures(&a.perimeters[1]));
+        assert_eq!(fa, base.figures(&base.perimeters[0]));
+        assert_eq!((fa.parts, fa.units), (1, 1));
+        assert_eq!(fb.parts, 2);
+        assert!(!fb.meets_rule() && fb.problems.iter().any(|p| p.contains("2 parts")));
+        assert_eq!(a.perimeters[0].name, "Cité");
+        assert_eq!(a.perimeters[1].empty.len(), 1);
+    }
+
+    #[test]
     fn school_within_distance_is_brought_in_with_the_squares_between() {
         let s = two_blocks();
         let mut a = adjuster(&s);
         // A school in cell (0, 3): 200 m above C1's top row (y = 0..2 → 400 m).
         a.include_point(1, "0590062X VILLARS", 50.0, 650.0, 300.0).unwrap();
         assert_eq!(a.schools[0].status, "added");
-        assert!((a.schools[0].distance_m - 250.0).abs() < 1e-9);
+        assert!((a.schools[0].distance_before_m - 250.0).abs() < 1e-9);
+        assert_eq!(a.schools[0].distance_m, 0.0);
         let p = &a.perimeters[0];
         assert!(p.empty.contains(&Cell::new(0, 3)) && p.empty.contains(&Cell::new(0, 2)));
         assert!(a.figures(p).meets_rule());

@@ -188,6 +188,19 @@ fn shoelace(points: &[Coord<f64>]) -> f64 {
         / 2.0
 }
 
+/// Distance (m) from a point to a region: 0 inside or on its boundary.
+///
+/// ```
+/// use geo_types::{MultiPolygon, Rect, coord};
+/// let r = MultiPolygon(vec![Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 200.0, y: 200.0 }).to_polygon()]);
+/// assert_eq!(qpv_core::overlay::distance_to(100.0, 100.0, &r), 0.0);
+/// assert_eq!(qpv_core::overlay::distance_to(500.0, 100.0, &r), 300.0);
+/// ```
+pub fn distance_to(x: f64, y: f64, region: &MultiPolygon<f64>) -> f64 {
+    use geo::{Distance, Euclidean};
+    Euclidean.distance(&geo_types::Point::new(x, y), region)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

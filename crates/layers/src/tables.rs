@@ -68,16 +68,21 @@ pub fn audit_csv(audit: &[AuditEntry]) -> Result<Vec<u8>, IoError> {
     )
 }
 
-/// `schools.csv`: each school, its nearest perimeter, the distance and what happened.
+/// `schools.csv`: each school against the final perimeters: the nearest, the distance
+/// to it, what happened (`inside`, `added`, `too far`, `taken out by step N`), and the
+/// distance at its step, before it was added.
 pub fn schools_csv(schools: &[SchoolOutcome]) -> Result<Vec<u8>, IoError> {
+    let metres = |d: f64| if d.is_finite() { format!("{d:.0}") } else { String::new() };
     table(
-        &["school", "perimeter", "distance_m", "status"],
+        &["school", "perimeter", "distance_m", "status", "step", "distance_before_m"],
         schools.iter().map(|s| {
             [
                 s.school.clone(),
                 s.perimeter.clone().unwrap_or_default(),
-                if s.distance_m.is_finite() { format!("{:.0}", s.distance_m) } else { String::new() },
-                s.status.to_owned(),
+                metres(s.distance_m),
+                s.status.clone(),
+                s.step.to_string(),
+                metres(s.distance_before_m),
             ]
         }),
     )
@@ -196,6 +201,58 @@ pub fn robustness_csv(rows: &[RobustnessRow]) -> Result<Vec<u8>, IoError> {
     )
 }
 
+/// Attribute maps as CSV: one column per name of `columns`, in that order; strings as
+/// they are, numbers and booleans as JSON writes them, null as an empty field.
+pub fn properties_csv(
+    columns: &[&str],
+    rows: &[serde_json::Map<String, serde_json::Value>],
+) -> Result<Vec<u8>, IoError> {
+    use serde_json::Value;
+    table(
+        columns,
+        rows.iter().map(|r| {
+            columns
+                .iter()
+                .map(|c| match r.get(*c) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                })
+                .collect::<Vec<_>>()
+        }),
+    )
+}
+
+/// A perimeter of a file against its lattice version (`qpv adjust`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatticeRow {
+    /// The perimeter's id.
+    pub id: String,
+    /// Squares with residents that its line cuts.
+    pub cut_squares: usize,
+    /// Inhabitants by area share.
+    pub area_share: f64,
+    /// Inhabitants of the squares whose centre it contains.
+    pub lattice: f64,
+}
+
+/// `lattice.csv`: per perimeter, the squares its line cuts and the inhabitants the
+/// lattice version gains (+) or loses (−) against the area-share estimate.
+pub fn lattice_csv(rows: &[LatticeRow]) -> Result<Vec<u8>, IoError> {
+    table(
+        &["id", "cut_squares", "inhabitants_area_share", "inhabitants_lattice", "difference"],
+        rows.iter().map(|r| {
+            [
+                r.id.clone(),
+                r.cut_squares.to_string(),
+                format!("{:.1}", r.area_share),
+                format!("{:.1}", r.lattice),
+                format!("{:.1}", r.lattice - r.area_share + 0.0),
+            ]
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +275,21 @@ mod tests {
         let mut r = csv::Reader::from_reader(text.as_bytes());
         let back: Vec<String> = r.records().map(|x| x.unwrap()[1].to_owned()).collect();
         assert_eq!(back[1], rows[1].problem.to_string());
+    }
+
+    #[test]
+    fn properties_in_column_order_with_nulls_empty() {
+        let row = serde_json::json!({ "b": 1.5, "a": "Rœulx, nord", "c": null, "d": true });
+        let rows = [row.as_object().unwrap().clone()];
+        let text = String::from_utf8(properties_csv(&["a", "b", "c", "d", "e"], &rows).unwrap()).unwrap();
+        assert_eq!(text, "a,b,c,d,e\n\"Rœulx, nord\",1.5,,true,\n");
+    }
+
+    #[test]
+    fn lattice_differences_are_signed() {
+        let r = LatticeRow { id: "A".into(), cut_squares: 3, area_share: 1_250.04, lattice: 1_200.0 };
+        let text = String::from_utf8(lattice_csv(&[r]).unwrap()).unwrap();
+        assert!(text.ends_with("A,3,1250.0,1200.0,-50.0\n"), "{text}");
     }
 
     #[test]

@@ -1,15 +1,25 @@
-//! `qpv run --edits FILE`: the analyst's adjustments, applied in order to the
-//! statistical candidates, each re-checked and audited.
+//! `qpv run --edits FILE` and `qpv adjust`: the analyst's adjustments, applied in order
+//! to the statistical candidates or to the perimeters of a file, each re-checked and
+//! audited. One code path: the caller builds the [`Adjuster`] it starts from.
 
+use crate::analysed::{self, Reading};
+use crate::args::AdjustArgs;
+use crate::printer::{Printer, thousands};
+use crate::settings::RunOptions;
 use anyhow::{Context, Result, anyhow};
 use qpv_core::lattice::{cells_intersecting, cells_of_ids, cells_with_centre_inside};
 use qpv_core::{
     Adjuster, AuditEntry, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings, find_poches,
     trace_outline,
 };
+use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_grid::{InputFile, OutputSet};
 use qpv_layers::edits::{Edits, Shape, Step, read_shapes};
+use qpv_layers::gpkg_out::AttributeTable;
+use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
 use qpv_layers::records::{CandidateRecord, SquareSet, square_set_record};
+use qpv_layers::styles::Style;
+use qpv_layers::tables::LatticeRow;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -29,6 +39,33 @@ pub struct Adjusted {
     pub audit: Vec<u8>,
 }
 
+impl Adjusted {
+    /// The layers (`adjusted`, `poches`) and the GeoPackage table (`audit`) of the
+    /// adjustments, for `run --edits` and `adjust` alike.
+    pub fn layers(&self) -> (Vec<Layer<'_>>, AttributeTable<'_>) {
+        let layers = vec![
+            Layer {
+                name: "adjusted",
+                description: "perimeters after the analyst's adjustments",
+                content: Content::Perimeters(&self.perimeters),
+                style: Style::Adjusted,
+            },
+            Layer {
+                name: "poches",
+                description: "poches de pauvreté outside the perimeters",
+                content: Content::Perimeters(&self.poches),
+                style: Style::Poches,
+            },
+        ];
+        let audit = AttributeTable {
+            name: "audit",
+            description: "every adjustment and its effect",
+            csv: &self.audit,
+        };
+        (layers, audit)
+    }
+}
+
 /// The statistical run the edits start from.
 pub struct Run<'a> {
     /// Every stage's result.
@@ -39,20 +76,17 @@ pub struct Run<'a> {
     pub communes: &'a CommuneTable,
     /// The run's settings.
     pub settings: &'a RunSettings,
-    /// Candidate ids, in order.
-    pub ids: &'a [String],
 }
 
 /// Applies the edits and adds their tables to `out` (`audit.csv`, `schools.csv`); the
 /// perimeter layers are returned for the caller to write in every format asked for.
 /// Any error leaves `out` untouched.
-pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjusted> {
-    let Run { output, grid, communes, settings, ids } = *run;
+pub fn apply<'a>(edits: &Edits, run: &Run<'a>, mut a: Adjuster<'a>, out: &mut OutputSet) -> Result<Adjusted> {
+    let Run { output, grid, communes, settings } = *run;
     let frame = grid.frame().context("empty grid")?;
     let size = frame.square_size as f64;
-    let mut a = Adjuster::new(grid, output, ids, settings);
     let mut inputs = Vec::new();
-    let mut poches = None;
+    let mut poche_floor = None;
     let repairs = std::cell::RefCell::new(Vec::new());
     let shapes =
         |file: &std::path::Path, crs: &Option<String>, inputs: &mut Vec<InputFile>| -> Result<Vec<Shape>> {
@@ -123,22 +157,25 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
             Step::Rename { candidate, to, name } => {
                 a.rename(n, candidate, to.as_deref(), name.as_deref()).map_err(file)?
             }
-            Step::Poches { floor } => {
-                let taken: BTreeSet<Cell> = a.perimeters.iter().flat_map(|p| p.cells(grid)).collect();
-                let found = find_poches(
-                    grid,
-                    &output.placement,
-                    &output.flagged,
-                    &output.candidates,
-                    &taken,
-                    &settings.rule,
-                    &settings.model,
-                    PocheSettings { floor: *floor, connectivity: settings.grouping.connectivity },
-                );
-                poches = Some(found);
-            }
+            // Found after the last step, outside the final perimeters: a later `add`
+            // must not leave a poche inside a perimeter.
+            Step::Poches { floor } => poche_floor = Some(*floor),
         }
     }
+    a.finish();
+    let poches = poche_floor.map(|floor| {
+        let taken: BTreeSet<Cell> = a.perimeters.iter().flat_map(|p| p.cells(grid)).collect();
+        find_poches(
+            grid,
+            &output.placement,
+            &output.flagged,
+            &output.candidates,
+            &taken,
+            &settings.rule,
+            &settings.model,
+            PocheSettings { floor, connectivity: settings.grouping.connectivity },
+        )
+    });
     let perimeters = perimeter_records(&a, grid, communes, output)?;
     let meeting = perimeters
         .iter()
@@ -150,6 +187,7 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
     out.add("schools.csv", qpv_layers::tables::schools_csv(&a.schools)?);
     let mut warnings: Vec<String> = repairs.into_inner();
     warnings.extend(a.audit.iter().filter_map(AuditEntry::warning));
+    warnings.extend(a.warnings.iter().cloned());
     warnings.dedup();
     let far = a.schools.iter().filter(|s| s.status == "too far").count();
     if far > 0 {
@@ -162,7 +200,12 @@ pub fn apply(edits: &Edits, run: &Run<'_>, out: &mut OutputSet) -> Result<Adjust
         "perimeters": perimeters.len(),
         "perimeters_meeting_the_rule": meeting,
         "audit_rows": a.audit.len(),
-        "schools": { "inside": count(&a, "inside"), "added": count(&a, "added"), "too_far": far },
+        "schools": {
+            "inside": count(&a, "inside"),
+            "added": count(&a, "added"),
+            "too_far": far,
+            "taken_out": a.schools.iter().filter(|s| s.status.starts_with("taken out")).count(),
+        },
         "poches": poche_records.len(),
     });
     Ok(Adjusted { inputs, summary, warnings, perimeters, poches: poche_records, audit })
@@ -307,6 +350,96 @@ fn poche_records(
                 ],
                 geometry: trace_outline(&cells, size),
             }
+        })
+        .collect()
+}
+
+/// `qpv adjust`: the steps of an adjustments file applied to the perimeters of a file,
+/// each taken as the squares whose centre it contains.
+pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
+    let names = crate::args::FormatArg::names(
+        &RunOptions { format: args.format.clone(), ..RunOptions::default() }.formats(),
+    );
+    let formats = Formats::parse(&names).map_err(anyhow::Error::msg)?;
+    let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
+    let edits = Edits::read(&args.edits)?;
+    let options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
+    let a = analysed::analyse(&options, Reading::default(), printer)?;
+    let epsg = a.epsg();
+    let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?
+        .context("--perimeters FILE is needed: the perimeters to adjust")?;
+    let perimeters = super::check::file_perimeters(&a, &file)?;
+    let lattice: Vec<(String, String, Vec<Cell>)> =
+        perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
+    let start = Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice);
+    let lattice_rows = lattice_report(&start, &perimeters);
+    for r in lattice_rows.iter().filter(|r| r.cut_squares > 0) {
+        printer.info(format!(
+            "{}: {} squares cut by its line; on the lattice {} inhabitants, by area share {} ({:+})",
+            r.id,
+            r.cut_squares,
+            thousands(r.lattice),
+            thousands(r.area_share),
+            (r.lattice - r.area_share).round()
+        ));
+    }
+    let run = Run { output: &a.output, grid: &a.file.grid, communes: &a.communes, settings: &a.settings };
+    let mut out = OutputSet::new(&args.out);
+    let adjusted = apply(&edits, &run, start, &mut out)?;
+    out.add("lattice.csv", qpv_layers::tables::lattice_csv(&lattice_rows)?);
+    let (layers, audit) = adjusted.layers();
+    let writer = LayerWriter {
+        formats: Formats { geojson: true, ..formats },
+        crs: out_crs,
+        grid_epsg: epsg,
+        gpkg_name: "qpv",
+    };
+    writer.write(&layers, &[audit], &mut out)?;
+    for w in &adjusted.warnings {
+        printer.warn(w);
+    }
+    let mut inputs = vec![file.input.clone(), edits.input.clone()];
+    inputs.extend(adjusted.inputs.iter().cloned());
+    inputs.extend(a.inputs.iter().cloned());
+    let manifest = Manifest {
+        tool: "qpv".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "adjust".into(),
+        note: super::run::ESTIMATE_NOTE.into(),
+        inputs,
+        settings: serde_json::to_value(&a.options).context("recording the settings")?,
+        method: json!({
+            "perimeters": file.input.path,
+            "edits": edits.input.path,
+            "lattice": "each perimeter of the file is taken as the 200 m squares whose centre it contains \
+                        (lattice.csv: squares cut and inhabitants against the area-share figure)",
+        }),
+        medians: json!({
+            "poverty_line": (a.output.flagged.poverty_line * 100.0).round() / 100.0,
+            "national_median": (a.output.flagged.national_median * 100.0).round() / 100.0,
+        }),
+        results: json!({ "adjustments": adjusted.summary }),
+        warnings: adjusted.warnings.clone(),
+        outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+    };
+    out.add("manifest.json", manifest.to_json());
+    printer.info(format!("adjustments: {}", adjusted.summary));
+    for p in out.commit()? {
+        printer.info(format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
+fn lattice_report(start: &Adjuster<'_>, perimeters: &[super::check::FilePerimeter]) -> Vec<LatticeRow> {
+    start
+        .perimeters
+        .iter()
+        .zip(perimeters)
+        .map(|(p, f)| LatticeRow {
+            id: p.id.clone(),
+            cut_squares: f.residents.cut_squares,
+            area_share: f.residents.totals.individuals,
+            lattice: start.figures(p).individuals,
         })
         .collect()
 }

@@ -9,7 +9,6 @@ use qpv_core::{MedianOrigin, RunOutput, RunSettings, Territory, Warning};
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_grid::{GridFile, InputFile, OutputSet};
 use qpv_layers::crs::Transformer;
-use qpv_layers::gpkg_out::AttributeTable;
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
 use qpv_layers::styles::Style;
 use qpv_layers::{export, records};
@@ -59,9 +58,9 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let mut adjustments = None;
     if let Some(edits) = &edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
-        let base =
-            super::adjust::Run { output, grid: &file.grid, communes, settings: run_settings, ids: &ids };
-        let adjusted = super::adjust::apply(edits, &base, &mut out)?;
+        let base = super::adjust::Run { output, grid: &file.grid, communes, settings: run_settings };
+        let start = qpv_core::Adjuster::new(&file.grid, output, &ids, run_settings);
+        let adjusted = super::adjust::apply(edits, &base, start, &mut out)?;
         inputs.push(edits.input.clone());
         inputs.extend(adjusted.inputs.clone());
         warnings.extend(adjusted.warnings.clone());
@@ -84,23 +83,9 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     ];
     let mut tables = Vec::new();
     if let Some(a) = &adjustments {
-        layers.push(Layer {
-            name: "adjusted",
-            description: "perimeters after the analyst's adjustments",
-            content: Content::Perimeters(&a.perimeters),
-            style: Style::Adjusted,
-        });
-        layers.push(Layer {
-            name: "poches",
-            description: "poches de pauvreté outside the perimeters",
-            content: Content::Perimeters(&a.poches),
-            style: Style::Poches,
-        });
-        tables.push(AttributeTable {
-            name: "audit",
-            description: "every adjustment and its effect",
-            csv: &a.audit,
-        });
+        let (more, audit) = a.layers();
+        layers.extend(more);
+        tables.push(audit);
     }
     if parquet {
         out.add("squares.parquet", super::squares_parquet(&a)?);

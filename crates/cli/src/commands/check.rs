@@ -1,0 +1,405 @@
+//! `qpv check`: any perimeter file (a mayor's proposal, the published list, last
+//! cycle's contour) checked against each criterion of the decree.
+//!
+//! A drawn perimeter is taken two ways. By **area share** (as `compare`): the residents
+//! of each 200 m square in proportion to its area inside, the best estimate of who lives
+//! within the drawn line. On the **lattice**: the squares whose centre is inside
+//! ([`qpv_core::lattice`]), the perimeter as the method builds quartiers, and as
+//! `qpv adjust` and `qpv run --edits` edit them. The decree's criteria are checked on
+//! the lattice version by the adjustments engine itself ([`qpv_core::Adjuster::figures`]),
+//! so that `check`, `adjust` and `run --edits` give one verdict; both sets of figures are
+//! reported, with the squares the line cuts.
+
+use crate::analysed::{self, Analysed, Reading};
+use crate::args::{CheckArgs, FormatArg};
+use crate::printer::{Printer, thousands};
+use anyhow::{Context, Result, bail};
+use qpv_core::compare::{Perimeters, Population, Residents};
+use qpv_core::lattice::cells_with_centre_inside;
+use qpv_core::{Adjuster, Cell, Figures, Territory};
+use qpv_grid::OutputSet;
+use qpv_grid::manifest::{Manifest, OutputEntry};
+use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
+use qpv_layers::perimeters::PerimeterFile;
+use qpv_layers::styles::Style;
+use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// A perimeter of a file, on the lattice and by area share.
+pub struct FilePerimeter {
+    /// Its id (from the usual fields, else the feature number).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The lattice cells whose centre it contains.
+    pub cells: Vec<Cell>,
+    /// Its residents by area share.
+    pub residents: Residents,
+}
+
+/// The perimeters of `file` on the grid of `a`; a perimeter with no inhabited square in
+/// or under it is an error (outside the grid, or in the wrong CRS).
+pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePerimeter>> {
+    let p = &file.perimeters;
+    if p.is_empty() {
+        bail!("{}: the file holds no perimeter", file.input.path);
+    }
+    let size = a.file.grid.frame().context("empty grid")?.square_size as f64;
+    let population = Population::new(&a.file.grid, None, a.fits());
+    let mut out = Vec::with_capacity(p.len());
+    for k in 0..p.len() {
+        let residents = population.residents(&p.shapes[k]);
+        if residents.squares == 0 {
+            bail!(
+                "{}: perimeter {} lies outside the grid: no inhabited square of {} is in it (is the file's CRS \
+                 right, and is the grid the one of its territory?)",
+                file.input.path,
+                p.ids[k],
+                a.file.input.path
+            );
+        }
+        out.push(FilePerimeter {
+            id: p.ids[k].clone(),
+            name: p.names[k].clone(),
+            cells: cells_with_centre_inside(&p.shapes[k], size),
+            residents,
+        });
+    }
+    Ok(out)
+}
+
+/// A REP/REP+ school: label, category, position in the grid's CRS.
+struct School {
+    label: String,
+    category: String,
+    x: f64,
+    y: f64,
+}
+
+/// Reads the schools of a file, keeping REP and REP+ ones when the file says which.
+fn read_schools(path: &Path, epsg: u32) -> Result<Vec<School>> {
+    let shapes = qpv_layers::edits::read_shapes(path, None, epsg)?;
+    let text = |p: &Map<String, Value>, keys: &[&str]| {
+        keys.iter().find_map(|k| p.get(*k).and_then(Value::as_str)).map(|s| s.trim().to_owned())
+    };
+    let mut schools = Vec::new();
+    for s in &shapes {
+        let category = text(&s.properties, &["Classement REP", "classement_rep", "rep", "ep"]);
+        if category.as_deref().is_some_and(|c| !c.to_uppercase().starts_with("REP")) {
+            continue;
+        }
+        let code = text(&s.properties, &["Code etablissement", "uai", "UAI", "code"]);
+        let name = text(&s.properties, &["Nom", "nom", "name", "appellation_officielle"]);
+        let label = [code, name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        for &(x, y) in &s.points {
+            schools.push(School {
+                label: label.clone(),
+                category: category.clone().unwrap_or_default(),
+                x,
+                y,
+            });
+        }
+    }
+    if schools.is_empty() {
+        bail!("{}: no REP or REP+ school (points) in the file", path.display());
+    }
+    Ok(schools)
+}
+
+/// Checks the perimeters and writes the outputs.
+pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
+    let formats = Formats::parse(&FormatArg::names(&args.formats())).map_err(anyhow::Error::msg)?;
+    let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
+    if !(args.school_distance.is_finite() && args.school_distance >= 0.0) {
+        bail!("--school-distance must be zero or more metres, got {}", args.school_distance);
+    }
+    let options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
+    let a = analysed::analyse(&options, Reading::default(), printer)?;
+    let epsg = a.epsg();
+    let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?
+        .context("--perimeters FILE is needed: the perimeters to check")?;
+    let schools = args.schools.as_deref().map(|p| read_schools(p, epsg)).transpose()?;
+    let started = std::time::Instant::now();
+    let perimeters = file_perimeters(&a, &file)?;
+    let cells = perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
+    let adjuster = Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, cells);
+    let rows: Vec<Map<String, Value>> = perimeters
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let lattice = &adjuster.perimeters[k];
+            let f = adjuster.figures(lattice);
+            let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, args.school_distance));
+            row(&a, p, &f, lattice.squares.len(), near)
+        })
+        .collect();
+    printer.info(format!("checked {} perimeters in {:.2} s", rows.len(), started.elapsed().as_secs_f64()));
+    let mut out = OutputSet::new(&args.out);
+    let columns: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();
+    out.add("check.csv", qpv_layers::tables::properties_csv(&columns, &rows)?);
+    let layer = Layer {
+        name: "check",
+        description: "perimeters with each criterion of the decree (estimates)",
+        content: Content::Features {
+            geometries: &file.perimeters.shapes,
+            properties: &rows,
+            fields: &FIELDS,
+        },
+        style: Style::Adjusted,
+    };
+    let writer = LayerWriter {
+        formats: Formats { geojson: true, ..formats },
+        crs: out_crs,
+        grid_epsg: epsg,
+        gpkg_name: "check",
+    };
+    writer.write(&[layer], &[], &mut out)?;
+    let markdown = markdown(&a, &file, &rows, schools.is_some(), args.school_distance);
+    out.add("check.md", markdown.into_bytes());
+    let passing = rows.iter().filter(|r| r["meets_rule"] == json!(true)).count();
+    let mut inputs = vec![file.input.clone()];
+    inputs.extend(a.inputs.iter().cloned());
+    let manifest = Manifest {
+        tool: "qpv".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "check".into(),
+        note: super::run::ESTIMATE_NOTE.into(),
+        inputs,
+        settings: serde_json::to_value(&a.options).context("recording the settings")?,
+        method: json!({
+            "criteria": "checked on the squares whose centre is inside each perimeter (the lattice version), by the \
+                         adjustments engine",
+            "area_share": "residents of each square in proportion to its area inside (columns *_area)",
+            "perimeters": file.input.path,
+            "schools": args.schools.as_ref().map(|p| p.display().to_string()),
+            "school_distance_m": args.school_distance,
+        }),
+        medians: json!({
+            "poverty_line": (a.output.flagged.poverty_line * 100.0).round() / 100.0,
+            "national_median": (a.output.flagged.national_median * 100.0).round() / 100.0,
+        }),
+        results: json!({ "perimeters": rows.len(), "meeting_the_rule": passing, "failing": rows.len() - passing }),
+        warnings: Vec::new(),
+        outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+    };
+    out.add("manifest.json", manifest.to_json());
+    let written = out.commit()?;
+    printer.info(format!("{passing} of {} perimeters meet the rule (estimates; see check.md)", rows.len()));
+    for p in written {
+        printer.info(format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
+/// The REP/REP+ schools inside or within `distance` m of a perimeter, nearest first.
+fn schools_near(schools: &[School], perimeters: &Perimeters, k: usize, distance: f64) -> Vec<(String, f64)> {
+    let mut near: Vec<(String, f64)> = schools
+        .iter()
+        .map(|s| (s, qpv_core::overlay::distance_to(s.x, s.y, &perimeters.shapes[k])))
+        .filter(|(_, d)| *d <= distance)
+        .map(|(s, d)| {
+            let label =
+                if s.category.is_empty() { s.label.clone() } else { format!("{} ({})", s.label, s.category) };
+            (label, d)
+        })
+        .collect();
+    near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    near
+}
+
+/// Shapefile fields of the layer: property, DBF name (10 characters), numeric, length,
+/// decimals.
+const FIELDS: [(&str, &str, bool, u8, u8); 30] = [
+    ("id", "id", false, 60, 0),
+    ("name", "name", false, 80, 0),
+    ("meets_rule", "meets_rule", false, 5, 0),
+    ("problems", "problems", false, 254, 0),
+    ("uu_code", "uu_code", false, 10, 0),
+    ("uu_name", "uu_name", false, 80, 0),
+    ("uu_population", "uu_pop", true, 12, 0),
+    ("urban_units", "uu_count", true, 3, 0),
+    ("inhabitants", "inhabitant", true, 12, 1),
+    ("households", "households", true, 12, 1),
+    ("poor_share", "poor_share", true, 8, 4),
+    ("median_est", "median_est", true, 10, 0),
+    ("threshold_legal", "thr_legal", true, 10, 0),
+    ("threshold", "threshold", true, 10, 0),
+    ("margin", "margin", true, 10, 0),
+    ("population_ok", "pop_ok", false, 5, 0),
+    ("median_ok", "median_ok", false, 5, 0),
+    ("urban_unit_ok", "uu_ok", false, 5, 0),
+    ("parts", "parts", true, 4, 0),
+    ("continuous_ok", "cont_ok", false, 5, 0),
+    ("density_per_km2", "density", true, 10, 0),
+    ("density_ok", "dens_ok", false, 5, 0),
+    ("squares", "squares", true, 8, 0),
+    ("cells", "cells", true, 8, 0),
+    ("inhabitants_area", "inhab_area", true, 12, 1),
+    ("households_area", "hh_area", true, 12, 1),
+    ("median_area", "med_area", true, 10, 0),
+    ("cut_squares", "cut_sq", true, 8, 0),
+    ("rep_schools", "rep_count", true, 4, 0),
+    ("rep_school_names", "rep_names", false, 254, 0),
+];
+
+/// `x` to the nearest multiple of `step` (1, 0.1, 1e-4…), without the float noise of
+/// `round(x / step) * step` (0.354, not 0.35400000000000004).
+fn rounded(x: f64, step: f64) -> Value {
+    if !x.is_finite() {
+        return Value::Null;
+    }
+    let per_unit = (1.0 / step).round();
+    json!((x * per_unit).round() / per_unit + 0.0)
+}
+
+fn opt(x: Option<f64>, step: f64) -> Value {
+    x.map_or(Value::Null, |v| rounded(v, step))
+}
+
+/// One perimeter's row: figures, each criterion with the figure behind it, the verdict.
+fn row(
+    a: &Analysed,
+    p: &FilePerimeter,
+    f: &Figures,
+    squares: usize,
+    schools: Option<Vec<(String, f64)>>,
+) -> Map<String, Value> {
+    let rule = &a.settings.rule;
+    let unit = f.unit.map(|u| &a.output.placement.units[u as usize]);
+    let eligible = f.unit.is_some_and(|u| a.output.flagged.units[u as usize].eligible);
+    let share = |poor: f64, households: f64| if households > 0.0 { poor / households } else { f64::NAN };
+    let t = &p.residents.totals;
+    let overseas = rule.territory == Territory::Overseas;
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        m.insert(k.to_owned(), v);
+    };
+    put("id", json!(p.id));
+    put("name", json!(p.name));
+    put("meets_rule", json!(f.meets_rule()));
+    put("problems", json!(f.problems.join("; ")));
+    put("uu_code", json!(unit.map_or("", |u| u.code.as_str())));
+    put("uu_name", json!(unit.map_or("", |u| u.name.as_str())));
+    put("uu_population", opt(unit.map(|u| u.population), 1.0));
+    put("urban_units", json!(f.units));
+    put("inhabitants", rounded(f.individuals, 0.1));
+    put("households", rounded(f.households, 0.1));
+    put("poor_share", rounded(share(f.poor_households, f.households), 1e-4));
+    put("median_est", opt(f.median, 1.0));
+    put("threshold_legal", rounded(f.legal_threshold, 1.0));
+    put("threshold", rounded(f.threshold, 1.0));
+    put("margin", opt(f.median.map(|m| f.threshold - m), 1.0));
+    put("population_ok", json!(f.individuals >= rule.min_population));
+    put("median_ok", json!(f.median.is_some_and(|m| m < f.threshold)));
+    put("urban_unit_ok", json!(unit.is_some() && eligible && f.units == 1));
+    put("parts", json!(f.parts));
+    put("continuous_ok", json!(f.parts == 1));
+    put("density_per_km2", rounded(f.density_per_km2, 1.0));
+    put("density_ok", if overseas { json!(f.density_per_km2 >= rule.min_density) } else { Value::Null });
+    put("squares", json!(squares));
+    put("cells", json!(f.cells));
+    put("inhabitants_area", rounded(t.individuals, 0.1));
+    put("households_area", rounded(t.households, 0.1));
+    put("median_area", opt(p.residents.median, 1.0));
+    put("cut_squares", json!(p.residents.cut_squares));
+    match schools {
+        Some(s) => {
+            put("rep_schools", json!(s.len()));
+            let names: Vec<String> = s
+                .iter()
+                .map(|(l, d)| if *d == 0.0 { format!("{l}, inside") } else { format!("{l}, {d:.0} m") })
+                .collect();
+            put("rep_school_names", json!(names.join("; ")));
+        }
+        None => {
+            put("rep_schools", Value::Null);
+            put("rep_school_names", Value::Null);
+        }
+    }
+    m
+}
+
+/// `check.md`: how many pass, which fail and why, every perimeter sorted by margin.
+fn markdown(
+    a: &Analysed,
+    file: &PerimeterFile,
+    rows: &[Map<String, Value>],
+    schools: bool,
+    distance: f64,
+) -> String {
+    let mut s = String::new();
+    let passing = rows.iter().filter(|r| r["meets_rule"] == json!(true)).count();
+    let rule = &a.settings.rule;
+    let _ = writeln!(s, "# Check of `{}` against the decree\n", file.input.path);
+    let _ = writeln!(
+        s,
+        "**{passing} of {} perimeters meet the rule**; {} do not.\n",
+        rows.len(),
+        rows.len() - passing
+    );
+    let _ = writeln!(
+        s,
+        "Criteria (décret n° 2014-767 as amended): at least {} inhabitants; estimated pooled median below the \
+         threshold of its urban unit (legal S × calibration factor {}); within one urban unit of at least {} \
+         inhabitants; one continuous area ({}-connectivity){}. Grid: `{}`.\n",
+        thousands(rule.min_population),
+        rule.calibration_factor,
+        thousands(rule.min_territory_population),
+        a.settings.grouping.connectivity.neighbours(),
+        if rule.territory == Territory::Overseas {
+            format!("; at least {} inhabitants/km²", thousands(rule.min_density))
+        } else {
+            String::new()
+        },
+        a.file.input.path
+    );
+    let mut order: Vec<&Map<String, Value>> = rows.iter().collect();
+    let margin = |r: &Map<String, Value>| r["margin"].as_f64().unwrap_or(f64::NEG_INFINITY);
+    order.sort_by(|x, y| {
+        margin(y).total_cmp(&margin(x)).then_with(|| x["id"].as_str().cmp(&y["id"].as_str()))
+    });
+    let _ = writeln!(
+        s,
+        "| perimeter | name | verdict | inhabitants | median (est.) | threshold | margin | why not |"
+    );
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---|");
+    let num = |v: &Value| v.as_f64().map_or("–".to_owned(), thousands);
+    for r in &order {
+        let ok = r["meets_rule"] == json!(true);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r["id"].as_str().unwrap_or(""),
+            r["name"].as_str().unwrap_or(""),
+            if ok { "meets the rule" } else { "**fails**" },
+            num(&r["inhabitants"]),
+            num(&r["median_est"]),
+            num(&r["threshold"]),
+            num(&r["margin"]),
+            r["problems"].as_str().unwrap_or("").replace('|', "/"),
+        );
+    }
+    if schools {
+        let _ = writeln!(s, "\n## REP and REP+ schools within {distance:.0} m\n");
+        for r in &order {
+            let names = r["rep_school_names"].as_str().unwrap_or("");
+            let _ = writeln!(
+                s,
+                "- {}: {}",
+                r["id"].as_str().unwrap_or(""),
+                if names.is_empty() { "none" } else { names }
+            );
+        }
+    }
+    let cut: u64 = rows.iter().filter_map(|r| r["cut_squares"].as_u64()).sum();
+    let _ = writeln!(
+        s,
+        "\nFigures are estimates: inhabitants and medians on the squares whose centre is inside each perimeter \
+         (the lattice version the decree's criteria are checked on); `check.csv` also gives them by the area \
+         share of every square (`*_area`), with the {cut} squares the lines cut. Medians come from a log-normal \
+         model of each square's public figures (README, Method and Accuracy), not from INSEE's confidential \
+         data."
+    );
+    s
+}

@@ -1,0 +1,261 @@
+//! `qpv check` and `qpv adjust` through the real binary, on the embedded CAPH sample and
+//! the perimeters drawn for the tests (`data-samples/drawn_perimeters_l93.shp`: Lambert-93,
+//! off the lattice, accented names; made by `data-samples/make_drawn_perimeters.py`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qpv(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
+}
+
+fn ok(o: &Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples")
+}
+
+fn sample(name: &str) -> String {
+    samples().join(name).to_str().unwrap().to_owned()
+}
+
+/// A CSV file as rows of column → value, keyed by the `id` column.
+fn table(path: &Path) -> HashMap<String, HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let row: HashMap<String, String> =
+                header.iter().cloned().zip(rec.iter().map(str::to_owned)).collect();
+            (row["id"].clone(), row)
+        })
+        .collect()
+}
+
+/// Our own candidates, read back from GeoJSON and from the shapefile, pass, and their
+/// lattice figures are exactly those of `candidates.csv`.
+#[test]
+fn our_candidates_pass_with_their_own_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&qpv(&["run", "--format", "geojson,shapefile"], dir.path()));
+    let candidates = table(&dir.path().join("qpv-out/candidates.csv"));
+    assert_eq!(candidates.len(), 8);
+    for (input, out) in [("qpv-out/candidates.geojson", "gj"), ("qpv-out/candidates.shp", "shp")] {
+        let err = ok(&qpv(&["check", "--perimeters", input, "--grid", "sample", "--out", out], dir.path()));
+        assert!(err.contains("8 of 8 perimeters meet the rule"), "{err}");
+        let checked = table(&dir.path().join(out).join("check.csv"));
+        assert_eq!(checked.len(), 8);
+        for (id, c) in &candidates {
+            let k = &checked[id];
+            assert_eq!(k["meets_rule"], "true", "{id}: {}", k["problems"]);
+            for (mine, theirs) in [
+                ("inhabitants", "inhabitants"),
+                ("households", "households"),
+                ("poor_share", "poor_share"),
+                ("median_est", "median_est"),
+                ("threshold", "threshold"),
+                ("threshold_legal", "threshold_legal"),
+                ("margin", "margin"),
+            ] {
+                let (a, b): (f64, f64) = (k[mine].parse().unwrap(), c[theirs].parse().unwrap());
+                assert_eq!(a, b, "{input} {id} {mine}");
+            }
+            assert_eq!(k["uu_code"], c["uu_code"]);
+            assert_eq!(k["parts"], "1");
+            assert_eq!(k["cut_squares"], "0", "{id}: the outline follows the lattice");
+            assert_eq!(
+                k["inhabitants_area"].parse::<f64>().unwrap(),
+                c["inhabitants"].parse::<f64>().unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn drawn_perimeters_get_a_verdict_per_criterion() {
+    let dir = tempfile::tempdir().unwrap();
+    let drawn = sample("drawn_perimeters_l93.shp");
+    let schools = sample("rep_colleges_caph_2021.geojson");
+    let args = ["check", "--perimeters", &drawn, "--schools", &schools, "--format", "shapefile,gpkg"];
+    let err = ok(&qpv(&args, dir.path()));
+    assert!(err.contains("1 of 4 perimeters meet the rule"), "{err}");
+    let out = dir.path().join("qpv-check");
+    let t = table(&out.join("check.csv"));
+    let den = &t["DEN-01"];
+    assert_eq!(den["name"], "Denain – Faubourg Duchâteau");
+    assert_eq!(den["meets_rule"], "true");
+    assert!(
+        den["cut_squares"].parse::<u32>().unwrap() > 100,
+        "drawn off the lattice: {}",
+        den["cut_squares"]
+    );
+    assert!(den["rep_school_names"].contains("TURGOT (REP+), inside"), "{}", den["rep_school_names"]);
+    let dou = &t["DOU-01"];
+    assert_eq!((dou["population_ok"].as_str(), dou["median_ok"].as_str()), ("false", "true"));
+    assert_eq!((dou["urban_unit_ok"].as_str(), dou["continuous_ok"].as_str()), ("true", "true"));
+    assert!(dou["problems"].contains("fewer than 1000"), "{}", dou["problems"]);
+    let rai = &t["RAI-01"];
+    assert_eq!((rai["parts"].as_str(), rai["continuous_ok"].as_str()), ("2", "false"));
+    assert_eq!(rai["population_ok"], "true");
+    let uu = &t["UU-01"];
+    assert_eq!((uu["urban_units"].as_str(), uu["urban_unit_ok"].as_str()), ("2", "false"));
+    assert!(uu["problems"].contains("2 urban units"), "{}", uu["problems"]);
+    // The page to paste: every perimeter, the failing ones with their reasons.
+    let md = std::fs::read_to_string(out.join("check.md")).unwrap();
+    assert!(md.contains("**1 of 4 perimeters meet the rule**"), "{md}");
+    assert!(md.contains("| RAI-01 | Deux-Rives (Raismes, Wallers) | **fails**"), "{md}");
+    // RFC 7946 GeoJSON with the columns, and the other formats.
+    let gj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("check.geojson")).unwrap()).unwrap();
+    let features = gj["features"].as_array().unwrap();
+    assert_eq!(features.len(), 4);
+    assert_eq!(features[2]["properties"]["parts"], 2);
+    let lon = &features[0]["geometry"]["coordinates"][0][0][0][0];
+    assert!((3.0..4.0).contains(&lon.as_f64().unwrap()), "WGS84 longitude: {lon}");
+    for f in ["check.shp", "check.dbf", "check.prj", "check.cpg", "check.qml", "check.gpkg", "manifest.json"]
+    {
+        assert!(out.join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn bad_perimeter_files_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A shapefile without its .prj: no CRS.
+    for ext in ["shp", "shx", "dbf", "cpg"] {
+        std::fs::copy(samples().join(format!("drawn_perimeters_l93.{ext}")), d.join(format!("noprj.{ext}")))
+            .unwrap();
+    }
+    // A perimeter in Paris, far from the CAPH sample.
+    std::fs::write(
+        d.join("paris.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP075001"},
+        "geometry":{"type":"Polygon","coordinates":[[[2.35,48.85],[2.36,48.85],[2.36,48.86],[2.35,48.86],[2.35,48.85]]]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("empty.geojson"), r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+    for (file, needle) in [
+        ("noprj.shp", "has no .prj"),
+        ("paris.geojson", "QP075001 lies outside the grid"),
+        ("empty.geojson", "empty.geojson"),
+        ("missing.geojson", "missing.geojson"),
+    ] {
+        let o = qpv(&["check", "--perimeters", file], d);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(needle), "{file}: {err}");
+        assert!(!d.join("qpv-check").exists(), "{file}: nothing written");
+    }
+    // With the CRS given, the shapefile without .prj reads.
+    ok(&qpv(&["check", "--perimeters", "noprj.shp", "--crs", "EPSG:2154"], d));
+}
+
+/// `qpv adjust` on a file of the candidates gives exactly what `qpv run --edits` gives:
+/// one adjustments engine.
+#[test]
+fn adjusting_a_file_of_the_candidates_is_run_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let edits = sample("caph_edits.toml");
+    ok(&qpv(&["run", "--edits", &edits], dir.path()));
+    let err =
+        ok(&qpv(&["adjust", "--perimeters", "qpv-out/candidates.geojson", "--edits", &edits], dir.path()));
+    assert!(err.contains("adjustments:"), "{err}");
+    for f in ["adjusted.geojson", "audit.csv", "schools.csv", "poches.geojson", "adjusted.qml"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("qpv-out").join(f)).unwrap(),
+            std::fs::read(dir.path().join("qpv-adjust").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let lattice = table(&dir.path().join("qpv-adjust/lattice.csv"));
+    assert_eq!(lattice.len(), 8);
+    assert!(lattice.values().all(|r| r["cut_squares"] == "0" && r["difference"] == "0.0"));
+}
+
+#[test]
+fn adjusting_drawn_perimeters_reports_the_lattice_and_refuses_unknown_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("e.toml"),
+        "[[step]]\nop = \"merge\"\ncandidates = [\"DEN-01\", \"DOU-01\"]\n\n\
+         [[step]]\nop = \"rename\"\ncandidate = \"DEN-01\"\nname = \"Denain, Douchy\"\n",
+    )
+    .unwrap();
+    let drawn = sample("drawn_perimeters_l93.shp");
+    let err = ok(&qpv(&["adjust", "--perimeters", &drawn, "--edits", "e.toml", "--format", "shapefile"], d));
+    assert!(err.contains("DEN-01:") && err.contains("squares cut by its line"), "{err}");
+    let lattice = table(&d.join("qpv-adjust/lattice.csv"));
+    let den = &lattice["DEN-01"];
+    assert!(den["cut_squares"].parse::<u32>().unwrap() > 100);
+    let (area, grid): (f64, f64) =
+        (den["inhabitants_area_share"].parse().unwrap(), den["inhabitants_lattice"].parse().unwrap());
+    assert!((den["difference"].parse::<f64>().unwrap() - (grid - area)).abs() < 0.11);
+    let audit = std::fs::read_to_string(d.join("qpv-adjust/audit.csv")).unwrap();
+    assert!(audit.contains("merged into DEN-01"), "{audit}");
+    let adjusted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("qpv-adjust/adjusted.geojson")).unwrap()).unwrap();
+    let names: Vec<&str> = adjusted["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Denain, Douchy") && names.contains(&"Entre deux unités urbaines"), "{names:?}");
+    assert!(d.join("qpv-adjust/adjusted.shp").exists());
+    // An id the file does not hold: a clear error, nothing written.
+    std::fs::write(d.join("bad.toml"), "[[step]]\nop = \"rename\"\ncandidate = \"59701-01\"\nname = \"x\"\n")
+        .unwrap();
+    let o = qpv(&["adjust", "--perimeters", &drawn, "--edits", "bad.toml", "--out", "bad"], d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no perimeter is called \"59701-01\"") && err.contains("DEN-01"), "{err}");
+    assert!(!d.join("bad").exists());
+}
+
+/// A REP collège brought in by one step and taken out by a later one: `schools.csv`
+/// describes the final perimeters, and the step that takes it out warns by name.
+#[test]
+fn a_school_taken_out_by_a_later_step_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(samples().join("rep_colleges_caph_2021.geojson"), d.join("rep.geojson")).unwrap();
+    // ±0.004° × ±0.0025° around the Villars collège (Denain): its square's centre is inside.
+    let (x, y) = (3.395296707128705, 50.32275987292504);
+    let ring: Vec<[f64; 2]> = vec![
+        [x - 0.004, y - 0.0025],
+        [x + 0.004, y - 0.0025],
+        [x + 0.004, y + 0.0025],
+        [x - 0.004, y + 0.0025],
+        [x - 0.004, y - 0.0025],
+    ];
+    let polygon = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
+    std::fs::write(d.join("around_villars.geojson"), polygon.to_string()).unwrap();
+    std::fs::write(
+        d.join("e.toml"),
+        "[[step]]\nop = \"include_schools\"\nschools = \"rep.geojson\"\ndistance_m = 300\n\n\
+         [[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"around_villars.geojson\"\n",
+    )
+    .unwrap();
+    let err = ok(&qpv(&["run", "--edits", "e.toml"], d));
+    assert!(
+        err.contains("step 2 takes school 0590062X VILLARS out of 59701-01 (it was added at step 1)"),
+        "{err}"
+    );
+    let schools = std::fs::read_to_string(d.join("qpv-out/schools.csv")).unwrap();
+    let villars = schools.lines().find(|l| l.contains("VILLARS")).unwrap();
+    assert!(villars.contains(",taken out by step 2,1,54"), "{villars}");
+    let turgot = schools.lines().find(|l| l.contains("TURGOT")).unwrap();
+    assert!(turgot.contains(",0,inside,1,0"), "{turgot}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("qpv-out/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["results"]["adjustments"]["schools"]["taken_out"], 1);
+}
