@@ -45,8 +45,9 @@ pub fn shared_file(rel: &str) -> PathBuf {
 }
 
 /// The files of `../shared/data` that the ignored tests read.
-pub const SHARED_FILES: [&str; 4] = [
+pub const SHARED_FILES: [&str; 5] = [
     "filosofi2019/carreaux_200m_dep59.csv",
+    "rep/colleges_rep_repplus_nord_pdc_2021.geojson",
     "proj-reference/laea3035_to_wgs84.csv",
     "proj-reference/lambert93_to_laea3035.csv",
     "boundaries/communes-59-nord.geojson",

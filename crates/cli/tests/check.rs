@@ -259,3 +259,63 @@ fn a_school_taken_out_by_a_later_step_is_reported() {
         serde_json::from_slice(&std::fs::read(d.join("qpv-out/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["results"]["adjustments"]["schools"]["taken_out"], 1);
 }
+
+/// On the Nord grid: the 78 candidates pass with their own figures, with the REP/REP+
+/// collèges of Nord and Pas-de-Calais listed; the drawn perimeters get the same verdicts
+/// as on the CAPH extract; a collège brought in then taken out is reported.
+#[test]
+#[ignore = "needs ../shared/data (Nord grid, REP collèges of Nord and Pas-de-Calais)"]
+fn nord_candidates_and_drawn_perimeters_with_rep_schools() {
+    let nord = qpv_tests::shared_file("filosofi2019/carreaux_200m_dep59.csv");
+    let rep = qpv_tests::shared_file("rep/colleges_rep_repplus_nord_pdc_2021.geojson");
+    let (nord, rep) = (nord.to_str().unwrap(), rep.to_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&qpv(&["run", "--grid", nord, "--format", "shapefile"], d));
+    let candidates = table(&d.join("qpv-out/candidates.csv"));
+    assert_eq!(candidates.len(), 78);
+    let err =
+        ok(&qpv(&["check", "--grid", nord, "--perimeters", "qpv-out/candidates.shp", "--schools", rep], d));
+    assert!(err.contains("78 of 78 perimeters meet the rule"), "{err}");
+    let checked = table(&d.join("qpv-check/check.csv"));
+    for (id, c) in &candidates {
+        for col in ["inhabitants", "households", "poor_share", "median_est", "threshold", "margin"] {
+            let (a, b): (f64, f64) = (checked[id][col].parse().unwrap(), c[col].parse().unwrap());
+            assert_eq!(a, b, "{id} {col}");
+        }
+    }
+    // Measured: 36 candidates have 60 REP/REP+ collèges inside or within 300 m.
+    let with_schools = checked.values().filter(|r| r["rep_schools"] != "0").count();
+    let schools: u32 = checked.values().map(|r| r["rep_schools"].parse::<u32>().unwrap()).sum();
+    assert_eq!((with_schools, schools), (36, 60));
+    let drawn = sample("drawn_perimeters_l93.shp");
+    ok(&qpv(&["check", "--grid", nord, "--perimeters", &drawn, "--schools", rep, "--out", "drawn"], d));
+    let t = table(&d.join("drawn/check.csv"));
+    let verdicts: Vec<(&str, &str)> = ["DEN-01", "DOU-01", "RAI-01", "UU-01"]
+        .iter()
+        .map(|id| (*id, t[*id]["meets_rule"].as_str()))
+        .collect();
+    assert_eq!(verdicts, [("DEN-01", "true"), ("DOU-01", "false"), ("RAI-01", "false"), ("UU-01", "false")]);
+    assert!(t["DEN-01"]["rep_school_names"].contains("0594299C TURGOT (REP+), inside"));
+    // Brought in by step 1, taken out by step 2, with the regional REP file.
+    let (x, y) = (3.395296707128705, 50.32275987292504);
+    let ring: Vec<[f64; 2]> = vec![
+        [x - 0.004, y - 0.0025],
+        [x + 0.004, y - 0.0025],
+        [x + 0.004, y + 0.0025],
+        [x - 0.004, y + 0.0025],
+        [x - 0.004, y - 0.0025],
+    ];
+    let polygon = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
+    std::fs::write(d.join("around_villars.geojson"), polygon.to_string()).unwrap();
+    let edits = format!(
+        "[[step]]\nop = \"include_schools\"\nschools = {rep:?}\ndistance_m = 300\n\n\
+         [[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"around_villars.geojson\"\n"
+    );
+    std::fs::write(d.join("e.toml"), edits).unwrap();
+    let err = ok(&qpv(&["run", "--grid", nord, "--edits", "e.toml", "--out", "edited"], d));
+    assert!(err.contains("step 2 takes school 0590062X VILLARS out of 59701-01"), "{err}");
+    let schools = std::fs::read_to_string(d.join("edited/schools.csv")).unwrap();
+    assert!(schools.lines().any(|l| l.contains("VILLARS") && l.contains("taken out by step 2")), "{schools}");
+}
