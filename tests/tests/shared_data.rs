@@ -114,3 +114,94 @@ fn nord_commune_boundaries_cut_squares_plausibly() {
     assert!(median <= 0.011 && p90 <= 0.037, "median {median}, p90 {p90}");
     assert!((inside / total - 1.0).abs() < 0.002, "{inside} vs {total}");
 }
+
+fn candidate_perimeters(r: &qpv_tests::Run) -> qpv_core::compare::Perimeters {
+    let (records, _) = qpv_layers::records::area_records(&r.output, &r.grid, &r.communes);
+    qpv_core::compare::Perimeters {
+        ids: records.iter().map(|c| c.record.id.clone()).collect(),
+        names: records.iter().map(|c| c.record.uu_name.clone()).collect(),
+        shapes: records.into_iter().map(|c| c.geometry).collect(),
+    }
+}
+
+/// `qpv compare --within` on real data: the 78 Nord candidates restricted to the
+/// communes that the CAPH sample's 8 candidates touch (on the Nord grid), and to the IGN
+/// boundaries of the CAPH's communes and of all Nord: the same candidates either way,
+/// and nothing of Nord outside Nord.
+#[test]
+#[ignore = "needs ../shared/data (Nord grid and commune boundaries; CI and developer machines have it)"]
+fn nord_candidates_within_the_caph_communes_and_within_nord() {
+    use geo::Area;
+    use qpv_core::within::{Extent, communes_touched, restrict};
+    let nord = run(GridSource::Path(shared_file("filosofi2019/carreaux_200m_dep59.csv")));
+    let caph = run(qpv_grid::SAMPLE_GRID);
+    let fits = qpv_core::medians::fit_squares(
+        &nord.grid,
+        &qpv_core::IncomeModel::default(),
+        nord.output.flagged.poverty_line,
+    );
+    let pop = qpv_core::compare::Population::new(&nord.grid, None, &fits);
+    let (nord_set, caph_set) = (candidate_perimeters(&nord), candidate_perimeters(&caph));
+    assert_eq!((nord_set.len(), caph_set.len()), (78, 8));
+    let communes = communes_touched(&caph_set, &pop);
+    let extent = Extent::Communes { population: &pop, communes: &communes };
+    // The set that makes the extent lies wholly in it.
+    assert!(restrict(&caph_set, &extent, Some(&pop)).shares.iter().all(|s| *s == Some(1.0)));
+    let by_communes = restrict(&nord_set, &extent, Some(&pop));
+    let kept: Vec<&str> =
+        (0..nord_set.len()).filter(|&k| by_communes.kept[k]).map(|k| nord_set.ids[k].as_str()).collect();
+    assert!(
+        communes
+            .iter()
+            .all(|c| caph.communes.find(*c).is_some_and(|i| caph.communes.get(i).epci == "200042190"))
+    );
+    // Every CAPH candidate is (part of) a kept Nord candidate: same medians, same rule.
+    for shape in &caph_set.shapes {
+        let covered = (0..nord_set.len())
+            .filter(|&k| by_communes.kept[k])
+            .any(|k| geo::BooleanOps::intersection(&nord_set.shapes[k], shape).unsigned_area() > 0.0);
+        assert!(covered, "a CAPH candidate outside every kept Nord candidate");
+    }
+    // Eight kept, the same as by the IGN boundaries below: the CAPH candidates' own
+    // communes, and the Nord candidates with at least half their squares in them.
+    assert_eq!(
+        kept,
+        ["59402-01", "59701-01", "59701-03", "59701-05", "59701-06", "59701-09", "59701-18", "59701-22"]
+    );
+    let people = |k: usize| nord.output.candidates.candidates[k].area.individuals;
+    let left: f64 = (0..78).filter(|&k| !by_communes.kept[k]).map(people).sum();
+    let got = by_communes.left_out.residents.as_ref().unwrap().totals.individuals;
+    assert!((got - left).abs() < 0.01, "{got} left out, {left} in the candidates left out");
+
+    // The same with the IGN boundaries of the communes of the CAPH (EPCI 200042190).
+    let bounds = qpv_layers::perimeters::read_perimeters(
+        &shared_file("boundaries/communes-59-nord.geojson"),
+        None,
+        None,
+        3035,
+    )
+    .expect("boundaries read");
+    let in_caph: Vec<bool> = bounds
+        .perimeters
+        .ids
+        .iter()
+        .map(|code| {
+            let code = qpv_core::CommuneCode::parse(code.as_bytes()).unwrap();
+            caph.communes.find(code).is_some_and(|i| caph.communes.get(i).epci == "200042190")
+        })
+        .collect();
+    assert_eq!(in_caph.iter().filter(|x| **x).count(), 47, "the CAPH's 47 communes (COG 2021)");
+    let caph_outline = bounds.perimeters.subset(&in_caph);
+    let by_polygons = restrict(&nord_set, &Extent::Polygons(&caph_outline), Some(&pop));
+    assert_eq!(by_polygons.kept, by_communes.kept);
+    // All Nord: every candidate inside.
+    let whole = restrict(&nord_set, &Extent::Polygons(&bounds.perimeters), None);
+    assert_eq!(whole.kept_count(), 78);
+    let partly: Vec<(&str, f64)> = (0..78)
+        .filter_map(|k| whole.shares[k].filter(|s| *s < 0.999).map(|s| (nord_set.ids[k].as_str(), s)))
+        .collect();
+    // Two lie partly outside Nord: 00756-04 (Ostricourt) reaches into Oignies, in
+    // Pas-de-Calais, and 59701-11 (Quiévrechain) has squares across the Belgian border.
+    assert_eq!(partly.iter().map(|p| p.0).collect::<Vec<_>>(), ["00756-04", "59701-11"]);
+    assert!(partly.iter().all(|p| p.1 > 0.8), "{partly:?}");
+}

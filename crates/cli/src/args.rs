@@ -504,6 +504,38 @@ pub struct ReferenceBuildArgs {
     pub poverty_line: Option<f64>,
 }
 
+/// `qpv compare --within`: the territory the comparison is restricted to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Within {
+    /// The communes the reference perimeters touch.
+    Reference,
+    /// The communes the other perimeters touch.
+    Other,
+    /// The polygons of a file (a file called `reference` is `./reference`).
+    File(PathBuf),
+}
+
+impl Within {
+    /// As typed.
+    pub fn label(&self) -> String {
+        match self {
+            Within::Reference => "reference".into(),
+            Within::Other => "other".into(),
+            Within::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// `--within`: `reference`, `other` or a file.
+fn within(text: &str) -> Result<Within, String> {
+    match text {
+        "reference" => Ok(Within::Reference),
+        "other" => Ok(Within::Other),
+        "" => Err("give reference, other or a file of polygons".into()),
+        _ => Ok(Within::File(PathBuf::from(text))),
+    }
+}
+
 /// `qpv compare`
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
@@ -533,6 +565,18 @@ pub struct CompareArgs {
     /// embedded CAPH sample). Without it, only areas are compared.
     #[arg(long, value_name = "PATH")]
     pub grid: Option<PathBuf>,
+
+    /// Compare only the perimeters inside a territory: `reference` or `other`, the grid's
+    /// squares in the communes that set's perimeters touch (needs --grid), or FILE, its
+    /// polygons (GeoJSON, shapefile or GeoPackage). A perimeter is compared when at least
+    /// half of it lies inside; comparison.md, within.csv, stderr and the manifest say
+    /// what was left out.
+    #[arg(long, value_name = "reference|other|FILE", value_parser = within)]
+    pub within: Option<Within>,
+
+    /// Layer of a GeoPackage --within file holding several.
+    #[arg(long, value_name = "NAME")]
+    pub within_layer: Option<String>,
 
     #[command(flatten)]
     pub tables: TableArgs,

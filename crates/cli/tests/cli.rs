@@ -140,6 +140,21 @@ fn missing_file() {
     let o = qpv(&["run", "--grid", "nope.csv", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.csv"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches("No such file or directory").count(), 1, "said once: {}", stderr(&o));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_folder_given_as_the_grid_is_named_once_with_what_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("grids")).unwrap();
+    let o = qpv(&["run", "--grid", "grids", "--out", "out"], dir.path());
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert_eq!(
+        msg.trim_end(),
+        "error: grids: is a folder; --grid expects a Filosofi CSV, CSV.gz or a qpv grid cache (qpv import)"
+    );
     assert!(!dir.path().join("out").exists());
 }
 
@@ -447,6 +462,7 @@ fn sweep_gives_the_known_answer_of_each_variant() {
     // where one candidate holds at least half of its inhabitants: the five variants
     // with a quartier (P alone is exactly half).
     let robustness = std::fs::read_to_string(dir.path().join("sw/robustness.csv")).unwrap();
+    assert!(robustness.starts_with("id,uu_code,"), "{robustness}");
     assert!(
         robustness.contains("59701-01,59701,Valenciennes (partie française),Denain,2400,5,8,0.625"),
         "{robustness}"

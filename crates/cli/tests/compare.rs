@@ -126,6 +126,140 @@ fn a_file_without_crs_is_refused_unless_one_is_given() {
     assert!(stderr(&o).contains("unknown CRS"), "{}", stderr(&o));
 }
 
+/// The candidates of the sample compared with themselves within a file holding three of
+/// them: the five others are left out of both sets, and every output says so.
+#[test]
+fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let gj = "qpv-out/candidates.geojson";
+    let mut part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(gj)).unwrap()).unwrap();
+    let features = part["features"].as_array_mut().unwrap();
+    assert_eq!(features.len(), 8);
+    features.truncate(3);
+    let inside: Vec<String> =
+        features.iter().map(|f| f["properties"]["id"].as_str().unwrap().to_owned()).collect();
+    std::fs::write(dir.path().join("part.geojson"), part.to_string()).unwrap();
+    let args = ["compare", "--reference", gj, "--other", gj, "--grid", "sample", "--within", "part.geojson"];
+    let o = qpv(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compared 3 of 8 perimeters of A and 3 of 8 of B"), "{}", stderr(&o));
+    let out = dir.path().join("qpv-compare");
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let compared: Vec<&str> = rows.iter().map(|r| r["reference_id"].as_str()).collect();
+    assert_eq!(compared, inside);
+    assert!(rows.iter().all(|r| r["status"] == "matched" && num(r, "iou") == 1.0));
+    // The five left out, from the run's own table.
+    let candidates = csv_rows(&dir.path().join("qpv-out/candidates.csv"));
+    let outside: Vec<_> = candidates.iter().filter(|c| !inside.contains(&c["id"])).collect();
+    let people: f64 = outside.iter().map(|c| num(c, "inhabitants")).sum();
+    let area: f64 = outside.iter().map(|c| num(c, "area_m2")).sum();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let w = &manifest["results"]["within"];
+    for set in ["reference", "other"] {
+        assert_eq!((w[set]["read"].as_u64(), w[set]["compared"].as_u64()), (Some(8), Some(3)), "{w}");
+        let left = w[set]["left_out_inhabitants"].as_f64().unwrap();
+        assert!((left - people).abs() < 1.0, "{left} left out, {people} in the five candidates");
+        // Read back from WGS84 with 7 decimals: areas within 0.01 %.
+        let left = w[set]["left_out_area_m2"].as_f64().unwrap();
+        assert!((left / area - 1.0).abs() < 1e-4, "{left} m² left out, {area} m² in the five");
+    }
+    assert_eq!(manifest["settings"]["within"], "part.geojson");
+    assert!(manifest["inputs"].as_array().unwrap().iter().any(|i| i["role"] == "within"), "{manifest}");
+    let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(md.contains("## Restricted to `part.geojson`"), "{md}");
+    assert!(md.contains("| compared | 3 | 3 |") && md.contains("| left out | 5 | 5 |"), "{md}");
+    assert!(md.contains("| inhabitants left out (estimate) |"), "{md}");
+    let within = csv_rows(&out.join("within.csv"));
+    assert_eq!(within.len(), 16);
+    for r in &within {
+        let expected = if inside.contains(&r["id"]) { ("1", "yes") } else { ("0", "no") };
+        assert_eq!((r["share_inside"].as_str(), r["compared"].as_str()), expected, "{r:?}");
+    }
+}
+
+/// `--within other` on the sample grid: the communes touched by the three candidates
+/// of the other set decide which of the eight reference candidates are compared.
+#[test]
+fn within_the_other_set_s_communes_keeps_the_candidates_of_those_communes() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let gj = "qpv-out/candidates.geojson";
+    let mut part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(gj)).unwrap()).unwrap();
+    part["features"].as_array_mut().unwrap().truncate(3);
+    std::fs::write(dir.path().join("part.geojson"), part.to_string()).unwrap();
+    let args =
+        ["compare", "--reference", gj, "--other", "part.geojson", "--grid", "sample", "--within", "other"];
+    let o = qpv(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("qpv-compare");
+    let within = csv_rows(&out.join("within.csv"));
+    let kept = |set: &str| within.iter().filter(|r| r["set"] == set && r["compared"] == "yes").count();
+    assert_eq!(kept("other"), 3, "the set whose communes make the extent lies in it");
+    // The three themselves, and 59701-05 (Lourches, Escaudain, Rœulx), which straddles
+    // the edge of their communes with 90 % of its squares inside. Not 59701-06 (Wallers,
+    // Raismes…): 59701-01 covers squares on the Denain–Wallers boundary only, which list
+    // both communes and do not make it touch Wallers (they did, and kept 59701-06 at
+    // 77 %, before the rule counted squares of one commune alone).
+    let compared: Vec<&str> = within
+        .iter()
+        .filter(|r| r["set"] == "reference" && r["compared"] == "yes")
+        .map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(compared, ["59402-01", "59701-01", "59701-02", "59701-05"]);
+    let share = |id: &str| {
+        num(within.iter().find(|r| r["set"] == "reference" && r["id"] == id).unwrap(), "share_inside")
+    };
+    assert!(share("59701-05") > 0.5 && share("59701-05") < 1.0 && share("59701-06") == 0.0);
+    let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(md.contains("## Restricted to the communes of B (other)"), "{md}");
+    assert!(stderr(&o).contains("--within other: the squares of the"), "{}", stderr(&o));
+}
+
+#[test]
+fn within_reference_or_other_needs_a_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let gj = "qpv-out/candidates.geojson";
+    for set in ["reference", "other"] {
+        let o = qpv(&["compare", "--reference", gj, "--other", gj, "--within", set], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let msg = stderr(&o);
+        assert!(
+            msg.contains(&format!("--within {set}:"))
+                && msg.contains("--grid")
+                && msg.contains("--within FILE"),
+            "{msg}"
+        );
+        assert!(!dir.path().join("qpv-compare").exists());
+    }
+}
+
+/// A file of lines and points is not a set of perimeters: refused, naming what it holds,
+/// by every command that reads perimeters.
+#[test]
+fn a_file_without_polygons_is_refused_by_compare_and_indicators() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[3.39,50.33],[3.40,50.34]]}}"#;
+    let roads = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, [line; 12].join(","));
+    std::fs::write(dir.path().join("roads.geojson"), roads).unwrap();
+    assert!(qpv(&["run"], dir.path()).status.success());
+    let needle = "roads.geojson: no polygon among its 12 features (LineString: 12); perimeters are polygons";
+    for args in [
+        &["compare", "--reference", "qpv-out/candidates.geojson", "--other", "roads.geojson", "--out", "cmp"]
+            [..],
+        &["indicators", "--perimeters", "roads.geojson", "--out", "ind.csv"][..],
+    ] {
+        let o = qpv(args, dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+    }
+    assert!(!dir.path().join("cmp").exists() && !dir.path().join("ind.csv").exists());
+}
+
 #[test]
 fn indicators_of_the_candidates_match_the_run_and_add_communes() {
     let dir = tempfile::tempdir().unwrap();

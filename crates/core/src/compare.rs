@@ -43,6 +43,18 @@ impl Perimeters {
     pub fn is_empty(&self) -> bool {
         self.shapes.is_empty()
     }
+
+    /// The perimeters whose `keep` is true, in their order.
+    pub fn subset(&self, keep: &[bool]) -> Perimeters {
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x.clone()).collect()
+        }
+        Perimeters {
+            ids: pick(&self.ids, keep),
+            names: pick(&self.names, keep),
+            shapes: pick(&self.shapes, keep),
+        }
+    }
 }
 
 /// The squares of a grid, ready to be cut by perimeters.
@@ -330,7 +342,7 @@ pub fn compare(reference: &Perimeters, other: &Perimeters, population: Option<&P
     Comparison { matches, map, by_commune, overall }
 }
 
-fn oriented(set: &Perimeters) -> Perimeters {
+pub(crate) fn oriented(set: &Perimeters) -> Perimeters {
     use geo::orient::{Direction, Orient};
     let shapes = set.shapes.iter().map(|s| s.orient(Direction::Default)).collect();
     Perimeters { shapes, ..set.clone() }
@@ -588,6 +600,19 @@ mod tests {
             vec![hole],
         )]);
         assert!(without_slivers(with_tiny_hole).0[0].interiors().is_empty());
+    }
+
+    #[test]
+    fn a_subset_keeps_ids_names_and_shapes_together_in_order() {
+        let mut s = set(vec![rect(0.0, 0.0, 1.0, 1.0), rect(2.0, 0.0, 3.0, 1.0), rect(4.0, 0.0, 5.0, 1.0)]);
+        s.names = vec!["a".into(), "b".into(), "c".into()];
+        let sub = s.subset(&[true, false, true]);
+        assert_eq!(
+            (sub.ids, sub.names),
+            (vec!["P1".to_owned(), "P3".into()], vec!["a".to_owned(), "c".into()])
+        );
+        assert_eq!(sub.shapes[1], s.shapes[2]);
+        assert!(s.subset(&[false; 3]).is_empty());
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub mod square_id;
 #[cfg(test)]
 mod testutil;
 pub mod threshold;
+pub mod within;
 
 pub use adjust::{AdjustError, Adjuster, AuditEntry, Figures, Perimeter, SchoolOutcome};
 pub use candidate::{Area, Candidate, Candidates, GroupingSettings, Shortfall, group_candidates};

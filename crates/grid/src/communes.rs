@@ -76,7 +76,7 @@ pub fn read_communes(path: &Path) -> Result<(CommuneTable, InputFile), IoError> 
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
             .read_to_end(&mut out)
-            .map_err(|e| IoError::Gzip { path: path.to_owned(), source: e })?;
+            .map_err(|e| IoError::Gzip { path: path.to_owned(), error: e })?;
         out
     } else {
         raw.clone()

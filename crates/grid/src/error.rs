@@ -68,23 +68,32 @@ pub struct BadRow {
 /// Errors of reading and writing files (`qpv-grid` and `qpv-layers`).
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
+    // The variants below that hold another error say it in their message and do not
+    // also give it as `source()`: the CLI prints an error with its chain of sources, and
+    // it printed "Is a directory (os error 21)" twice in one line.
     /// A file cannot be opened, read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: PathBuf,
         /// The system error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A folder was given where a file was expected.
+    #[error("{path}: is a folder; {expected}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// What was expected, and where: `--grid expects a Filosofi CSV…`.
+        expected: &'static str,
     },
     /// A gzip file is corrupt or truncated.
-    #[error("{path}: the gzip data is corrupt or truncated ({source}); download the file again")]
+    #[error("{path}: the gzip data is corrupt or truncated ({error}); download the file again")]
     Gzip {
         /// The file.
         path: PathBuf,
         /// The decoder's error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is empty.
     #[error("{path}: the file is empty; expected a CSV with a header line")]
@@ -132,13 +141,12 @@ pub enum IoError {
         path: PathBuf,
     },
     /// The squares do not form one grid (mixed CRS or sizes, duplicates).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Grid {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: GridError,
+        error: GridError,
     },
     /// A commune table lacks needed columns or has a bad row.
     #[error("{path}: {message}")]
@@ -149,13 +157,12 @@ pub enum IoError {
         message: String,
     },
     /// A median reference file cannot be read.
-    #[error("{path}: not a qpv median reference ({source}); build one with `qpv reference build`")]
+    #[error("{path}: not a qpv median reference ({error}); build one with `qpv reference build`")]
     Reference {
         /// The file.
         path: PathBuf,
         /// The parse error.
-        #[source]
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// A coordinate transformation failed.
     #[error("coordinate transformation from EPSG:{from} failed: {message}")]
@@ -221,7 +228,7 @@ pub enum IoError {
 
 impl IoError {
     /// A file that cannot be opened, read or written.
-    pub fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        IoError::File { path: path.into(), source }
+    pub fn file(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        IoError::File { path: path.into(), error }
     }
 }

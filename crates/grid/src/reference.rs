@@ -64,7 +64,7 @@ pub fn read_reference(path: &Path) -> Result<(MedianReference, InputFile), IoErr
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<MedianReference, IoError> {
     let f: ReferenceFile =
-        serde_json::from_slice(bytes).map_err(|e| IoError::Reference { path: path.to_owned(), source: e })?;
+        serde_json::from_slice(bytes).map_err(|e| IoError::Reference { path: path.to_owned(), error: e })?;
     Ok(MedianReference {
         vintage: f.vintage,
         poverty_line: f.poverty_line,

@@ -7,6 +7,7 @@ use crate::perimeters::PerimeterFile;
 use geo_types::MultiPolygon;
 use geojson::{JsonObject, JsonValue};
 use qpv_core::compare::{Comparison, Match, Piece, Residents};
+use qpv_core::within::Restriction;
 use qpv_core::{CommuneCode, CommuneTable};
 use std::fmt::Write as _;
 
@@ -25,6 +26,164 @@ pub const DIFF_FIELDS: [(&str, &str, bool, u8, u8); 8] = [
 /// Names of the five pieces of a match, in [`Match::pieces`] order.
 pub const PIECES: [&str; 5] = ["reference", "other", "both", "reference_only", "other_only"];
 
+/// The territory a comparison was restricted to (`qpv compare --within`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extent {
+    /// The communes the perimeters of one set touch.
+    Communes {
+        /// Which set: `A (reference)` or `B (other)`.
+        of: &'static str,
+        /// How many communes.
+        communes: usize,
+    },
+    /// The polygons of a file.
+    File {
+        /// The file, as given.
+        path: String,
+        /// Its polygons (features).
+        polygons: usize,
+    },
+}
+
+impl Extent {
+    /// What the extent is, in a sentence's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Extent::Communes { of, communes } => {
+                format!(
+                    "the squares of the {} communes that the perimeters of {of} touch",
+                    crate::thousands(*communes as f64)
+                )
+            }
+            Extent::File { path, polygons } => {
+                format!("the {} polygons of `{path}`", crate::thousands(*polygons as f64))
+            }
+        }
+    }
+
+    /// The rule applied, for the report and the manifest.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Extent::Communes { .. } => {
+                "a perimeter touches the commune of every square lying in one commune alone that it \
+                 overlaps (a square on a boundary lists its communes together and would reach across \
+                 it; a perimeter on boundary squares only touches all their communes); the extent is the \
+                 squares any of whose communes (lcog_geo) is touched; a perimeter is compared when at \
+                 least half of its area on the grid's squares lies in the extent (the grid lists only \
+                 inhabited squares, so empty ones count neither way), and left out when it lies on no \
+                 square of the grid"
+            }
+            Extent::File { .. } => {
+                "a perimeter is compared when at least half of its area lies inside those polygons (their union)"
+            }
+        }
+    }
+}
+
+/// What `--within` kept and left out of each set.
+pub struct WithinReport<'a> {
+    /// The extent.
+    pub extent: Extent,
+    /// The files as read, before the restriction: A, then B.
+    pub files: [&'a PerimeterFile; 2],
+    /// Which perimeters of A and of B were kept.
+    pub restrictions: [&'a Restriction; 2],
+}
+
+impl WithinReport<'_> {
+    /// `within.csv`: every perimeter read, its share inside the extent and whether it
+    /// was compared.
+    pub fn within_csv(&self) -> Result<Vec<u8>, IoError> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["set", "id", "name", "share_inside", "compared"]).map_err(encode)?;
+        for (set, file, r) in [
+            ("reference", self.files[0], self.restrictions[0]),
+            ("other", self.files[1], self.restrictions[1]),
+        ] {
+            for k in 0..file.perimeters.len() {
+                w.write_record([
+                    set,
+                    &file.perimeters.ids[k],
+                    &file.perimeters.names[k],
+                    &r.shares[k].map_or(String::new(), |x| round(x, 4)),
+                    if r.kept[k] { "yes" } else { "no" },
+                ])
+                .map_err(encode)?;
+            }
+        }
+        w.into_inner().map_err(encode)
+    }
+
+    /// The section of `comparison.md`.
+    fn markdown(&self, s: &mut String, with_people: bool) {
+        let n = crate::thousands;
+        let [a, b] = self.restrictions;
+        let _ = writeln!(
+            s,
+            "## Restricted to {}\n\nOnly the perimeters inside {} are compared. The rule: {}. Everything below \
+             is about the perimeters compared; `within.csv` lists every perimeter read with its share inside.\n",
+            match &self.extent {
+                Extent::Communes { of, .. } => format!("the communes of {of}"),
+                Extent::File { path, .. } => format!("`{path}`"),
+            },
+            self.extent.describe(),
+            self.extent.rule()
+        );
+        let _ = writeln!(s, "| | A (reference) | B (other) |\n|---|---|---|");
+        let _ = writeln!(s, "| perimeters read | {} | {} |", n(a.kept.len() as f64), n(b.kept.len() as f64));
+        let _ = writeln!(s, "| compared | {} | {} |", n(a.kept_count() as f64), n(b.kept_count() as f64));
+        let _ =
+            writeln!(s, "| left out | {} | {} |", n(a.left_out_count() as f64), n(b.left_out_count() as f64));
+        let _ = writeln!(
+            s,
+            "| area left out | {} ha | {} ha |",
+            n(a.left_out.area_m2 / 1e4),
+            n(b.left_out.area_m2 / 1e4)
+        );
+        if with_people {
+            let people =
+                |r: &Restriction| r.left_out.residents.as_ref().map_or(0.0, |x| x.totals.individuals);
+            let _ = writeln!(s, "| inhabitants left out (estimate) | {} | {} |", n(people(a)), n(people(b)));
+            // A grid extract sees no one outside it: say how many were not counted.
+            if matches!(self.extent, Extent::Communes { .. })
+                && a.unmeasured_count() + b.unmeasured_count() > 0
+            {
+                let _ = writeln!(
+                    s,
+                    "| of which on no square of the grid (their inhabitants not counted) | {} | {} |",
+                    n(a.unmeasured_count() as f64),
+                    n(b.unmeasured_count() as f64)
+                );
+            }
+        }
+        const SHOWN: usize = 30;
+        let mut straddling: Vec<(&str, &PerimeterFile, usize, f64, bool)> = Vec::new();
+        for (set, file, r) in [("A", self.files[0], a), ("B", self.files[1], b)] {
+            for (k, share) in r.shares.iter().enumerate() {
+                if let Some(x) = share.filter(|x| *x > 0.0 && *x < 1.0) {
+                    straddling.push((set, file, k, x, r.kept[k]));
+                }
+            }
+        }
+        if !straddling.is_empty() {
+            straddling.sort_by(|x, y| (x.3 - 0.5).abs().total_cmp(&(y.3 - 0.5).abs()));
+            let _ = writeln!(
+                s,
+                "\nAcross the edge of the extent, closest to one half first:\n\n| set | perimeter | share inside | |\n|---|---|---|---|"
+            );
+            for (set, file, k, x, kept) in straddling.iter().take(SHOWN) {
+                let (id, name) = (&file.perimeters.ids[*k], &file.perimeters.names[*k]);
+                let label = if name.is_empty() { id.clone() } else { format!("{id} {name}") };
+                let what = if *kept { "compared" } else { "left out" };
+                let _ = writeln!(s, "| {set} | {label} | {:.0} % | {what} |", 100.0 * x);
+            }
+            if straddling.len() > SHOWN {
+                let _ = writeln!(s, "\n… {} more in `within.csv`.", straddling.len() - SHOWN);
+            }
+        }
+    }
+}
+
 /// Everything the outputs are made of.
 pub struct ComparisonReport<'a> {
     /// The result.
@@ -37,6 +196,9 @@ pub struct ComparisonReport<'a> {
     pub communes: Option<&'a CommuneTable>,
     /// The grid's name, when one was given.
     pub grid: Option<String>,
+    /// With `--within`: what was compared and what was left out (`reference` and
+    /// `other` then hold only the perimeters compared).
+    pub within: Option<&'a WithinReport<'a>>,
 }
 
 fn encode(e: impl std::fmt::Display) -> IoError {
@@ -200,17 +362,41 @@ impl ComparisonReport<'_> {
         let only_ref = c.matches.iter().filter(|m| m.other.is_none()).count();
         let only_other = c.matches.iter().filter(|m| m.reference.is_none()).count();
         let _ = writeln!(s, "# Comparison of perimeters\n");
-        let _ = writeln!(s, "| | file | format | CRS | perimeters | repaired |\n|---|---|---|---|---|---|");
-        for (label, f) in [("A (reference)", self.reference), ("B (other)", self.other)] {
+        match self.within {
+            None => {
+                let _ = writeln!(
+                    s,
+                    "| | file | format | CRS | perimeters | repaired |\n|---|---|---|---|---|---|"
+                );
+            }
+            Some(_) => {
+                let _ = writeln!(
+                    s,
+                    "| | file | format | CRS | perimeters | compared | repaired |\n|---|---|---|---|---|---|---|"
+                );
+            }
+        }
+        for (k, (label, f)) in
+            [("A (reference)", self.reference), ("B (other)", self.other)].into_iter().enumerate()
+        {
             let crs = format!("EPSG:{}{}", f.epsg, f.crs_origin.note());
+            // With --within, `f` holds the perimeters compared; the file as read is the report's.
+            let (read, compared) = match self.within {
+                Some(w) => (w.files[k], format!(" {} |", f.perimeters.len())),
+                None => (f, String::new()),
+            };
             let _ = writeln!(
                 s,
-                "| {label} | `{}` | {} | {crs} | {} | {} |",
+                "| {label} | `{}` | {} | {crs} | {} |{compared} {} |",
                 f.input.path,
                 f.format.label(),
-                f.perimeters.len(),
-                f.repairs.len()
+                read.perimeters.len(),
+                read.repairs.len()
             );
+        }
+        if let Some(w) = self.within {
+            s.push('\n');
+            w.markdown(&mut s, self.grid.is_some());
         }
         let [a, b, both, lost, gained] = &c.overall;
         let iou = ratio(both.area_m2, a.area_m2 + b.area_m2 - both.area_m2);

@@ -279,6 +279,37 @@ pub struct PerimeterFile {
     pub without_polygon: Vec<usize>,
 }
 
+impl PerimeterFile {
+    /// The same file holding only the perimeters whose `keep` is true, in their order,
+    /// with their attributes and repairs (renumbered).
+    pub fn subset(&self, keep: &[bool]) -> PerimeterFile {
+        let mut renumbered = vec![None; keep.len()];
+        let mut next = 0;
+        for (k, yes) in keep.iter().enumerate() {
+            if *yes {
+                renumbered[k] = Some(next);
+                next += 1;
+            }
+        }
+        PerimeterFile {
+            perimeters: self.perimeters.subset(keep),
+            properties: self
+                .properties
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(p, _)| p.clone())
+                .collect(),
+            repairs: self
+                .repairs
+                .iter()
+                .filter_map(|(k, r)| renumbered.get(*k).copied().flatten().map(|j| (j, r.clone())))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Attribute names read as a perimeter's identifier, in order of preference (lowercase).
 const ID_FIELDS: [&str; 8] =
     ["code_qp", "code_qpv", "code_qv", "code_quartier", "cod_qp", "code", "id", "qp"];
@@ -339,9 +370,13 @@ pub fn read_perimeters(
         repairs: Vec::new(),
         without_polygon: Vec::new(),
     };
+    let count = features.len();
+    let mut kinds: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for (k, (geometry, properties)) in features.into_iter().enumerate() {
+        let kind = geometry_type(&geometry);
         let (_, polygons) = split_geometry(geometry);
         if polygons.0.is_empty() {
+            *kinds.entry(kind).or_default() += 1;
             out.without_polygon.push(k + 1);
             continue;
         }
@@ -357,7 +392,38 @@ pub fn read_perimeters(
         out.perimeters.shapes.push(shape);
         out.properties.push(properties);
     }
+    // Lines or points read as no perimeter at all would compare as an empty set and
+    // give an empty table without a word; a file without any feature is a set of
+    // none (qpv run writes one when it finds no candidate) and is read as such.
+    if out.perimeters.is_empty() && count > 0 {
+        return Err(err(path, no_polygon(count, &kinds)));
+    }
     Ok(out)
+}
+
+/// `no polygon among its 12 features (LineString: 12); perimeters are polygons`.
+fn no_polygon(count: usize, kinds: &std::collections::BTreeMap<&'static str, usize>) -> String {
+    let mut kinds: Vec<(&str, usize)> = kinds.iter().map(|(k, n)| (*k, *n)).collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let found: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    let features = if count == 1 { "its 1 feature".to_owned() } else { format!("its {count} features") };
+    format!("no polygon among {features} ({}); perimeters are polygons", found.join(", "))
+}
+
+/// The geometry type's name, as GeoJSON and OGC spell it.
+fn geometry_type(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) => "Line",
+        Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        Geometry::Rect(_) => "Rect",
+        Geometry::Triangle(_) => "Triangle",
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +503,62 @@ mod tests {
                 .unwrap();
         assert_eq!(field(&props, &ID_FIELDS).as_deref(), Some("QP059054"));
         assert_eq!(field(&props, &NAME_FIELDS).as_deref(), Some("Faubourg Duchâteau"));
+    }
+
+    fn feature_collection(geometries: &[&str]) -> String {
+        let features: Vec<String> = geometries
+            .iter()
+            .map(|g| format!(r#"{{"type":"Feature","properties":{{}},"geometry":{g}}}"#))
+            .collect();
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))
+    }
+
+    #[test]
+    fn a_file_of_lines_and_points_is_refused_naming_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = r#"{"type":"LineString","coordinates":[[3.39,50.33],[3.40,50.34]]}"#;
+        let point = r#"{"type":"Point","coordinates":[3.39,50.33]}"#;
+        let roads = dir.path().join("roads.geojson");
+        std::fs::write(&roads, feature_collection(&[line, point, line])).unwrap();
+        let e = read_perimeters(&roads, None, None, 3035).unwrap_err().to_string();
+        assert!(
+            e.ends_with("roads.geojson: no polygon among its 3 features (LineString: 2, Point: 1); perimeters are polygons"),
+            "{e}"
+        );
+        // One polygon among lines: read, the lines listed as left out.
+        let square =
+            r#"{"type":"Polygon","coordinates":[[[3.39,50.33],[3.40,50.33],[3.40,50.34],[3.39,50.33]]]}"#;
+        std::fs::write(&roads, feature_collection(&[line, square])).unwrap();
+        let f = read_perimeters(&roads, None, None, 3035).unwrap();
+        assert_eq!((f.perimeters.len(), f.without_polygon.as_slice()), (1, &[1][..]));
+        // A file of no feature at all is an empty set, as qpv run writes when it finds none.
+        std::fs::write(&roads, feature_collection(&[])).unwrap();
+        assert!(read_perimeters(&roads, None, None, 3035).unwrap().perimeters.is_empty());
+        assert_eq!(
+            no_polygon(1, &[("MultiPoint", 1)].into_iter().collect()),
+            "no polygon among its 1 feature (MultiPoint: 1); perimeters are polygons"
+        );
+    }
+
+    #[test]
+    fn a_subset_keeps_attributes_and_renumbers_repairs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("three.geojson");
+        let square = |x: f64| {
+            format!(
+                r#"{{"type":"Polygon","coordinates":[[[{x},50.33],[{},50.33],[{},50.34],[{x},50.34],[{x},50.33]]]}}"#,
+                x + 0.01,
+                x + 0.01
+            )
+        };
+        let bow = r#"{"type":"Polygon","coordinates":[[[3.5,50.33],[3.5,50.34],[3.51,50.33],[3.51,50.34],[3.5,50.33]]]}"#;
+        std::fs::write(&path, feature_collection(&[&square(3.39), &square(3.42), bow])).unwrap();
+        let f = read_perimeters(&path, None, None, 3035).unwrap();
+        assert_eq!(f.repairs.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![2]);
+        let s = f.subset(&[false, true, true]);
+        assert_eq!(s.perimeters.ids, vec!["#2", "#3"]);
+        assert_eq!((s.properties.len(), s.repairs.len(), s.repairs[0].0), (2, 1, 1));
+        assert!(f.subset(&[true, false, false]).repairs.is_empty());
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub struct RobustnessRow {
 /// `robustness.csv`.
 pub fn robustness_csv(rows: &[RobustnessRow]) -> Result<Vec<u8>, IoError> {
     let header = [
-        "rank_in_uu",
+        "id",
         "uu_code",
         "uu_name",
         "main_commune",
@@ -295,7 +295,11 @@ mod tests {
     #[test]
     fn an_empty_sweep_is_a_header() {
         assert_eq!(sweep_csv(&["factor"], &[]).unwrap(), b"variant,factor,quartiers,inhabitants,communes\n");
-        assert_eq!(robustness_csv(&[]).unwrap().iter().filter(|&&b| b == b'\n').count(), 1);
+        // The candidates' column is `id`, as in candidates.csv (it was `rank_in_uu`).
+        assert_eq!(
+            robustness_csv(&[]).unwrap(),
+            b"id,uu_code,uu_name,main_commune,inhabitants,variants_surviving,variants,share\n"
+        );
     }
 
     #[test]

@@ -63,9 +63,30 @@ pub fn perimeter_file(
         })
         .transpose()?;
     let file = qpv_layers::perimeters::read_perimeters(path, crs, args.layer.as_deref(), epsg)?;
-    for (k, r) in &file.repairs {
-        printer.warn(format!("{}: perimeter {}: {r}", file.input.path, file.perimeters.ids[*k]));
-    }
-    printer.info(format!("read {} perimeters from {}", file.perimeters.len(), file.input.path));
+    report_perimeter_file(&file, printer);
     Ok(Some(file))
+}
+
+/// What was read from a perimeter file, its repairs, and the features left out because
+/// they hold no polygon (every command that reads perimeters says the same).
+pub fn report_perimeter_file(f: &qpv_layers::perimeters::PerimeterFile, printer: Printer) {
+    printer.info(format!(
+        "read {} perimeters from {} ({}, EPSG:{}{})",
+        f.perimeters.len(),
+        f.input.path,
+        f.format.label(),
+        f.epsg,
+        f.crs_origin.note()
+    ));
+    for (k, r) in &f.repairs {
+        printer.warn(format!("{}: perimeter {}: {r}", f.input.path, f.perimeters.ids[*k]));
+    }
+    if !f.without_polygon.is_empty() {
+        printer.warn(format!(
+            "{}: {} features hold no polygon and were left out (features {:?})",
+            f.input.path,
+            f.without_polygon.len(),
+            &f.without_polygon[..f.without_polygon.len().min(10)]
+        ));
+    }
 }

@@ -79,6 +79,9 @@ pub struct GridReader<'a> {
     progress: &'a dyn Progress,
 }
 
+/// What a grid path must name, for [`IoError::Folder`].
+const GRID_EXPECTED: &str = "--grid expects a Filosofi CSV, CSV.gz or a qpv grid cache (qpv import)";
+
 impl<'a> GridReader<'a> {
     /// A reader of `source`; bad rows are errors.
     pub fn new(source: GridSource) -> Self {
@@ -110,7 +113,12 @@ impl<'a> GridReader<'a> {
         let (label, path, size, raw): (String, PathBuf, u64, Box<dyn Read + Send>) = match &self.source {
             GridSource::Path(p) => {
                 let file = std::fs::File::open(p).map_err(|e| IoError::file(p, e))?;
-                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let metadata = file.metadata().ok();
+                // Opening a folder succeeds; reading it fails with "Is a directory".
+                if metadata.as_ref().is_some_and(|m| m.is_dir()) {
+                    return Err(IoError::Folder { path: p.clone(), expected: GRID_EXPECTED });
+                }
+                let size = metadata.map(|m| m.len()).unwrap_or(0);
                 (p.display().to_string(), p.clone(), size, Box::new(file))
             }
             GridSource::Embedded { name, bytes } => {
@@ -240,7 +248,7 @@ fn fill_up_to(
         buf.resize(at + want, 0);
     }
     read_full(r, &mut buf[at..at + want]).map_err(|e| {
-        if gzip { IoError::Gzip { path: path.to_owned(), source: e } } else { IoError::file(path, e) }
+        if gzip { IoError::Gzip { path: path.to_owned(), error: e } } else { IoError::file(path, e) }
     })
 }
 
@@ -343,7 +351,7 @@ impl Merged<'_> {
     fn take(&mut self, path: &Path, pieces: &mut [Piece]) -> Result<(), IoError> {
         let shift = |e: qpv_core::GridError, by: u64| IoError::Grid {
             path: path.to_owned(),
-            source: shift_lines(e, by),
+            error: shift_lines(e, by),
         };
         for piece in pieces {
             let line = *self.line;
