@@ -106,6 +106,8 @@ fn drawn_perimeters_get_a_verdict_per_criterion() {
     let uu = &t["UU-01"];
     assert_eq!((uu["urban_units"].as_str(), uu["urban_unit_ok"].as_str()), ("2", "false"));
     assert!(uu["problems"].contains("2 urban units"), "{}", uu["problems"]);
+    assert_eq!(uu["uu_list"].matches(';').count(), 1, "{}", uu["uu_list"]);
+    assert!(uu["uu_list"].contains("59402 Saint-Amand-les-Eaux (35 789)"), "{}", uu["uu_list"]);
     // The page to paste: every perimeter, the failing ones with their reasons.
     let md = std::fs::read_to_string(out.join("check.md")).unwrap();
     assert!(md.contains("**1 of 4 perimeters meet the rule**"), "{md}");

@@ -131,7 +131,8 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
             let lattice = &adjuster.perimeters[k];
             let f = adjuster.figures(lattice);
             let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, args.school_distance));
-            row(&a, p, &f, lattice.squares.len(), near)
+            let units = units_of(&a, &lattice.squares);
+            row(&a, p, &f, lattice.squares.len(), &units, near)
         })
         .collect();
     printer.info(format!("checked {} perimeters in {:.2} s", rows.len(), started.elapsed().as_secs_f64()));
@@ -210,7 +211,7 @@ fn schools_near(schools: &[School], perimeters: &Perimeters, k: usize, distance:
 
 /// Shapefile fields of the layer: property, DBF name (10 characters), numeric, length,
 /// decimals.
-const FIELDS: [(&str, &str, bool, u8, u8); 30] = [
+const FIELDS: [(&str, &str, bool, u8, u8); 31] = [
     ("id", "id", false, 60, 0),
     ("name", "name", false, 80, 0),
     ("meets_rule", "meets_rule", false, 5, 0),
@@ -219,6 +220,7 @@ const FIELDS: [(&str, &str, bool, u8, u8); 30] = [
     ("uu_name", "uu_name", false, 80, 0),
     ("uu_population", "uu_pop", true, 12, 0),
     ("urban_units", "uu_count", true, 3, 0),
+    ("uu_list", "uu_list", false, 254, 0),
     ("inhabitants", "inhabitant", true, 12, 1),
     ("households", "households", true, 12, 1),
     ("poor_share", "poor_share", true, 8, 4),
@@ -258,11 +260,36 @@ fn opt(x: Option<f64>, step: f64) -> Value {
 }
 
 /// One perimeter's row: figures, each criterion with the figure behind it, the verdict.
+/// Every urban unit a perimeter's squares lie in, most inhabitants first, as
+/// `code name (population)` ("hors unité urbaine" for squares outside any).
+fn units_of(a: &Analysed, squares: &std::collections::BTreeSet<u32>) -> String {
+    let placement = &a.output.placement;
+    let mut by_unit: Vec<(u32, f64)> = Vec::new();
+    for &i in squares {
+        let u = placement.unit_of_square[i as usize];
+        let people = a.file.grid.values()[i as usize].individuals;
+        match by_unit.iter_mut().find(|(x, _)| *x == u) {
+            Some(e) => e.1 += people,
+            None => by_unit.push((u, people)),
+        }
+    }
+    by_unit.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    by_unit
+        .iter()
+        .map(|(u, _)| match placement.units.get(*u as usize) {
+            Some(unit) => format!("{} {} ({})", unit.code, unit.name, thousands(unit.population)),
+            None => "hors unité urbaine".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn row(
     a: &Analysed,
     p: &FilePerimeter,
     f: &Figures,
     squares: usize,
+    units: &str,
     schools: Option<Vec<(String, f64)>>,
 ) -> Map<String, Value> {
     let rule = &a.settings.rule;
@@ -283,6 +310,7 @@ fn row(
     put("uu_name", json!(unit.map_or("", |u| u.name.as_str())));
     put("uu_population", opt(unit.map(|u| u.population), 1.0));
     put("urban_units", json!(f.units));
+    put("uu_list", json!(units));
     put("inhabitants", rounded(f.individuals, 0.1));
     put("households", rounded(f.households, 0.1));
     put("poor_share", rounded(share(f.poor_households, f.households), 1e-4));
