@@ -321,3 +321,41 @@ fn nord_candidates_and_drawn_perimeters_with_rep_schools() {
     let schools = std::fs::read_to_string(d.join("edited/schools.csv")).unwrap();
     assert!(schools.lines().any(|l| l.contains("VILLARS") && l.contains("taken out by step 2")), "{schools}");
 }
+
+/// Poches are found on the final perimeters: a poche that a later step adds to a
+/// perimeter is no longer listed, wherever the `poches` step stands.
+#[test]
+fn poches_describe_the_final_perimeters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.toml"), "[[step]]\nop = \"poches\"\nfloor = 500\n").unwrap();
+    ok(&qpv(&["run", "--edits", "p.toml", "--out", "before"], d));
+    let poches: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("before/poches.geojson")).unwrap()).unwrap();
+    let all = poches["features"].as_array().unwrap();
+    assert_eq!(all.len(), 10);
+    let first = &all[0];
+    let one = serde_json::json!({"type": "FeatureCollection", "features": [first]});
+    std::fs::write(d.join("poche.geojson"), one.to_string()).unwrap();
+    std::fs::write(
+        d.join("e.toml"),
+        "[[step]]\nop = \"poches\"\nfloor = 500\n\n\
+         [[step]]\nop = \"add\"\ncandidate = \"59701-01\"\npolygon = \"poche.geojson\"\n",
+    )
+    .unwrap();
+    ok(&qpv(&["run", "--edits", "e.toml", "--out", "after"], d));
+    let after: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("after/poches.geojson")).unwrap()).unwrap();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["features"].as_array().unwrap().iter().map(|f| f["properties"]["inhabitants"].to_string()).collect()
+    };
+    assert_eq!(after["features"].as_array().unwrap().len(), 9, "{:?}", names(&after));
+    assert!(
+        !names(&after).contains(&first["properties"]["inhabitants"].to_string())
+            || names(&poches)
+                .iter()
+                .filter(|n| **n == first["properties"]["inhabitants"].to_string())
+                .count()
+                > 1
+    );
+}
