@@ -222,14 +222,9 @@ fn adjusting_drawn_perimeters_reports_the_lattice_and_refuses_unknown_ids() {
     assert!(!d.join("bad").exists());
 }
 
-/// A REP collège brought in by one step and taken out by a later one: `schools.csv`
-/// describes the final perimeters, and the step that takes it out warns by name.
-#[test]
-fn a_school_taken_out_by_a_later_step_is_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::copy(samples().join("rep_colleges_caph_2021.geojson"), d.join("rep.geojson")).unwrap();
-    // ±0.004° × ±0.0025° around the Villars collège (Denain): its square's centre is inside.
+/// `around_villars.geojson`: ±0.004° × ±0.0025° around the Villars collège (Denain), a
+/// polygon that holds its square's centre.
+fn write_around_villars(dir: &Path) {
     let (x, y) = (3.395296707128705, 50.32275987292504);
     let ring: Vec<[f64; 2]> = vec![
         [x - 0.004, y - 0.0025],
@@ -240,7 +235,17 @@ fn a_school_taken_out_by_a_later_step_is_reported() {
     ];
     let polygon = serde_json::json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
-    std::fs::write(d.join("around_villars.geojson"), polygon.to_string()).unwrap();
+    std::fs::write(dir.join("around_villars.geojson"), polygon.to_string()).unwrap();
+}
+
+/// A REP collège brought in by one step and taken out by a later one: `schools.csv`
+/// describes the final perimeters, and the step that takes it out warns by name.
+#[test]
+fn a_school_taken_out_by_a_later_step_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(samples().join("rep_colleges_caph_2021.geojson"), d.join("rep.geojson")).unwrap();
+    write_around_villars(d);
     std::fs::write(
         d.join("e.toml"),
         "[[step]]\nop = \"include_schools\"\nschools = \"rep.geojson\"\ndistance_m = 300\n\n\
@@ -300,17 +305,7 @@ fn nord_candidates_and_drawn_perimeters_with_rep_schools() {
     assert_eq!(verdicts, [("DEN-01", "true"), ("DOU-01", "false"), ("RAI-01", "false"), ("UU-01", "false")]);
     assert!(t["DEN-01"]["rep_school_names"].contains("0594299C TURGOT (REP+), inside"));
     // Brought in by step 1, taken out by step 2, with the regional REP file.
-    let (x, y) = (3.395296707128705, 50.32275987292504);
-    let ring: Vec<[f64; 2]> = vec![
-        [x - 0.004, y - 0.0025],
-        [x + 0.004, y - 0.0025],
-        [x + 0.004, y + 0.0025],
-        [x - 0.004, y + 0.0025],
-        [x - 0.004, y - 0.0025],
-    ];
-    let polygon = serde_json::json!({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
-    std::fs::write(d.join("around_villars.geojson"), polygon.to_string()).unwrap();
+    write_around_villars(d);
     let edits = format!(
         "[[step]]\nop = \"include_schools\"\nschools = {rep:?}\ndistance_m = 300\n\n\
          [[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"around_villars.geojson\"\n"
