@@ -1,8 +1,15 @@
 /*!
 Maps of `qpv`: what the candidates, a perimeter file or a comparison look like, drawn
 in the grid's CRS. [`svg`] draws a [`MapScene`] with a scale bar, a north arrow, a
-legend and labels kept apart; [`png`] rasterises that SVG with `resvg` (system fonts);
+legend and labels kept apart; [`png()`] rasterises that SVG with `resvg` (system fonts);
 [`html`] wraps it in a self-contained page (no network) to pan, zoom and click.
+
+What makes a map read at every scale is optional, and a scene without it draws as
+before: [`MapScene::inhabited`] (a light population-density background, summed into
+cells about a pixel wide), [`MapScene::places`] (names chosen and sized by importance
+for the map's metres per pixel: see [`LOCAL_MAX_METRES_PER_PX`]) and
+[`MapScene::inhabitants`] (perimeters under [`SYMBOL_PX`] drawn as circles sized by
+them).
 
 This crate only draws: the scene is filled by the caller from a run (`qpv-core`) and
 perimeter files (`qpv-layers`).
@@ -36,8 +43,13 @@ assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
 */
 #![deny(missing_docs)]
 
+mod density;
 mod draw;
+mod places;
 
+pub use density::{DENSITY_CLASSES, InhabitedSquare};
 pub use draw::{
-    FeatureClass, MEDIAN_CLASSES, MapFeature, MapPoint, MapScene, MapSquare, html, png, scale_length, svg,
+    FeatureClass, MEDIAN_CLASSES, MapFeature, MapPoint, MapScene, MapSquare, SYMBOL_PX, html, png,
+    scale_length, svg,
 };
+pub use places::{LOCAL_MAX_METRES_PER_PX, MapPlace, PlaceKind, REGIONAL_MAX_METRES_PER_PX};
