@@ -1185,6 +1185,7 @@ mod tests {
         assert!(pages[1].contains("✓") && pages[1].contains("18 019") && pages[1].contains("2 / 4"));
         let pdf = pdf(&a, &pages).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
+        assert!(pdf.windows(b"/Outlines".len()).any(|w| w == b"/Outlines"), "a bookmark per page");
         let html = html(&a, &pages);
         assert_eq!(html.matches("<section class=\"page\"").count(), 4);
         assert!(html.contains(r#"id="p2-frame""#) && html.contains("url(#p2-frame)"), "ids are per page");
