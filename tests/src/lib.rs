@@ -58,6 +58,11 @@ pub fn have_ogrinfo() -> bool {
     std::process::Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
+/// Whether `pdfinfo` (Debian's poppler-utils, with pdftotext and pdftoppm) runs.
+pub fn have_pdfinfo() -> bool {
+    std::process::Command::new("pdfinfo").arg("-v").output().is_ok_and(|o| o.status.success())
+}
+
 /// Whether PyQGIS (Debian's python3-qgis) imports.
 pub fn have_pyqgis() -> bool {
     std::process::Command::new("/usr/bin/python3")
@@ -76,6 +81,9 @@ pub fn missing_prerequisites() -> Vec<String> {
         .collect();
     if !have_ogrinfo() {
         missing.push("ogrinfo (apt-get install gdal-bin)".into());
+    }
+    if !have_pdfinfo() {
+        missing.push("pdfinfo, pdftotext, pdftoppm (apt-get install poppler-utils)".into());
     }
     if !have_pyqgis() {
         missing.push("PyQGIS (apt-get install --no-install-recommends python3-qgis qgis-providers)".into());

@@ -58,6 +58,11 @@ pub enum Command {
     /// median, REP schools) as SVG and PNG with scale bar, legend and commune labels, and
     /// as a self-contained HTML page to pan, zoom and click.
     Map(MapArgs),
+    /// An atlas to hand out: atlas.pdf (and the same pages as atlas.html), a cover with
+    /// the map of every perimeter and a summary table, then one page per perimeter with
+    /// its map, figures, each criterion of the decree and its key indicators beside its
+    /// urban unit and France.
+    Atlas(AtlasArgs),
     /// Median reference tables (national and urban-unit medians of a whole grid).
     #[command(subcommand)]
     Reference(ReferenceCommand),
@@ -668,6 +673,51 @@ pub struct MapArgs {
 
     /// Folder for map.svg, map.png and map.html.
     #[arg(long, short, default_value = "qpv-map", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `qpv atlas`
+#[derive(Debug, Clone, Args)]
+pub struct AtlasArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    #[command(flatten)]
+    pub perimeters: PerimeterArgs,
+
+    /// Settings (TOML or a run's manifest.json): the rule and method of that run; options
+    /// on the command line override them.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// Reference perimeters (e.g. the published QPV; GeoJSON, shapefile or GeoPackage, read
+    /// as --perimeters is, --crs included) drawn on every map against the atlas's: kept,
+    /// added (only in the atlas's) and removed (only in the reference).
+    #[arg(long, value_name = "FILE")]
+    pub reference: Option<PathBuf>,
+
+    /// Layer of a GeoPackage --reference holding several.
+    #[arg(long, value_name = "NAME")]
+    pub reference_layer: Option<String>,
+
+    /// REP/REP+ collèges (GeoJSON or shapefile points; a "Classement REP" field, when
+    /// present, keeps REP and REP+ ones): drawn on the maps and listed per perimeter.
+    #[arg(long, value_name = "FILE")]
+    pub schools: Option<PathBuf>,
+
+    /// How near a school must be to a perimeter to be listed on its page, m.
+    #[arg(long, default_value_t = 300.0, value_name = "M")]
+    pub school_distance: f64,
+
+    /// Title of the cover.
+    #[arg(long)]
+    pub title: Option<String>,
+
+    /// Folder for atlas.pdf, atlas.html and manifest.json.
+    #[arg(long, short, default_value = "qpv-atlas", value_name = "DIR")]
     pub out: PathBuf,
 }
 

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::check(args, printer),
         Command::Adjust(args) => commands::adjust::adjust(args, printer),
         Command::Indicators(args) => commands::indicators::indicators(args, printer),
+        Command::Atlas(args) => commands::atlas::atlas(args, printer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,8 @@ Maps of `qpv`: what the candidates, a perimeter file or a comparison look like, 
 in the grid's CRS. [`svg`] draws a [`MapScene`] with a scale bar, a north arrow, a
 legend and labels kept apart; [`png()`] rasterises that SVG with `resvg` (system fonts);
 [`html`] wraps it in a self-contained page (no network) to pan, zoom and click.
+[`atlas`] lays out A4 pages around such maps (a cover, then a page per perimeter) and
+turns them into one PDF with `krilla-svg`, on the same `usvg`, and one HTML page.
 
 What makes a map read at every scale is optional, and a scene without it draws as
 before: [`MapScene::inhabited`] (a light population-density background, summed into
@@ -43,6 +45,7 @@ assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
 */
 #![deny(missing_docs)]
 
+pub mod atlas;
 mod density;
 mod draw;
 mod places;

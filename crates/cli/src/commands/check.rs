@@ -70,15 +70,19 @@ pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePer
 }
 
 /// A REP/REP+ school: label, category, position in the grid's CRS.
-struct School {
-    label: String,
-    category: String,
-    x: f64,
-    y: f64,
+pub struct School {
+    /// Code and name.
+    pub label: String,
+    /// `REP`, `REP+`, or empty when the file does not say.
+    pub category: String,
+    /// Position, grid CRS.
+    pub x: f64,
+    /// Position, grid CRS.
+    pub y: f64,
 }
 
 /// Reads the schools of a file, keeping REP and REP+ ones when the file says which.
-fn read_schools(path: &Path, epsg: u32) -> Result<Vec<School>> {
+pub fn read_schools(path: &Path, epsg: u32) -> Result<Vec<School>> {
     let shapes = qpv_layers::edits::read_shapes(path, None, epsg)?;
     let text = |p: &Map<String, Value>, keys: &[&str]| {
         keys.iter().find_map(|k| p.get(*k).and_then(Value::as_str)).map(|s| s.trim().to_owned())
@@ -194,7 +198,12 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
 }
 
 /// The REP/REP+ schools inside or within `distance` m of a perimeter, nearest first.
-fn schools_near(schools: &[School], perimeters: &Perimeters, k: usize, distance: f64) -> Vec<(String, f64)> {
+pub fn schools_near(
+    schools: &[School],
+    perimeters: &Perimeters,
+    k: usize,
+    distance: f64,
+) -> Vec<(String, f64)> {
     let mut near: Vec<(String, f64)> = schools
         .iter()
         .map(|s| (s, qpv_core::overlay::distance_to(s.x, s.y, &perimeters.shapes[k])))
@@ -259,6 +268,34 @@ fn opt(x: Option<f64>, step: f64) -> Value {
     x.map_or(Value::Null, |v| rounded(v, step))
 }
 
+/// Each criterion of the decree on the adjustments engine's figures of a perimeter (the
+/// `*_ok` columns of `check.csv`; `qpv atlas` shows the same).
+pub struct Criteria {
+    /// At least the rule's population (1 000).
+    pub population: bool,
+    /// Pooled median below the applied threshold.
+    pub median: bool,
+    /// In one urban unit, large enough to hold quartiers.
+    pub urban_unit: bool,
+    /// One continuous area at the run's connectivity.
+    pub continuous: bool,
+    /// Dense enough, under the overseas rule only (`None` elsewhere).
+    pub density: Option<bool>,
+}
+
+/// The criteria of a perimeter with figures `f`.
+pub fn criteria(a: &Analysed, f: &Figures) -> Criteria {
+    let rule = &a.settings.rule;
+    let eligible = f.unit.is_some_and(|u| a.output.flagged.units[u as usize].eligible);
+    Criteria {
+        population: f.individuals >= rule.min_population,
+        median: f.median.is_some_and(|m| m < f.threshold),
+        urban_unit: f.unit.is_some() && eligible && f.units == 1,
+        continuous: f.parts == 1,
+        density: (rule.territory == Territory::Overseas).then_some(f.density_per_km2 >= rule.min_density),
+    }
+}
+
 /// One perimeter's row: figures, each criterion with the figure behind it, the verdict.
 /// Every urban unit a perimeter's squares lie in, most inhabitants first, as
 /// `code name (population)` ("hors unité urbaine" for squares outside any).
@@ -292,12 +329,10 @@ fn row(
     units: &str,
     schools: Option<Vec<(String, f64)>>,
 ) -> Map<String, Value> {
-    let rule = &a.settings.rule;
     let unit = f.unit.map(|u| &a.output.placement.units[u as usize]);
-    let eligible = f.unit.is_some_and(|u| a.output.flagged.units[u as usize].eligible);
+    let c = criteria(a, f);
     let share = |poor: f64, households: f64| if households > 0.0 { poor / households } else { f64::NAN };
     let t = &p.residents.totals;
-    let overseas = rule.territory == Territory::Overseas;
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_owned(), v);
@@ -318,13 +353,13 @@ fn row(
     put("threshold_legal", rounded(f.legal_threshold, 1.0));
     put("threshold", rounded(f.threshold, 1.0));
     put("margin", opt(f.median.map(|m| f.threshold - m), 1.0));
-    put("population_ok", json!(f.individuals >= rule.min_population));
-    put("median_ok", json!(f.median.is_some_and(|m| m < f.threshold)));
-    put("urban_unit_ok", json!(unit.is_some() && eligible && f.units == 1));
+    put("population_ok", json!(c.population));
+    put("median_ok", json!(c.median));
+    put("urban_unit_ok", json!(c.urban_unit));
     put("parts", json!(f.parts));
-    put("continuous_ok", json!(f.parts == 1));
+    put("continuous_ok", json!(c.continuous));
     put("density_per_km2", rounded(f.density_per_km2, 1.0));
-    put("density_ok", if overseas { json!(f.density_per_km2 >= rule.min_density) } else { Value::Null });
+    put("density_ok", c.density.map_or(Value::Null, |d| json!(d)));
     put("squares", json!(squares));
     put("cells", json!(f.cells));
     put("inhabitants_area", rounded(t.individuals, 0.1));

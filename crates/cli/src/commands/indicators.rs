@@ -68,7 +68,7 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
 
 /// Missing columns become NaN sums, so that the indicators built on them are empty
 /// rather than zero.
-fn blank_missing(t: &mut Totals, missing: &[&str]) {
+pub fn blank_missing(t: &mut Totals, missing: &[&str]) {
     for (v, name) in t.profile.iter_mut().zip(qpv_core::PROFILE_COLUMNS) {
         if missing.contains(&name) {
             *v = f64::NAN;
@@ -76,11 +76,12 @@ fn blank_missing(t: &mut Totals, missing: &[&str]) {
     }
 }
 
-type UnitOf<'a> = Box<dyn Fn(u32) -> Option<LevelFigures> + 'a>;
+/// The figures of territory unit `u`, when known.
+pub type UnitOf<'a> = Box<dyn Fn(u32) -> Option<LevelFigures> + 'a>;
 
 /// France and the urban units: the embedded national totals when the medians come from
 /// a national reference of the same vintage, else the grid itself (partial units).
-fn levels<'a>(a: &'a Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
+pub fn levels<'a>(a: &'a Analysed, printer: Printer) -> (LevelFigures, UnitOf<'a>) {
     let placement = &a.output.placement;
     let national = a.reference.as_ref().and_then(|r| qpv_grid::totals::embedded_totals(&r.vintage));
     let flagged = &a.output.flagged;

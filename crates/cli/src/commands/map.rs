@@ -32,17 +32,7 @@ pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
         features.extend(diff_features(&file).into_iter().map(|f| (f, f64::NAN)));
     }
     let (features, inhabitants): (Vec<MapFeature>, Vec<f64>) = features.into_iter().unzip();
-    let size = frame.square_size as f64;
-    let inhabited = grid
-        .cells()
-        .iter()
-        .zip(grid.values())
-        .map(|(c, v)| InhabitedSquare {
-            x: c.x as f64 * size,
-            y: c.y as f64 * size,
-            inhabitants: v.individuals,
-        })
-        .collect();
+    let inhabited = inhabited_squares(&a);
     let squares = if args.squares {
         grid.cells()
             .iter()
@@ -200,7 +190,24 @@ fn schools(path: &std::path::Path, epsg: u32) -> Result<Vec<MapPoint>> {
 /// An urban unit is named only when at least half of its population lives in the grid:
 /// on the Nord grid the few Nord communes of the Béthune unit would otherwise be labelled
 /// "Béthune", 20 km from Béthune.
-fn places(a: &Analysed) -> Vec<MapPlace> {
+/// Every inhabited square with its inhabitants: the density background of a map (also
+/// the atlas's cover).
+pub fn inhabited_squares(a: &Analysed) -> Vec<InhabitedSquare> {
+    let grid = &a.file.grid;
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    grid.cells()
+        .iter()
+        .zip(grid.values())
+        .map(|(c, v)| InhabitedSquare {
+            x: c.x as f64 * size,
+            y: c.y as f64 * size,
+            inhabitants: v.individuals,
+        })
+        .collect()
+}
+
+/// Urban units and communes to name, by importance (also on the atlas's cover).
+pub fn places(a: &Analysed) -> Vec<MapPlace> {
     let grid = &a.file.grid;
     let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
     let mut communes: FxHashMap<qpv_core::CommuneCode, Centre> = FxHashMap::default();

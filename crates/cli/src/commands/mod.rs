@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod adjust;
+pub mod atlas;
 pub mod check;
 pub mod compare;
 pub mod import;

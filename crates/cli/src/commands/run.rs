@@ -123,7 +123,7 @@ pub fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
 }
 
 /// Near misses as perimeter records, outlined from their squares.
-fn near_miss_records(
+pub fn near_miss_records(
     output: &RunOutput,
     grid: &qpv_core::Grid,
     records: Vec<records::AreaRecord>,

@@ -1,0 +1,252 @@
+//! `qpv atlas` through the real binary: the PDF read back with poppler's `pdfinfo`,
+//! `pdftotext` and `pdftoppm` (Debian's poppler-utils, installed by `.ci/run`), on the
+//! embedded CAPH sample and on Nord. The tests that read the PDF are ignored by default
+//! (a clone may have no poppler); `.ci/run` runs them with `-- --include-ignored`, and a
+//! missing tool then fails them. Bad input needs no poppler and always runs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qpv(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qpv"))
+        .args(args)
+        .current_dir(cwd)
+        // The date printed on every page, fixed so that two runs can be compared.
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .output()
+        .expect("qpv runs")
+}
+
+fn ok(o: &Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+fn sample(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data-samples")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Panics unless `pdfinfo` runs: a test needing poppler must not pass without it.
+fn require_poppler() {
+    assert!(
+        qpv_tests::have_pdfinfo(),
+        "missing prerequisite: pdfinfo is absent (apt-get install poppler-utils; .ci/run installs it); \
+         without it, run `cargo test` without `--include-ignored` and this test is reported as ignored"
+    );
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let o = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name}: {e}"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{name} {args:?}: {err}");
+    assert!(!err.contains("Error"), "{name} {args:?}: {err}");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn pages(pdf: &Path) -> usize {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    let line = info.lines().find(|l| l.starts_with("Pages:")).expect("a page count");
+    line["Pages:".len()..].trim().parse().unwrap()
+}
+
+/// The text of page `p` (1-based).
+fn page_text(pdf: &Path, p: usize) -> String {
+    let p = p.to_string();
+    tool("pdftotext", &["-layout", "-f", &p, "-l", &p, pdf.to_str().unwrap(), "-"])
+}
+
+/// A CSV file as rows of column → value, in file order.
+fn rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    r.records()
+        .map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(str::to_owned)).collect())
+        .collect()
+}
+
+fn figure(row: &HashMap<String, String>, column: &str) -> String {
+    qpv_grid::thousands(row[column].parse::<f64>().unwrap())
+}
+
+/// The candidates of `candidates.csv` against the atlas of the same run: one page per
+/// candidate after the cover, in the order of their ids, each with its id, inhabitants,
+/// median, margin and verdict as `candidates.csv` has them; the cover lists them all.
+fn candidates_match(candidates: &Path, pdf: &Path) -> usize {
+    let mut table = rows(candidates);
+    table.sort_by(|a, b| a["id"].cmp(&b["id"]));
+    assert_eq!(pages(pdf), table.len() + 1, "the cover and one page per candidate");
+    let cover = page_text(pdf, 1);
+    for (k, row) in table.iter().enumerate() {
+        let text = page_text(pdf, k + 2);
+        let title = text.lines().find(|l| !l.trim().is_empty() && !l.contains("qpv atlas")).unwrap();
+        assert!(title.trim_start().starts_with(&row["id"]), "page {}: {title}", k + 2);
+        for column in ["inhabitants", "households", "median_est", "threshold", "margin"] {
+            let want = figure(row, column);
+            assert!(text.contains(&want), "page {} ({}): no {column} {want}", k + 2, row["id"]);
+        }
+        assert!(text.contains("meets the rule"), "page {}", k + 2);
+        assert!(cover.contains(&row["id"]), "the cover lists {}", row["id"]);
+        // Accents as written, text searchable.
+        assert!(
+            text.contains("France métropolitaine") && text.contains("décret n° 2014-767"),
+            "page {}",
+            k + 2
+        );
+    }
+    table.len()
+}
+
+/// On the CAPH sample: the candidates' atlas, read back; the HTML holds the same pages;
+/// two runs give the same bytes whatever the thread count; a page renders.
+#[test]
+#[ignore = "needs pdfinfo, pdftotext and pdftoppm (apt-get install poppler-utils)"]
+fn caph_atlas_has_a_page_per_candidate_with_its_figures() {
+    require_poppler();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&qpv(&["run"], d));
+    let schools = sample("rep_colleges_caph_2021.geojson");
+    let err = ok(&qpv(&["atlas", "--schools", &schools], d));
+    assert!(err.contains("9 pages (8 perimeters and the cover)"), "{err}");
+    let pdf = d.join("qpv-atlas/atlas.pdf");
+    let n = candidates_match(&d.join("qpv-out/candidates.csv"), &pdf);
+    assert_eq!(n, 8);
+    // The Denain page lists the REP+ collèges inside it.
+    let denain = (2..=9).map(|p| page_text(&pdf, p)).find(|t| t.contains("59701-01")).unwrap();
+    assert!(denain.contains("0594299C TURGOT (REP+), inside"), "{denain}");
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    assert!(
+        fonts.contains("DejaVuSans") && fonts.lines().skip(2).all(|l| l.contains(" yes yes yes ")),
+        "{fonts}"
+    );
+    let html = std::fs::read_to_string(d.join("qpv-atlas/atlas.html")).unwrap();
+    assert_eq!(html.matches("<section class=\"page\"").count(), 9);
+    assert!(html.contains("59701-01") && !html.contains("<script") && !html.contains("src=\"http"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("qpv-atlas/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["results"]["pages"], 9);
+    // Same bytes on one thread.
+    let one = Command::new(env!("CARGO_BIN_EXE_qpv"))
+        .args(["atlas", "--schools", &schools, "--out", "again"])
+        .current_dir(d)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    ok(&one);
+    assert!(std::fs::read(&pdf).unwrap() == std::fs::read(d.join("again/atlas.pdf")).unwrap(), "same PDF");
+    assert!(page_text(&pdf, 2).contains("Made on 2026-01-01"), "the date of SOURCE_DATE_EPOCH");
+    // A page renders (poppler draws what a reader shows).
+    tool(
+        "pdftoppm",
+        &["-r", "40", "-png", "-f", "2", "-l", "2", pdf.to_str().unwrap(), d.join("p").to_str().unwrap()],
+    );
+    let png = std::fs::read(d.join("p-2.png")).unwrap();
+    assert!(png.len() > 10_000 && &png[1..4] == b"PNG");
+}
+
+/// A perimeter file with a reference: the figures and verdicts of `qpv check` on the same
+/// file, and the reference's pieces described on each page.
+#[test]
+#[ignore = "needs pdfinfo, pdftotext and pdftoppm (apt-get install poppler-utils)"]
+fn perimeters_get_the_figures_of_check_and_the_reference_is_described() {
+    require_poppler();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let edits = sample("caph_edits.toml");
+    ok(&qpv(&["run", "--edits", &edits], d));
+    let file = "qpv-out/adjusted.geojson";
+    ok(&qpv(&["check", "--perimeters", file], d));
+    ok(&qpv(&["atlas", "--perimeters", file, "--reference", "qpv-out/candidates.geojson"], d));
+    let pdf = d.join("qpv-atlas/atlas.pdf");
+    let checked = rows(&d.join("qpv-check/check.csv"));
+    assert_eq!(pages(&pdf), checked.len() + 1);
+    // Pages in the file's order, as check.csv.
+    for (k, row) in checked.iter().enumerate() {
+        let text = page_text(&pdf, k + 2);
+        assert!(text.contains(&row["id"]), "page {}", k + 2);
+        for column in ["inhabitants", "households", "median_est", "threshold_legal"] {
+            let want = figure(row, column);
+            assert!(text.contains(&want), "page {} ({}): no {column} {want}", k + 2, row["id"]);
+        }
+        let verdict = if row["meets_rule"] == "true" { "meets the rule" } else { "fails the rule" };
+        assert!(text.contains(verdict), "page {} ({}): {verdict}", k + 2, row["id"]);
+        assert!(text.contains("Reference qpv-out/candidates.geojson"), "page {}", k + 2);
+    }
+    // The merged Denain perimeter fails as two parts, as check says.
+    let merged = checked.iter().position(|r| r["problems"].contains("2 parts")).unwrap();
+    let text = page_text(&pdf, merged + 2);
+    assert!(
+        text.contains("Why not: not one continuous area (2 parts)") && text.contains("not met"),
+        "{text}"
+    );
+    assert!(page_text(&pdf, 1).contains("Against the reference qpv-out/candidates.geojson (8 perimeters)"));
+}
+
+/// On Nord: the 78 candidates, with the REP/REP+ collèges of Nord and Pas-de-Calais.
+#[test]
+#[ignore = "needs ../shared/data (Nord grid, REP collèges) and poppler-utils (pdfinfo, pdftotext)"]
+fn nord_atlas_has_a_page_per_candidate_with_its_figures() {
+    require_poppler();
+    let nord = qpv_tests::shared_file("filosofi2019/carreaux_200m_dep59.csv");
+    let rep = qpv_tests::shared_file("rep/colleges_rep_repplus_nord_pdc_2021.geojson");
+    let (nord, rep) = (nord.to_str().unwrap(), rep.to_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&qpv(&["run", "--grid", nord], d));
+    ok(&qpv(&["atlas", "--grid", nord, "--schools", rep], d));
+    let n = candidates_match(&d.join("qpv-out/candidates.csv"), &d.join("qpv-atlas/atlas.pdf"));
+    assert_eq!(n, 78);
+}
+
+fn fails_writing_nothing(args: &[&str], d: &Path, message: &str) {
+    let o = qpv(args, d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(message), "{err}");
+    assert!(!d.join("qpv-atlas").exists(), "nothing written: {err}");
+}
+
+/// An empty perimeter file, a perimeter outside the grid, an empty reference and a run
+/// without candidates: a clear error, exit 2, no file written.
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.geojson"), r#"{"type": "FeatureCollection", "features": []}"#).unwrap();
+    fails_writing_nothing(
+        &["atlas", "--perimeters", "empty.geojson"],
+        d,
+        "empty.geojson: the file holds no perimeter",
+    );
+    // A square in Marseille, far from the CAPH sample.
+    let ring = "[[5.37, 43.29], [5.38, 43.29], [5.38, 43.30], [5.37, 43.30], [5.37, 43.29]]";
+    let marseille = format!(
+        r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature", "properties": {{"id": "MRS-01"}},
+        "geometry": {{"type": "Polygon", "coordinates": [{ring}]}}}}]}}"#
+    );
+    std::fs::write(d.join("marseille.geojson"), marseille).unwrap();
+    fails_writing_nothing(
+        &["atlas", "--perimeters", "marseille.geojson"],
+        d,
+        "perimeter MRS-01 lies outside the grid",
+    );
+    fails_writing_nothing(
+        &["atlas", "--reference", "empty.geojson"],
+        d,
+        "empty.geojson: the reference file holds no perimeter",
+    );
+    fails_writing_nothing(
+        &["atlas", "--min-population", "1000000"],
+        d,
+        "the run found no candidate, so the atlas would have no page",
+    );
+    fails_writing_nothing(&["atlas", "--school-distance=-1"], d, "--school-distance must be zero or more");
+}
