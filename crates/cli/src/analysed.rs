@@ -112,6 +112,29 @@ impl Loaded {
 }
 
 impl Analysed {
+    /// A manifest of `command` on this run: the tool, the note on estimates, `inputs`
+    /// (the run's and the command's own), the settings as applied and the medians; the
+    /// command adds its `method`, `results`, `warnings` and `outputs`.
+    pub fn manifest(&self, command: &str, inputs: Vec<InputFile>) -> Result<qpv_grid::manifest::Manifest> {
+        let f = &self.output.flagged;
+        Ok(qpv_grid::manifest::Manifest {
+            tool: "qpv".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: command.into(),
+            note: crate::commands::run::ESTIMATE_NOTE.into(),
+            inputs,
+            settings: serde_json::to_value(&self.options).context("recording the settings")?,
+            method: serde_json::Value::Null,
+            medians: serde_json::json!({
+                "poverty_line": (f.poverty_line * 100.0).round() / 100.0,
+                "national_median": (f.national_median * 100.0).round() / 100.0,
+            }),
+            results: serde_json::Value::Null,
+            warnings: Vec::new(),
+            outputs: Vec::new(),
+        })
+    }
+
     /// Every square's estimated income distribution (`None` without income data), at
     /// the run's poverty line: computed on first use, once.
     pub fn fits(&self) -> &[Option<LogNormal>] {

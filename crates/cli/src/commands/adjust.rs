@@ -402,25 +402,16 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
     inputs.extend(adjusted.inputs.iter().cloned());
     inputs.extend(a.inputs.iter().cloned());
     let manifest = Manifest {
-        tool: "qpv".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "adjust".into(),
-        note: super::run::ESTIMATE_NOTE.into(),
-        inputs,
-        settings: serde_json::to_value(&a.options).context("recording the settings")?,
         method: json!({
             "perimeters": file.input.path,
             "edits": edits.input.path,
             "lattice": "each perimeter of the file is taken as the 200 m squares whose centre it contains \
                         (lattice.csv: squares cut and inhabitants against the area-share figure)",
         }),
-        medians: json!({
-            "poverty_line": (a.output.flagged.poverty_line * 100.0).round() / 100.0,
-            "national_median": (a.output.flagged.national_median * 100.0).round() / 100.0,
-        }),
         results: json!({ "adjustments": adjusted.summary }),
         warnings: adjusted.warnings.clone(),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+        ..a.manifest("adjust", inputs)?
     };
     out.add("manifest.json", manifest.to_json());
     printer.info(format!("adjustments: {}", adjusted.summary));

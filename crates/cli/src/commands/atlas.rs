@@ -178,12 +178,6 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
     let mut inputs: Vec<_> = file.iter().chain(&reference).map(|f| f.input.clone()).collect();
     inputs.extend(a.inputs.iter().cloned());
     let manifest = Manifest {
-        tool: "qpv".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "atlas".into(),
-        note: super::run::ESTIMATE_NOTE.into(),
-        inputs,
-        settings: serde_json::to_value(&a.options).context("recording the settings")?,
         method: json!({
             "pages": "a cover, then one page per perimeter in the order of the summary table",
             "figures": if file.is_some() {
@@ -199,10 +193,6 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
             "school_distance_m": args.school_distance,
             "date": day.to_string(),
         }),
-        medians: json!({
-            "poverty_line": (a.output.flagged.poverty_line * 100.0).round() / 100.0,
-            "national_median": (a.output.flagged.national_median * 100.0).round() / 100.0,
-        }),
         results: json!({
             "pages": svgs.len(),
             "perimeters": subjects.len(),
@@ -211,6 +201,7 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
         }),
         warnings: Vec::new(),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+        ..a.manifest("atlas", inputs)?
     };
     out.add("manifest.json", manifest.to_json());
     for p in out.commit()? {
@@ -291,14 +282,7 @@ fn indicator_lines(
     printer: Printer,
 ) -> Vec<([String; 3], Vec<IndicatorLine>)> {
     let grid = &a.file.grid;
-    let missing = a.file.layout.missing_profile_columns();
-    if !missing.is_empty() {
-        printer.warn(format!(
-            "{}: no column {}; the indicators that need them are left empty",
-            a.file.input.path,
-            missing.join(", ")
-        ));
-    }
+    let missing = super::indicators::missing_profiles(a, printer);
     let population = Population::new(grid, a.file.profiles.as_ref(), a.fits());
     let mut rows: Vec<IndicatorRow> =
         indicator_rows(&population, &a.output.placement, &a.communes, perimeters, Breakdown::default());

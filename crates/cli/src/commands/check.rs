@@ -166,12 +166,6 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     let mut inputs = vec![file.input.clone()];
     inputs.extend(a.inputs.iter().cloned());
     let manifest = Manifest {
-        tool: "qpv".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        command: "check".into(),
-        note: super::run::ESTIMATE_NOTE.into(),
-        inputs,
-        settings: serde_json::to_value(&a.options).context("recording the settings")?,
         method: json!({
             "criteria": "checked on the squares whose centre is inside each perimeter (the lattice version), by the \
                          adjustments engine",
@@ -180,13 +174,9 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
             "schools": args.schools.as_ref().map(|p| p.display().to_string()),
             "school_distance_m": args.school_distance,
         }),
-        medians: json!({
-            "poverty_line": (a.output.flagged.poverty_line * 100.0).round() / 100.0,
-            "national_median": (a.output.flagged.national_median * 100.0).round() / 100.0,
-        }),
         results: json!({ "perimeters": rows.len(), "meeting_the_rule": passing, "failing": rows.len() - passing }),
-        warnings: Vec::new(),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
+        ..a.manifest("check", inputs)?
     };
     out.add("manifest.json", manifest.to_json());
     let written = out.commit()?;

@@ -18,14 +18,7 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
     let options = args.rule.options().combine(args.input.options());
     let a = analysed::analyse(&options, Reading { profiles: true }, printer)?;
     let grid = &a.file.grid;
-    let missing = a.file.layout.missing_profile_columns();
-    if !missing.is_empty() {
-        printer.warn(format!(
-            "{}: no column {}; the indicators that need them are left empty",
-            a.file.input.path,
-            missing.join(", ")
-        ));
-    }
+    let missing = missing_profiles(&a, printer);
     let epsg = a.epsg();
     let perimeters = match super::perimeter_file(&args.perimeters, epsg, printer)? {
         Some(file) => file.perimeters,
@@ -64,6 +57,20 @@ pub fn indicators(args: &IndicatorsArgs, printer: Printer) -> Result<()> {
     ));
     printer.info(format!("wrote {}", written.display()));
     Ok(())
+}
+
+/// The descriptive columns the grid lacks, with a warning that the indicators needing
+/// them are left empty (also for the atlas's pages).
+pub fn missing_profiles(a: &Analysed, printer: Printer) -> Vec<&'static str> {
+    let missing = a.file.layout.missing_profile_columns();
+    if !missing.is_empty() {
+        printer.warn(format!(
+            "{}: no column {}; the indicators that need them are left empty",
+            a.file.input.path,
+            missing.join(", ")
+        ));
+    }
+    missing
 }
 
 /// Missing columns become NaN sums, so that the indicators built on them are empty
