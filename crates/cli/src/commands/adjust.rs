@@ -9,15 +9,15 @@ use crate::settings::RunOptions;
 use anyhow::{Context, Result, anyhow};
 use qpv_core::lattice::{cells_intersecting, cells_of_ids, cells_with_centre_inside};
 use qpv_core::{
-    Adjuster, AuditEntry, Cell, CommuneTable, Grid, PocheSettings, RunOutput, RunSettings, find_poches,
-    trace_outline,
+    Adjuster, AuditEntry, Cell, CommuneTable, Figures, Grid, Perimeter, PocheSettings, RunOutput,
+    RunSettings, find_poches, trace_outline,
 };
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_grid::{InputFile, OutputSet};
 use qpv_layers::edits::{Edits, Shape, Step, read_shapes};
 use qpv_layers::gpkg_out::AttributeTable;
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
-use qpv_layers::records::{CandidateRecord, SquareSet, square_set_record};
+use qpv_layers::records::{AreaRecord, CandidateRecord, SquareSet, square_set_record};
 use qpv_layers::styles::Style;
 use qpv_layers::tables::LatticeRow;
 use serde_json::{Value, json};
@@ -288,22 +288,8 @@ fn perimeter_records(
         .iter()
         .map(|p| {
             let f = a.figures(p);
-            let squares: Vec<u32> = p.squares.iter().copied().collect();
             let cells = p.cells(grid);
-            let record = square_set_record(
-                grid,
-                communes,
-                SquareSet {
-                    id: p.id.clone(),
-                    unit: f.unit.map(|u| &output.placement.units[u as usize]),
-                    squares: &squares,
-                    cells: &cells,
-                    median: f.median,
-                    threshold: f.threshold,
-                    legal_threshold: f.legal_threshold,
-                    notes: f.problems.join("; "),
-                },
-            );
+            let record = lattice_record(p, &f, grid, communes, output);
             let extra = vec![
                 ("name".to_owned(), json!(p.name)),
                 ("meets_rule".to_owned(), json!(f.meets_rule())),
@@ -312,6 +298,33 @@ fn perimeter_records(
             CandidateRecord { record, extra, geometry: trace_outline(&cells, size) }
         })
         .collect())
+}
+
+/// The record of a lattice perimeter with its figures (the columns of `candidates.csv`):
+/// what `run --edits`, `adjust` and the atlas write for an adjusted or checked perimeter.
+pub fn lattice_record(
+    p: &Perimeter,
+    f: &Figures,
+    grid: &Grid,
+    communes: &CommuneTable,
+    output: &RunOutput,
+) -> AreaRecord {
+    let squares: Vec<u32> = p.squares.iter().copied().collect();
+    let cells = p.cells(grid);
+    square_set_record(
+        grid,
+        communes,
+        SquareSet {
+            id: p.id.clone(),
+            unit: f.unit.map(|u| &output.placement.units[u as usize]),
+            squares: &squares,
+            cells: &cells,
+            median: f.median,
+            threshold: f.threshold,
+            legal_threshold: f.legal_threshold,
+            notes: f.problems.join("; "),
+        },
+    )
 }
 
 fn poche_records(

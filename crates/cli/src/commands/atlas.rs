@@ -26,7 +26,7 @@ use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::indicators_out::LevelFigures;
 use qpv_layers::perimeters::PerimeterFile;
-use qpv_layers::records::{self, AreaRecord, SquareSet};
+use qpv_layers::records::{self, AreaRecord};
 use qpv_map::atlas::{
     Atlas, Criterion, Day, IndicatorLine, Kind, PerimeterPage, SummaryRow, clip_to, html, page_svgs, pdf,
     window_around,
@@ -247,22 +247,7 @@ fn file_subjects(a: &Analysed, file: &PerimeterFile) -> Result<Vec<Subject>> {
         .enumerate()
         .map(|(k, (p, lattice))| {
             let f = engine.figures(lattice);
-            let squares: Vec<u32> = lattice.squares.iter().copied().collect();
-            let cells = lattice.cells(grid);
-            let record = records::square_set_record(
-                grid,
-                &a.communes,
-                SquareSet {
-                    id: p.id,
-                    unit: f.unit.map(|u| &a.output.placement.units[u as usize]),
-                    squares: &squares,
-                    cells: &cells,
-                    median: f.median,
-                    threshold: f.threshold,
-                    legal_threshold: f.legal_threshold,
-                    notes: f.problems.join("; "),
-                },
-            );
+            let record = super::adjust::lattice_record(lattice, &f, grid, &a.communes, &a.output);
             Subject {
                 record,
                 figures: f,
