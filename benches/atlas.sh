@@ -22,12 +22,8 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 cmd=("$bin" -q atlas --grid "$grid" --schools "$rep" --out "$out/atlas")
 "${cmd[@]}"
-walls=(); rsss=()
-for i in $(seq "$runs"); do
-  timed "$out/time.txt" "${cmd[@]}"
-  walls+=("$wall"); rsss+=("$rss")
-done
-echo "atlas, Nord: median $(median "${walls[@]}") s wall (runs: ${walls[*]}), $(( $(median "${rsss[@]}" | cut -d. -f1) / 1024 )) MB peak resident"
+measure "$out/time.txt" "$runs" "${cmd[@]}"
+echo "atlas, Nord: median ${median_wall} s wall (runs: ${walls[*]}), ${median_mb} MB peak resident"
 if command -v pdfinfo >/dev/null 2>&1; then
   pdfinfo "$out/atlas/atlas.pdf" | grep -E "^(Pages|File size|Page size):"
 fi

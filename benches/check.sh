@@ -20,12 +20,8 @@ trap 'rm -rf "$out"' EXIT
 for input in "$grid" "$out/met.qpvgrid"; do
   cmd=("$bin" -q check --grid "$input" --perimeters "$out/fr/candidates.geojson" --out "$out/check")
   "${cmd[@]}"
-  walls=(); rsss=()
-  for i in $(seq "$runs"); do
-    timed "$out/time.txt" "${cmd[@]}"
-    walls+=("$wall"); rsss+=("$rss")
-  done
-  echo "check, grid $(basename "$input"): median $(median "${walls[@]}") s wall (runs: ${walls[*]}), $(( $(median "${rsss[@]}" | cut -d. -f1) / 1024 )) MB peak resident"
+  measure "$out/time.txt" "$runs" "${cmd[@]}"
+  echo "check, grid $(basename "$input"): median ${median_wall} s wall (runs: ${walls[*]}), ${median_mb} MB peak resident"
 done
 "$bin" check --grid "$out/met.qpvgrid" --perimeters "$out/fr/candidates.geojson" --out "$out/check" 2>&1 | grep -E "checked|meet the rule"
 echo "$(nproc) cores, $(date -u +%F)"

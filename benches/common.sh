@@ -25,3 +25,17 @@ timed() {
 
 # median N...: the median of numbers.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# measure LOG RUNS CMD...: runs CMD RUNS times with `timed`; sets $walls (array of
+# seconds), $median_wall (seconds) and $median_mb (median peak resident set, MB).
+measure() {
+  local log="$1" n="$2"
+  shift 2
+  walls=(); local rsss=()
+  for _ in $(seq "$n"); do
+    timed "$log" "$@"
+    walls+=("$wall"); rsss+=("$rss")
+  done
+  median_wall=$(median "${walls[@]}")
+  median_mb=$(( $(median "${rsss[@]}" | cut -d. -f1) / 1024 ))
+}

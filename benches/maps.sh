@@ -18,12 +18,8 @@ trap 'rm -rf "$out"' EXIT
 bench() {
   local name="$1" grid="$2"
   "$bin" map --grid "$grid" --out "$out/$name" 2>&1 | grep "drew the map" | sed "s/^/$name: /"
-  walls=(); rsss=()
-  for i in $(seq "$runs"); do
-    timed "$out/time.txt" "$bin" -q map --grid "$grid" --out "$out/$name"
-    walls+=("$wall"); rsss+=("$rss")
-  done
-  echo "$name: median $(median "${walls[@]}") s wall (runs: ${walls[*]}), $(( $(median "${rsss[@]}" | cut -d. -f1) / 1024 )) MB peak"
+  measure "$out/time.txt" "$runs" "$bin" -q map --grid "$grid" --out "$out/$name"
+  echo "$name: median ${median_wall} s wall (runs: ${walls[*]}), ${median_mb} MB peak"
   ls -l "$out/$name" | awk -v n="$name" 'NR>1 {printf "%s: %s %d KB\n", n, $9, $5 / 1000}'
 }
 bench france "$grid"

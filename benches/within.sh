@@ -30,12 +30,8 @@ for job in plain other other-extract file; do
     file) cmd=("$bin" -q compare "${pair[@]}" --grid "$grid" --within "$bounds" --out "$out/$job") ;;
   esac
   "${cmd[@]}"
-  walls=(); rsss=()
-  for i in $(seq "$runs"); do
-    timed "$out/time.txt" "${cmd[@]}"
-    walls+=("$wall"); rsss+=("$rss")
-  done
-  echo "== $job: median $(median "${walls[@]}") s wall (${walls[*]}), $(( $(median "${rsss[@]}" | cut -d. -f1) / 1024 )) MB peak resident"
+  measure "$out/time.txt" "$runs" "${cmd[@]}"
+  echo "== $job: median ${median_wall} s wall (${walls[*]}), ${median_mb} MB peak resident"
   sed -n '/^| | A (reference) | B (other) |/,/^$/p' "$out/$job/comparison.md"
   sed -n '/^| area |/,/^| inhabitants |/p' "$out/$job/comparison.md"
   grep -c ',yes$' "$out/$job/within.csv" 2>/dev/null | sed 's/^/perimeters compared (both sets): /' || true
