@@ -436,16 +436,9 @@ fn commune_split(pieces: &[Piece; 5]) -> Vec<CommuneSplit> {
 mod tests {
     use super::*;
     use crate::{Cell, GridBuilder, GridFrame, IncomeModel, SquareValues, medians::fit_squares};
-    use geo_types::{Rect, coord, polygon};
+    use geo_types::polygon;
 
-    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }).to_polygon()])
-    }
-
-    fn set(shapes: Vec<MultiPolygon<f64>>) -> Perimeters {
-        let ids = (1..=shapes.len()).map(|k| format!("P{k}")).collect();
-        Perimeters { ids, names: vec![String::new(); shapes.len()], shapes }
-    }
+    use crate::testutil::{rect, set};
 
     /// A 10 × 10 block of squares of 100 inhabitants each, two communes (left, right half).
     fn grid() -> Grid {

@@ -85,9 +85,7 @@ pub fn cells_of_ids(ids: &[String], epsg: u32, size: u32) -> Result<Vec<Cell>, S
 mod tests {
     use super::*;
 
-    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()])
-    }
+    use crate::testutil::rect;
 
     #[test]
     fn centres_inside_and_on_an_edge() {

@@ -65,3 +65,15 @@ pub(crate) fn two_commune_block() -> (Grid, CommuneTable) {
     table.push(Commune { code: lourches, name: "Lourches".into(), population: 3_800.0, ..table[0].clone() });
     (b.finish(), CommuneTable::new(table))
 }
+
+/// The rectangle `x0..x1 × y0..y1` as a region.
+pub(crate) fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> geo_types::MultiPolygon<f64> {
+    use geo_types::{Rect, coord};
+    geo_types::MultiPolygon(vec![Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }).to_polygon()])
+}
+
+/// A set of perimeters `P1`, `P2`… without names.
+pub(crate) fn set(shapes: Vec<geo_types::MultiPolygon<f64>>) -> crate::compare::Perimeters {
+    let ids = (1..=shapes.len()).map(|k| format!("P{k}")).collect();
+    crate::compare::Perimeters { ids, names: vec![String::new(); shapes.len()], shapes }
+}

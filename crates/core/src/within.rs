@@ -233,16 +233,8 @@ fn shares_in_polygons(set: &Perimeters, polygons: &Perimeters) -> Vec<Option<f64
 mod tests {
     use super::*;
     use crate::{Cell, Grid, GridBuilder, GridFrame, IncomeModel, SquareValues, medians::fit_squares};
-    use geo_types::{Rect, coord};
 
-    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }).to_polygon()])
-    }
-
-    fn set(shapes: Vec<MultiPolygon<f64>>) -> Perimeters {
-        let ids = (1..=shapes.len()).map(|k| format!("P{k}")).collect();
-        Perimeters { ids, names: vec![String::new(); shapes.len()], shapes }
-    }
+    use crate::testutil::{rect, set};
 
     fn code(text: &str) -> CommuneCode {
         CommuneCode::parse(text.as_bytes()).unwrap()
