@@ -180,6 +180,17 @@ pub enum FormatArg {
 }
 
 impl FormatArg {
+    /// The formats asked for with GeoJSON, which is always written, first; each once.
+    pub fn with_geojson(asked: Option<&[FormatArg]>) -> Vec<FormatArg> {
+        let mut out = vec![FormatArg::Geojson];
+        for f in asked.into_iter().flatten() {
+            if !out.contains(f) {
+                out.push(*f);
+            }
+        }
+        out
+    }
+
     /// The names of formats as given on the command line (`geojson`, `gpkg`…).
     pub fn names(formats: &[FormatArg]) -> Vec<String> {
         formats.iter().filter_map(|f| f.to_possible_value()).map(|v| v.get_name().to_owned()).collect()
@@ -805,13 +816,6 @@ pub struct CheckArgs {
     /// Folder for check.csv, check.geojson, check.md and manifest.json.
     #[arg(long, short, default_value = "qpv-check", value_name = "DIR")]
     pub out: PathBuf,
-}
-
-impl CheckArgs {
-    /// The formats asked for, GeoJSON always first.
-    pub fn formats(&self) -> Vec<FormatArg> {
-        RunOptions { format: self.format.clone(), ..RunOptions::default() }.formats()
-    }
 }
 
 /// `qpv adjust`

@@ -208,13 +208,7 @@ impl RunOptions {
 
     /// The output formats: GeoJSON always, then the others asked for, each once.
     pub fn formats(&self) -> Vec<FormatArg> {
-        let mut out = vec![FormatArg::Geojson];
-        for f in self.format.iter().flatten() {
-            if !out.contains(f) {
-                out.push(*f);
-            }
-        }
-        out
+        FormatArg::with_geojson(self.format.as_deref())
     }
 
     /// The grid to read: the embedded CAPH sample without a path or with `sample`.

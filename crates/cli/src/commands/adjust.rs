@@ -3,9 +3,8 @@
 //! audited. One code path: the caller builds the [`Adjuster`] it starts from.
 
 use crate::analysed::{self, Reading};
-use crate::args::AdjustArgs;
+use crate::args::{AdjustArgs, FormatArg};
 use crate::printer::{Printer, thousands};
-use crate::settings::RunOptions;
 use anyhow::{Context, Result, anyhow};
 use qpv_core::lattice::{cells_intersecting, cells_of_ids, cells_with_centre_inside};
 use qpv_core::{
@@ -370,9 +369,7 @@ fn poche_records(
 /// `qpv adjust`: the steps of an adjustments file applied to the perimeters of a file,
 /// each taken as the squares whose centre it contains.
 pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
-    let names = crate::args::FormatArg::names(
-        &RunOptions { format: args.format.clone(), ..RunOptions::default() }.formats(),
-    );
+    let names = FormatArg::names(&FormatArg::with_geojson(args.format.as_deref()));
     let formats = Formats::parse(&names).map_err(anyhow::Error::msg)?;
     let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
     let edits = Edits::read(&args.edits)?;

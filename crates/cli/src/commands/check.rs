@@ -113,7 +113,8 @@ pub fn read_schools(path: &Path, epsg: u32) -> Result<Vec<School>> {
 
 /// Checks the perimeters and writes the outputs.
 pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
-    let formats = Formats::parse(&FormatArg::names(&args.formats())).map_err(anyhow::Error::msg)?;
+    let formats = Formats::parse(&FormatArg::names(&FormatArg::with_geojson(args.format.as_deref())))
+        .map_err(anyhow::Error::msg)?;
     let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
     if !(args.school_distance.is_finite() && args.school_distance >= 0.0) {
         bail!("--school-distance must be zero or more metres, got {}", args.school_distance);
