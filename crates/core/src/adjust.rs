@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 
 /// A perimeter being adjusted: resident squares and uninhabited cells.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Perimeter {
     /// Identifier (the candidate's, or given by a split or rename).
     pub id: String,
@@ -432,6 +432,40 @@ impl<'a> Adjuster<'a> {
             self.audit.push(e);
         }
         Ok(added)
+    }
+
+    /// Makes a new perimeter `id` of `cells` (the analyst's "new perimeter from these
+    /// squares"). Squares of other perimeters are moved, and those re-checked, as in
+    /// [`Adjuster::add`]; the new perimeter's audit row has no "before".
+    pub fn create(
+        &mut self,
+        step: usize,
+        id: &str,
+        name: &str,
+        cells: &[Cell],
+        detail: &str,
+    ) -> Result<usize, AdjustError> {
+        if self.perimeters.iter().any(|p| p.id == id) {
+            return Err(AdjustError::IdTaken { step, id: id.to_owned() });
+        }
+        let audit_len = self.audit.len();
+        let empty = Perimeter { id: id.to_owned(), name: name.to_owned(), ..Perimeter::default() };
+        self.perimeters.push(empty);
+        match self.add(step, "create", id, cells, detail) {
+            Ok(added) if added > 0 => {
+                self.audit[audit_len].before = None;
+                Ok(added)
+            }
+            Ok(_) => {
+                self.audit.truncate(audit_len);
+                self.perimeters.pop();
+                Err(AdjustError::NothingSelected { step, id: id.to_owned(), what: detail.to_owned() })
+            }
+            Err(e) => {
+                self.perimeters.pop();
+                Err(e)
+            }
+        }
     }
 
     /// Removes cells from perimeter `id`.
@@ -855,6 +889,35 @@ mod tests {
             a.remove(1, "remove", "C1", &[Cell::new(50, 50)], "far"),
             Err(AdjustError::NothingSelected { .. })
         ));
+    }
+
+    #[test]
+    fn create_makes_a_new_perimeter_and_moves_squares_from_others() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        // Two rich squares (no perimeter) and one square of C2.
+        let cells = [Cell::new(8, 0), Cell::new(9, 0), Cell::new(10, 0)];
+        let added = a.create(1, "NEW", "Gare", &cells, "3 squares by id").unwrap();
+        assert_eq!(added, 3);
+        let p = a.perimeters.last().unwrap();
+        assert_eq!((p.id.as_str(), p.name.as_str(), p.squares.len()), ("NEW", "Gare", 3));
+        assert!(a.audit[0].before.is_none(), "a new perimeter has no before");
+        assert_eq!((a.audit[0].op.as_str(), a.audit[0].added), ("create", 3));
+        assert_eq!((a.audit[1].target.as_str(), a.audit[1].removed), ("C2", 1));
+        // 3 squares, 700 inhabitants: below the floor, said by the check.
+        assert!(a.audit[0].warning().unwrap().contains("fewer than 1000"));
+    }
+
+    #[test]
+    fn create_refuses_a_taken_id_and_an_empty_selection() {
+        let s = two_blocks();
+        let mut a = adjuster(&s);
+        let err = a.create(1, "C1", "", &[Cell::new(5, 0)], "one");
+        assert!(matches!(err, Err(AdjustError::IdTaken { .. })));
+        let err = a.create(1, "NEW", "", &[], "nothing");
+        assert!(matches!(err, Err(AdjustError::NothingSelected { .. })));
+        assert_eq!(a.perimeters.len(), 2, "nothing left behind");
+        assert!(a.audit.is_empty());
     }
 
     #[test]

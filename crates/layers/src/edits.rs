@@ -19,6 +19,12 @@
 //! squares = ["CRS3035RES200mN2970000E3794000"]
 //!
 //! [[step]]
+//! op = "create"                             # a new perimeter from squares and/or a polygon
+//! id = "59701-NEW1"
+//! name = "Cité des Fleurs"
+//! squares = ["CRS3035RES200mN2970000E3796000"]
+//!
+//! [[step]]
 //! op = "merge"
 //! candidates = ["59701-01", "59701-05"]
 //!
@@ -43,12 +49,13 @@ use crate::crs::Transformer;
 use crate::error::IoError;
 use crate::perimeters::{parse_crs, read_features, repair, resolve_crs, split_geometry};
 use geo_types::MultiPolygon;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// One step of the adjustments file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// One step of the adjustments file. It serialises back to the same TOML (`qpv serve`
+/// writes its session with it); optional fields left out are not written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// Bring REP/REP+ schools within `distance_m` inside the nearest candidate.
@@ -59,9 +66,10 @@ pub enum Step {
         #[serde(default = "default_distance")]
         distance_m: f64,
         /// Keep features whose property has one of these values.
-        #[serde(default, rename = "where")]
+        #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
         filter: BTreeMap<String, Vec<String>>,
         /// CRS of the file when it declares none and is not WGS84 (`EPSG:2154`).
+        #[serde(skip_serializing_if = "Option::is_none")]
         crs: Option<String>,
     },
     /// Make each renewal area wholly part of the candidate it touches.
@@ -69,6 +77,7 @@ pub enum Step {
         /// GeoJSON of polygons.
         areas: PathBuf,
         /// CRS when the file declares none.
+        #[serde(skip_serializing_if = "Option::is_none")]
         crs: Option<String>,
     },
     /// Add squares to a candidate.
@@ -76,11 +85,13 @@ pub enum Step {
         /// The candidate.
         candidate: String,
         /// Square ids.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         squares: Vec<String>,
         /// Squares whose centre is inside these polygons.
+        #[serde(skip_serializing_if = "Option::is_none")]
         polygon: Option<PathBuf>,
         /// CRS when the file declares none.
+        #[serde(skip_serializing_if = "Option::is_none")]
         crs: Option<String>,
     },
     /// Remove squares from a candidate.
@@ -88,11 +99,30 @@ pub enum Step {
         /// The candidate.
         candidate: String,
         /// Square ids.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         squares: Vec<String>,
         /// Squares whose centre is inside these polygons.
+        #[serde(skip_serializing_if = "Option::is_none")]
         polygon: Option<PathBuf>,
         /// CRS when the file declares none.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        crs: Option<String>,
+    },
+    /// A new perimeter from squares (by id) and/or those whose centre is in polygons.
+    Create {
+        /// Its id (must be free).
+        id: String,
+        /// Its name.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        name: String,
+        /// Square ids.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        squares: Vec<String>,
+        /// Squares whose centre is inside these polygons.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        polygon: Option<PathBuf>,
+        /// CRS when the file declares none.
+        #[serde(skip_serializing_if = "Option::is_none")]
         crs: Option<String>,
     },
     /// Merge candidates into the first (or `into`).
@@ -100,6 +130,7 @@ pub enum Step {
         /// The candidates.
         candidates: Vec<String>,
         /// The one that keeps its id.
+        #[serde(skip_serializing_if = "Option::is_none")]
         into: Option<String>,
     },
     /// Move the squares of a candidate inside a polygon into a new one.
@@ -111,6 +142,7 @@ pub enum Step {
         /// Id of the new candidate.
         new_id: String,
         /// CRS when the file declares none.
+        #[serde(skip_serializing_if = "Option::is_none")]
         crs: Option<String>,
     },
     /// Change the id and/or name of a candidate.
@@ -118,8 +150,10 @@ pub enum Step {
         /// The candidate.
         candidate: String,
         /// New id.
+        #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<String>,
         /// Name.
+        #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<String>,
     },
     /// Find pockets of poverty.
@@ -138,7 +172,7 @@ fn default_floor() -> f64 {
     500.0
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct EditsFile {
     #[serde(default)]
@@ -150,9 +184,16 @@ pub fn parse_steps(text: &str) -> Result<Vec<Step>, String> {
     toml::from_str::<EditsFile>(text).map(|f| f.step).map_err(|e| {
         format!(
             "{e}hint: each step is a [[step]] table with an `op` among include_schools, keep_whole, add, \
-             remove, merge, split, rename, poches"
+             remove, create, merge, split, rename, poches"
         )
     })
+}
+
+/// The text of an adjustments file holding `steps`, after `header` (comment lines,
+/// each starting with `#`). [`parse_steps`] reads it back to the same steps.
+pub fn steps_toml(header: &str, steps: &[Step]) -> Result<String, String> {
+    let body = toml::to_string(&EditsFile { step: steps.to_vec() }).map_err(|e| e.to_string())?;
+    Ok(format!("{header}{body}"))
 }
 
 /// The steps of an adjustments file, with the file's identity.
@@ -207,7 +248,7 @@ fn step_files(step: &Step) -> Vec<&Path> {
     match step {
         Step::IncludeSchools { schools, .. } => vec![schools],
         Step::KeepWhole { areas, .. } => vec![areas],
-        Step::Add { polygon, .. } | Step::Remove { polygon, .. } => {
+        Step::Add { polygon, .. } | Step::Remove { polygon, .. } | Step::Create { polygon, .. } => {
             polygon.iter().map(PathBuf::as_path).collect()
         }
         Step::Split { polygon, .. } => vec![polygon],
@@ -287,6 +328,11 @@ squares = ["CRS3035RES200mN2970000E3794000"]
 op = "merge"
 candidates = ["a", "b"]
 [[step]]
+op = "create"
+id = "new"
+name = "Gare"
+polygon = "s.geojson"
+[[step]]
 op = "split"
 candidate = "a"
 polygon = "s.geojson"
@@ -300,9 +346,15 @@ op = "poches"
 "#,
         );
         let e = Edits::read(&p).unwrap();
-        assert_eq!(e.steps.len(), 7);
+        assert_eq!(e.steps.len(), 8);
         assert!(matches!(e.steps[0], Step::IncludeSchools { distance_m, .. } if distance_m == 300.0));
-        assert!(matches!(e.steps[6], Step::Poches { floor } if floor == 500.0));
+        assert!(matches!(&e.steps[4], Step::Create { id, polygon: Some(_), .. } if id == "new"));
+        assert!(matches!(e.steps[7], Step::Poches { floor } if floor == 500.0));
+        // What `qpv serve` writes reads back to the same steps, defaults made explicit.
+        let text = steps_toml("# a session\n", &e.steps).unwrap();
+        assert!(text.starts_with("# a session\n[[step]]"), "{text}");
+        assert_eq!(parse_steps(&text).unwrap(), e.steps);
+        assert!(!text.contains("crs"), "unset options are not written: {text}");
     }
 
     #[test]
