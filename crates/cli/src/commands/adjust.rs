@@ -36,6 +36,13 @@ pub struct Adjusted {
     pub poches: Vec<CandidateRecord>,
     /// The audit table as CSV (also written as `audit.csv`).
     pub audit: Vec<u8>,
+    /// The final perimeters on the lattice with their figures (same order as
+    /// `perimeters`), the audit rows and the schools: what `qpv serve` shows.
+    pub lattice: Vec<(Perimeter, Figures)>,
+    /// Every audit row.
+    pub audit_rows: Vec<AuditEntry>,
+    /// What happened to each school.
+    pub schools: Vec<qpv_core::SchoolOutcome>,
 }
 
 impl Adjusted {
@@ -147,6 +154,16 @@ pub fn apply<'a>(edits: &Edits, run: &Run<'a>, mut a: Adjuster<'a>, out: &mut Ou
                     a.remove(n, "remove", candidate, &cells, &what).map_err(file)?;
                 }
             }
+            Step::Create { id, name, squares, polygon, crs } => {
+                let mut cells =
+                    cells_of_ids(squares, frame.epsg, frame.square_size).map_err(|e| at(e.to_string()))?;
+                check_square_ids(&a, squares, &cells, id, false).map_err(at)?;
+                if let Some(p) = polygon {
+                    cells.extend(polygon_cells(&shapes(p, crs, &mut inputs)?));
+                }
+                let what = describe_selection(squares.len(), polygon.as_deref());
+                a.create(n, id, name, &cells, &what).map_err(file)?;
+            }
             Step::Merge { candidates, into } => a.merge(n, candidates, into.as_deref()).map_err(file)?,
             Step::Split { candidate, polygon, new_id, crs } => {
                 let cells = polygon_cells(&shapes(polygon, crs, &mut inputs)?);
@@ -175,7 +192,8 @@ pub fn apply<'a>(edits: &Edits, run: &Run<'a>, mut a: Adjuster<'a>, out: &mut Ou
             PocheSettings { floor, connectivity: settings.grouping.connectivity },
         )
     });
-    let perimeters = perimeter_records(&a, grid, communes, output)?;
+    let lattice: Vec<(Perimeter, Figures)> = a.perimeters.iter().map(|p| (p.clone(), a.figures(p))).collect();
+    let perimeters = perimeter_records(&lattice, grid, communes, output);
     let meeting = perimeters
         .iter()
         .filter(|p| p.extra.iter().any(|(k, v)| k == "meets_rule" && v == &json!(true)))
@@ -207,7 +225,17 @@ pub fn apply<'a>(edits: &Edits, run: &Run<'a>, mut a: Adjuster<'a>, out: &mut Ou
         },
         "poches": poche_records.len(),
     });
-    Ok(Adjusted { inputs, summary, warnings, perimeters, poches: poche_records, audit })
+    Ok(Adjusted {
+        inputs,
+        summary,
+        warnings,
+        perimeters,
+        poches: poche_records,
+        audit,
+        lattice,
+        audit_rows: a.audit,
+        schools: a.schools,
+    })
 }
 
 /// Squares named by id must exist in the grid, and for a removal be in the candidate.
@@ -277,18 +305,17 @@ fn note(step: usize, op: &str, target: &str, detail: &str) -> AuditEntry {
 }
 
 fn perimeter_records(
-    a: &Adjuster<'_>,
+    lattice: &[(Perimeter, Figures)],
     grid: &Grid,
     communes: &CommuneTable,
     output: &RunOutput,
-) -> Result<Vec<CandidateRecord>> {
+) -> Vec<CandidateRecord> {
     let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
-    Ok(a.perimeters
+    lattice
         .iter()
-        .map(|p| {
-            let f = a.figures(p);
+        .map(|(p, f)| {
             let cells = p.cells(grid);
-            let record = lattice_record(p, &f, grid, communes, output);
+            let record = lattice_record(p, f, grid, communes, output);
             let extra = vec![
                 ("name".to_owned(), json!(p.name)),
                 ("meets_rule".to_owned(), json!(f.meets_rule())),
@@ -296,7 +323,7 @@ fn perimeter_records(
             ];
             CandidateRecord { record, extra, geometry: trace_outline(&cells, size) }
         })
-        .collect())
+        .collect()
 }
 
 /// The record of a lattice perimeter with its figures (the columns of `candidates.csv`):
@@ -375,14 +402,42 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
     let edits = Edits::read(&args.edits)?;
     let options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
     let a = analysed::analyse(&options, Reading::default(), printer)?;
-    let epsg = a.epsg();
-    let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?
+    let file = super::perimeter_file(&args.perimeters.optional(), a.epsg(), printer)?
         .context("--perimeters FILE is needed: the perimeters to adjust")?;
     let perimeters = super::check::file_perimeters(&a, &file)?;
-    let lattice: Vec<(String, String, Vec<Cell>)> =
-        perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
-    let start = Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice);
-    let lattice_rows = lattice_report(&start, &perimeters);
+    let request = FileOutputs { file: &file, perimeters: &perimeters, edits: &edits, formats, out_crs };
+    for p in write_file_outputs(&a, request, &args.out, printer)? {
+        printer.info(format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
+/// The perimeters of a file and the edits to apply to them.
+pub struct FileOutputs<'a> {
+    /// The file as read.
+    pub file: &'a qpv_layers::perimeters::PerimeterFile,
+    /// Its perimeters on the lattice.
+    pub perimeters: &'a [super::check::FilePerimeter],
+    /// The adjustments.
+    pub edits: &'a Edits,
+    /// Output formats (GeoJSON is always written).
+    pub formats: Formats,
+    /// `--out-crs`.
+    pub out_crs: Option<u32>,
+}
+
+/// Writes what `qpv adjust` writes, all or nothing (also `qpv serve`'s export of a
+/// session started from a perimeter file).
+pub fn write_file_outputs(
+    a: &analysed::Analysed,
+    request: FileOutputs<'_>,
+    dir: &std::path::Path,
+    printer: Printer,
+) -> Result<Vec<std::path::PathBuf>> {
+    let FileOutputs { file, perimeters, edits, formats, out_crs } = request;
+    let epsg = a.epsg();
+    let start = file_adjuster(a, perimeters);
+    let lattice_rows = lattice_report(&start, perimeters);
     for r in lattice_rows.iter().filter(|r| r.cut_squares > 0) {
         printer.info(format!(
             "{}: {} squares cut by its line; on the lattice {} inhabitants, by area share {} ({:+})",
@@ -394,8 +449,8 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
         ));
     }
     let run = Run { output: &a.output, grid: &a.file.grid, communes: &a.communes, settings: &a.settings };
-    let mut out = OutputSet::new(&args.out);
-    let adjusted = apply(&edits, &run, start, &mut out)?;
+    let mut out = OutputSet::new(dir);
+    let adjusted = apply(edits, &run, start, &mut out)?;
     out.add("lattice.csv", qpv_layers::tables::lattice_csv(&lattice_rows)?);
     let (layers, audit) = adjusted.layers();
     let writer = LayerWriter {
@@ -425,10 +480,17 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
     };
     out.add("manifest.json", manifest.to_json());
     printer.info(format!("adjustments: {}", adjusted.summary));
-    for p in out.commit()? {
-        printer.info(format!("wrote {}", p.display()));
-    }
-    Ok(())
+    Ok(out.commit()?)
+}
+
+/// The adjuster starting from a file's perimeters on the lattice.
+pub fn file_adjuster<'a>(
+    a: &'a analysed::Analysed,
+    perimeters: &[super::check::FilePerimeter],
+) -> Adjuster<'a> {
+    let lattice: Vec<(String, String, Vec<Cell>)> =
+        perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
+    Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice)
 }
 
 fn lattice_report(start: &Adjuster<'_>, perimeters: &[super::check::FilePerimeter]) -> Vec<LatticeRow> {

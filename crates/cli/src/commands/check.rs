@@ -124,9 +124,46 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     let epsg = a.epsg();
     let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?
         .context("--perimeters FILE is needed: the perimeters to check")?;
-    let schools = args.schools.as_deref().map(|p| read_schools(p, epsg)).transpose()?;
+    let request = CheckRequest {
+        file: &file,
+        schools: args.schools.as_deref(),
+        school_distance: args.school_distance,
+        formats,
+        out_crs,
+    };
+    for p in write_check(&a, request, &args.out, printer)? {
+        printer.info(format!("wrote {}", p.display()));
+    }
+    Ok(())
+}
+
+/// A perimeter file to check, and how.
+pub struct CheckRequest<'a> {
+    /// The file as read.
+    pub file: &'a PerimeterFile,
+    /// REP/REP+ schools to list near each perimeter.
+    pub schools: Option<&'a Path>,
+    /// Within this many metres.
+    pub school_distance: f64,
+    /// Formats (GeoJSON always).
+    pub formats: Formats,
+    /// `--out-crs`.
+    pub out_crs: Option<u32>,
+}
+
+/// Checks every perimeter of a file and writes check.csv, check.geojson, check.md and
+/// the manifest to `dir`, all or nothing (`qpv check`, and `qpv serve`'s export).
+pub fn write_check(
+    a: &Analysed,
+    request: CheckRequest<'_>,
+    dir: &Path,
+    printer: Printer,
+) -> Result<Vec<std::path::PathBuf>> {
+    let CheckRequest { file, schools: schools_path, school_distance, formats, out_crs } = request;
+    let epsg = a.epsg();
+    let schools = schools_path.map(|p| read_schools(p, epsg)).transpose()?;
     let started = std::time::Instant::now();
-    let perimeters = file_perimeters(&a, &file)?;
+    let perimeters = file_perimeters(a, file)?;
     let cells = perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
     let adjuster = Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, cells);
     let rows: Vec<Map<String, Value>> = perimeters
@@ -135,13 +172,13 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
         .map(|(k, p)| {
             let lattice = &adjuster.perimeters[k];
             let f = adjuster.figures(lattice);
-            let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, args.school_distance));
-            let units = units_of(&a, &lattice.squares);
-            row(&a, p, &f, lattice.squares.len(), &units, near)
+            let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, school_distance));
+            let units = units_of(a, &lattice.squares);
+            row(a, p, &f, lattice.squares.len(), &units, near)
         })
         .collect();
     printer.info(format!("checked {} perimeters in {:.2} s", rows.len(), started.elapsed().as_secs_f64()));
-    let mut out = OutputSet::new(&args.out);
+    let mut out = OutputSet::new(dir);
     let columns: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();
     out.add("check.csv", qpv_layers::tables::properties_csv(&columns, &rows)?);
     let layer = Layer {
@@ -161,7 +198,7 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
         gpkg_name: "check",
     };
     writer.write(&[layer], &[], &mut out)?;
-    let markdown = markdown(&a, &file, &rows, schools.is_some(), args.school_distance);
+    let markdown = markdown(a, file, &rows, schools.is_some(), school_distance);
     out.add("check.md", markdown.into_bytes());
     let passing = rows.iter().filter(|r| r["meets_rule"] == json!(true)).count();
     let mut inputs = vec![file.input.clone()];
@@ -172,8 +209,8 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
                          adjustments engine",
             "area_share": "residents of each square in proportion to its area inside (columns *_area)",
             "perimeters": file.input.path,
-            "schools": args.schools.as_ref().map(|p| p.display().to_string()),
-            "school_distance_m": args.school_distance,
+            "schools": schools_path.map(|p| p.display().to_string()),
+            "school_distance_m": school_distance,
         }),
         results: json!({ "perimeters": rows.len(), "meeting_the_rule": passing, "failing": rows.len() - passing }),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
@@ -182,10 +219,7 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     out.add("manifest.json", manifest.to_json());
     let written = out.commit()?;
     printer.info(format!("{passing} of {} perimeters meet the rule (estimates; see check.md)", rows.len()));
-    for p in written {
-        printer.info(format!("wrote {}", p.display()));
-    }
-    Ok(())
+    Ok(written)
 }
 
 /// The REP/REP+ schools inside or within `distance` m of a perimeter, nearest first.

@@ -26,11 +26,7 @@ pub const ESTIMATE_NOTE: &str = "Medians are ESTIMATES: the public Filosofi grid
 pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let options = args.options()?;
     let formats = options.formats();
-    let parquet = formats.contains(&FormatArg::Parquet);
-    let layer_formats: Vec<FormatArg> =
-        formats.iter().copied().filter(|f| *f != FormatArg::Parquet).collect();
-    let formats = Formats::parse(&FormatArg::names(&layer_formats)).map_err(anyhow::Error::msg)?;
-    super::parquet_available(parquet)?;
+    super::parquet_available(formats.contains(&FormatArg::Parquet))?;
     let out_crs = output_crs(options.crs.as_deref())?;
     // Check the adjustments file before the long work.
     let edits = options.edits.as_deref().map(qpv_layers::edits::Edits::read).transpose()?;
@@ -39,15 +35,48 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     clock.laps.push(("read grid and communes".into(), loaded.read_time));
     clock.restart();
     let a = loaded.analyse()?;
-    let elapsed = a.run_time.as_secs_f64();
+    clock.laps.extend(a.output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
+    clock.restart();
+    let request = Outputs { edits: edits.as_ref(), formats: &formats, out_crs, dir: &args.out };
+    let written = write_outputs(&a, request, printer, &mut clock)?;
+    summary(printer, &a.output, &a.file.grid, a.run_time.as_secs_f64(), &a.settings);
+    for path in written {
+        printer.info(format!("wrote {}", path.display()));
+    }
+    clock.print();
+    Ok(())
+}
+
+/// What to write of a run.
+pub struct Outputs<'a> {
+    /// The adjustments to apply to the candidates.
+    pub edits: Option<&'a qpv_layers::edits::Edits>,
+    /// The formats (`--format`).
+    pub formats: &'a [FormatArg],
+    /// `--crs`.
+    pub out_crs: Option<u32>,
+    /// The folder.
+    pub dir: &'a std::path::Path,
+}
+
+/// Writes the outputs of a run (and of its adjustments), all or nothing: what `qpv run`
+/// writes, and what `qpv serve` exports, so that the two are the same bytes.
+pub fn write_outputs(
+    a: &Analysed,
+    request: Outputs<'_>,
+    printer: Printer,
+    clock: &mut Timings,
+) -> Result<Vec<std::path::PathBuf>> {
+    let parquet = request.formats.contains(&FormatArg::Parquet);
+    let layer_formats: Vec<FormatArg> =
+        request.formats.iter().copied().filter(|f| *f != FormatArg::Parquet).collect();
+    let formats = Formats::parse(&FormatArg::names(&layer_formats)).map_err(anyhow::Error::msg)?;
     let (file, communes, output, run_settings) = (&a.file, &a.communes, &a.output, &a.settings);
     let frame = file.grid.frame().context("empty grid")?;
-    clock.laps.extend(output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
-    clock.restart();
     let mut warnings = warnings(output, file);
     let (candidates, near_misses) = records::area_records(output, &file.grid, communes);
     let to_wgs84 = Transformer::new(frame.epsg, 4326)?;
-    let mut out = OutputSet::new(&args.out);
+    let mut out = OutputSet::new(request.dir);
     out.add("candidates.csv", export::candidates_csv(&candidates, &to_wgs84)?);
     out.add("near_misses.csv", export::near_misses_csv(&near_misses, &to_wgs84)?);
     if !file.skipped.is_empty() {
@@ -56,7 +85,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let mut inputs = a.inputs.clone();
 
     let mut adjustments = None;
-    if let Some(edits) = &edits {
+    if let Some(edits) = request.edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
         let base = super::adjust::Run { output, grid: &file.grid, communes, settings: run_settings };
         let start = qpv_core::Adjuster::new(&file.grid, output, &ids, run_settings);
@@ -88,15 +117,15 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
         tables.push(audit);
     }
     if parquet {
-        out.add("squares.parquet", super::squares_parquet(&a)?);
+        out.add("squares.parquet", super::squares_parquet(a)?);
     }
-    let writer = LayerWriter { formats, crs: out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
+    let writer = LayerWriter { formats, crs: request.out_crs, grid_epsg: frame.epsg, gpkg_name: "qpv" };
     writer.write(&layers, &tables, &mut out)?;
     let adjustments = adjustments.map(|a| a.summary);
     for w in &warnings {
         printer.warn(w);
     }
-    let mut manifest = manifest(&a, inputs, warnings, &out)?;
+    let mut manifest = manifest(a, inputs, warnings, &out)?;
     if let Some(summary) = adjustments {
         printer.info(format!("adjustments: {summary}"));
         manifest.results["adjustments"] = summary;
@@ -105,12 +134,7 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     clock.lap("outputs encoded");
     let written = out.commit()?;
     clock.lap("outputs written");
-    summary(printer, output, &file.grid, elapsed, run_settings);
-    for path in written {
-        printer.info(format!("wrote {}", path.display()));
-    }
-    clock.print();
-    Ok(())
+    Ok(written)
 }
 
 /// `--crs`: one of the output CRSs, or the defaults of each format.
@@ -149,14 +173,15 @@ pub fn near_miss_records(
 }
 
 /// Stage timings for `--timings`.
-struct Timings {
+pub struct Timings {
     on: bool,
     start: Instant,
     laps: Vec<(String, std::time::Duration)>,
 }
 
 impl Timings {
-    fn new(on: bool) -> Self {
+    /// Timings, printed by [`Timings::print`] when `on`.
+    pub fn new(on: bool) -> Self {
         Timings { on, start: Instant::now(), laps: Vec::new() }
     }
 
