@@ -1,0 +1,1 @@
+// placeholder: the real page replaces this file at merge

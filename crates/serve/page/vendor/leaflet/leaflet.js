@@ -1,0 +1,1 @@
+// placeholder: Leaflet replaces this file at merge
