@@ -51,6 +51,10 @@ pub enum Command {
     /// Apply an adjustments file (as `qpv run --edits`) to the perimeters of a file
     /// instead of the candidates of a run.
     Adjust(AdjustArgs),
+    /// The negotiation workbench: a local map where perimeters are redrawn, the decree
+    /// re-checked at every edit and the session written as an adjustments file that
+    /// `qpv run --edits` replays exactly.
+    Serve(ServeArgs),
     /// Key indicators (poverty, households, dwellings, ages…) of perimeters, or of the
     /// candidates of a run, next to their urban unit and metropolitan France.
     Indicators(IndicatorsArgs),
@@ -852,6 +856,56 @@ pub struct AdjustArgs {
     /// Folder for adjusted.geojson, poches.geojson, audit.csv, schools.csv, lattice.csv and
     /// manifest.json.
     #[arg(long, short, default_value = "qpv-adjust", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `qpv serve`
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub input: GridArgs,
+
+    #[command(flatten)]
+    pub rule: RuleArgs,
+
+    #[command(flatten)]
+    pub perimeters: PerimeterArgs,
+
+    /// An adjustments file to start from: a session to resume (`DIR/session.toml`) or
+    /// any file of steps; its steps are replayed, then the map takes over.
+    #[arg(long, value_name = "FILE")]
+    pub edits: Option<PathBuf>,
+
+    /// REP/REP+ schools (GeoJSON points, as `include_schools`): the file the page's
+    /// "include REP schools" uses; the page can name no other file.
+    #[arg(long, value_name = "FILE")]
+    pub schools: Option<PathBuf>,
+
+    /// A basemap: an XYZ tile template such as
+    /// https://tile.openstreetmap.org/{z}/{x}/{y}.png (without it the page needs no network).
+    #[arg(long, value_name = "URL")]
+    pub tiles: Option<String>,
+
+    /// Port (0: any free port, printed).
+    #[arg(long, default_value_t = 8765, value_name = "N")]
+    pub port: u16,
+
+    /// Address to listen on. 0.0.0.0 opens the session to the network (a meeting room's):
+    /// a warning is printed.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub listen: std::net::IpAddr,
+
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+
+    /// Settings (TOML or a run's manifest.json); options on the command line override them.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// Folder of the session: session.toml (the adjustments, written after every edit),
+    /// geometry/ (the polygons drawn), settings.toml, and export/.
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
 }
 

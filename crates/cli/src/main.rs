@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::compare(args, printer),
         Command::Check(args) => commands::check::check(args, printer),
         Command::Adjust(args) => commands::adjust::adjust(args, printer),
+        Command::Serve(args) => commands::serve::serve(args, printer),
         Command::Indicators(args) => commands::indicators::indicators(args, printer),
         Command::Atlas(args) => commands::atlas::atlas(args, printer),
     };

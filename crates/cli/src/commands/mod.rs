@@ -9,6 +9,7 @@ pub mod indicators;
 pub mod map;
 pub mod reference;
 pub mod run;
+pub mod serve;
 pub mod sweep;
 
 use crate::printer::Printer;

@@ -1,0 +1,252 @@
+//! `qpv serve`: the negotiation workbench. A local server (the `qpv-serve` crate) on a
+//! [`Session`]: the perimeters of a run or of a file, the steps made on the map, each
+//! re-checked by the adjustments engine and written to `--out` before it is answered.
+
+mod compare;
+mod session;
+mod squares;
+mod state;
+
+use crate::analysed::{self, Reading};
+use crate::args::{FormatArg, ServeArgs};
+use crate::printer::Printer;
+use anyhow::{Context, Result, bail};
+use qpv_core::compare::Perimeters;
+use qpv_layers::crs::Transformer;
+use qpv_layers::edits::Edits;
+use qpv_layers::layers::Formats;
+use qpv_serve::{ApiError, ServeConfig, Workbench};
+use serde_json::{Value, json};
+pub use session::{Base, SESSION_FILE, SETTINGS_FILE, Session};
+use std::path::{Path, PathBuf};
+
+/// The session with what the page needs besides it, computed once.
+pub struct Bench {
+    session: Session,
+    tiles: Option<String>,
+    to_wgs84: Transformer,
+    from_wgs84: Transformer,
+    near_misses: Value,
+    candidates: Perimeters,
+    owner: Vec<u32>,
+    printer: Printer,
+}
+
+/// Starts the server and serves until killed.
+pub fn serve(args: &ServeArgs, printer: Printer) -> Result<()> {
+    let tile_origin = match args.tiles.as_deref() {
+        Some(t) => Some(qpv_serve::tile_origin(t).with_context(|| {
+            format!("--tiles {t}: not an http(s) tile template such as https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png")
+        })?),
+        None => None,
+    };
+    let bench = open(args, printer)?;
+    if !args.listen.is_loopback() {
+        printer.warn(format!(
+            "listening on {}: anyone on this network who has the address with its token can edit the session; \
+             use it only on a meeting room's network you trust",
+            args.listen
+        ));
+    }
+    let config = ServeConfig { listen: args.listen, port: args.port, tile_origin, ..ServeConfig::default() };
+    let open_browser = args.open;
+    qpv_serve::serve(config, bench, |_, url| {
+        // The one line tests and scripts read (API.md); always printed, even with --quiet.
+        eprintln!("qpv serve: open {url}");
+        if open_browser {
+            open_in_browser(url, printer);
+        }
+    })?;
+    Ok(())
+}
+
+/// Reads everything, replays `--edits` and writes the session's first files.
+pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
+    let dir = prepare_dir(&args.out, args.edits.as_deref())?;
+    let edits = args.edits.as_deref().map(Edits::read).transpose()?;
+    let schools = args
+        .schools
+        .as_deref()
+        .map(|p| p.canonicalize().with_context(|| format!("--schools {}: cannot open it", p.display())))
+        .transpose()?;
+    let mut options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
+    // Absolute, so that settings.toml replays from anywhere and the export's manifest
+    // names the grid as the replay's does.
+    if let Some(grid) = options.grid.as_mut().filter(|g| g.is_file()) {
+        *grid = grid.canonicalize().with_context(|| format!("--grid {}", grid.display()))?;
+    }
+    let a = analysed::analyse(&options, Reading::default(), printer)?;
+    let epsg = a.epsg();
+    if let Some(path) = &schools {
+        crate::commands::check::read_schools(path, epsg)?;
+    }
+    let (candidates, near_miss_areas) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
+    let near_misses = crate::commands::run::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
+    let to_wgs84 = Transformer::new(epsg, 4326)?;
+    let near_misses = state::features(&near_misses, &to_wgs84, |_, _| {})?;
+    let candidate_set = compare::perimeter_set(&candidates);
+    let base = match super::perimeter_file(&args.perimeters, epsg, printer)? {
+        Some(file) => {
+            let perimeters = super::check::file_perimeters(&a, &file)?;
+            Base::File { file, perimeters }
+        }
+        None => Base::Run { ids: candidates.iter().map(|c| c.record.id.clone()).collect() },
+    };
+    write_settings(&a, &dir)?;
+    let steps = edits.as_ref().map(|e| session::resumed_steps(e, &dir)).unwrap_or_default();
+    let resumed = steps.len();
+    let session = Session::new(a, base, dir, schools, steps)
+        .with_context(|| "replaying --edits (fix the step named, or start without --edits)")?;
+    if resumed > 0 {
+        printer.info(format!("resumed {resumed} steps from {}", args.edits.as_deref().unwrap_or(Path::new("")).display()));
+    }
+    printer.info(format!("session: {}", session.path().display()));
+    let owner = squares::owners(&session);
+    Ok(Bench {
+        session,
+        tiles: args.tiles.clone(),
+        from_wgs84: Transformer::new(4326, epsg)?,
+        to_wgs84,
+        near_misses,
+        candidates: candidate_set,
+        owner,
+        printer,
+    })
+}
+
+/// `--out`, made and made absolute. A session already there is resumed only when asked
+/// (`--edits DIR/session.toml`), never overwritten.
+fn prepare_dir(out: &Path, edits: Option<&Path>) -> Result<PathBuf> {
+    std::fs::create_dir_all(out).with_context(|| format!("--out {}: cannot make the folder", out.display()))?;
+    let dir = out.canonicalize().with_context(|| format!("--out {}", out.display()))?;
+    let existing = dir.join(SESSION_FILE);
+    if existing.exists() && edits.is_none() {
+        bail!(
+            "{} holds a session: resume it with --edits {}, or give another --out",
+            dir.display(),
+            existing.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// `settings.toml`: the grid (absolute) and every option, for `qpv run --settings`.
+fn write_settings(a: &analysed::Analysed, dir: &Path) -> Result<()> {
+    let mut options = a.options.clone();
+    options.edits = None;
+    let text = format!(
+        "# The settings of a qpv serve session (qpv run --settings {SETTINGS_FILE} --edits {SESSION_FILE}).\n{}",
+        toml::to_string(&options).context("writing the settings")?
+    );
+    qpv_grid::OutputSet::write_one(&dir.join(SETTINGS_FILE), text.into_bytes())?;
+    Ok(())
+}
+
+fn open_in_browser(url: &str, printer: Printer) {
+    if let Err(e) = std::process::Command::new("xdg-open").arg(url).spawn() {
+        printer.warn(format!("--open: cannot start a browser ({e}); open the address above"));
+    }
+}
+
+fn internal(e: anyhow::Error) -> ApiError {
+    ApiError::Internal(format!("{e:#}"))
+}
+
+impl Bench {
+    fn changed(&mut self) -> Result<Value, ApiError> {
+        self.owner = squares::owners(&self.session);
+        self.state()
+    }
+
+    fn formats(request: &Value) -> Result<Vec<FormatArg>, ApiError> {
+        let mut formats = vec![FormatArg::Geojson];
+        let asked = request.get("formats").and_then(Value::as_array).cloned().unwrap_or_default();
+        for f in asked {
+            let f = match f.as_str() {
+                Some("geojson") => FormatArg::Geojson,
+                Some("shapefile") => FormatArg::Shapefile,
+                Some("gpkg") => FormatArg::Gpkg,
+                _ => return Err(ApiError::BadRequest(format!("unknown format {f}: geojson, shapefile or gpkg"))),
+            };
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+        Ok(formats)
+    }
+
+    /// Writes `DIR/export/`: what `run --edits` (or `adjust`) writes on the session file,
+    /// and `check/` on the adjusted perimeters.
+    fn write_export(&mut self, formats: &[FormatArg]) -> Result<(PathBuf, Vec<PathBuf>)> {
+        // The manifest records the options as `qpv run --settings settings.toml --edits
+        // DIR/session.toml --format …` would: the replay's manifest is the same bytes.
+        let options = &mut self.session.a.loaded.options;
+        options.edits = Some(self.session.dir.join(SESSION_FILE));
+        options.format = Some(formats.to_vec());
+        let s = &self.session;
+        let dir = s.dir.join("export");
+        let edits = Edits::read(&s.path())?;
+        let mut written = match &s.base {
+            Base::Run { .. } => {
+                let request = super::run::Outputs { edits: Some(&edits), formats, out_crs: None, dir: &dir };
+                super::run::write_outputs(&s.a, request, self.printer, &mut super::run::Timings::new(false))?
+            }
+            Base::File { file, perimeters } => {
+                let formats = Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?;
+                let request = super::adjust::FileOutputs { file, perimeters, edits: &edits, formats, out_crs: None };
+                super::adjust::write_file_outputs(&s.a, request, &dir, self.printer)?
+            }
+        };
+        let adjusted = qpv_layers::perimeters::read_perimeters(&dir.join("adjusted.geojson"), None, None, s.a.epsg())?;
+        let check = super::check::CheckRequest {
+            file: &adjusted,
+            schools: s.schools.as_deref(),
+            school_distance: 300.0,
+            formats: Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?,
+            out_crs: None,
+        };
+        written.extend(super::check::write_check(&s.a, check, &dir.join("check"), self.printer)?);
+        Ok((dir, written))
+    }
+}
+
+impl Workbench for Bench {
+    fn state(&self) -> Result<Value, ApiError> {
+        state::state(&self.session, self.tiles.as_deref(), &self.to_wgs84, &self.near_misses).map_err(internal)
+    }
+
+    fn squares(&self, bbox: [f64; 4]) -> Result<Value, ApiError> {
+        squares::squares(&self.session, bbox, &self.owner, &self.from_wgs84, &self.to_wgs84).map_err(internal)
+    }
+
+    fn edit(&mut self, version: u64, step: Value) -> Result<Value, ApiError> {
+        self.session.edit(version, step)?;
+        self.changed()
+    }
+
+    fn undo(&mut self) -> Result<Value, ApiError> {
+        self.session.undo()?;
+        self.changed()
+    }
+
+    fn redo(&mut self) -> Result<Value, ApiError> {
+        self.session.redo()?;
+        self.changed()
+    }
+
+    fn edits_toml(&self) -> Result<String, ApiError> {
+        self.session.toml().map_err(internal)
+    }
+
+    fn compare(&self) -> Result<Value, ApiError> {
+        compare::comparison(&self.session, &self.candidates, &self.to_wgs84).map_err(internal)
+    }
+
+    fn export(&mut self, request: Value) -> Result<Value, ApiError> {
+        let formats = Self::formats(&request)?;
+        let (dir, written) = self.write_export(&formats).map_err(internal)?;
+        let files: Vec<String> =
+            written.iter().map(|p| p.strip_prefix(&dir).unwrap_or(p).display().to_string()).collect();
+        Ok(json!({ "dir": dir.display().to_string(), "files": files }))
+    }
+}

@@ -1,0 +1,93 @@
+//! `GET /api/squares?bbox=…`: the squares in view, with their figures and the perimeter
+//! holding each, so that the page never loads a national grid whole.
+
+use super::session::Session;
+use super::state::SQUARE_LIMIT;
+use anyhow::Result;
+use qpv_core::SquareId;
+use qpv_layers::crs::Transformer;
+use serde_json::{Value, json};
+
+/// For each square, the index of the perimeter holding it (`u32::MAX`: none).
+pub fn owners(s: &Session) -> Vec<u32> {
+    let mut owner = vec![u32::MAX; s.a.file.grid.len()];
+    for (k, (p, _)) in s.current.lattice.iter().enumerate() {
+        for &i in &p.squares {
+            owner[i as usize] = k as u32;
+        }
+    }
+    owner
+}
+
+/// The squares whose centre lies in `bbox` (lon/lat), at most [`SQUARE_LIMIT`].
+pub fn squares(
+    s: &Session,
+    bbox: [f64; 4],
+    owner: &[u32],
+    from_wgs84: &Transformer,
+    to_wgs84: &Transformer,
+) -> Result<Value> {
+    let grid = &s.a.file.grid;
+    let Some(frame) = grid.frame() else { return Ok(json!({ "count": 0, "squares": [] })) };
+    let size = frame.square_size as f64;
+    // The box's outline, projected: its envelope in the grid's CRS holds every square
+    // whose centre is in the box (the sides are sampled, since they curve).
+    let [x0, y0, x1, y1] = bbox;
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for k in 0..=8 {
+        let t = k as f64 / 8.0;
+        for (lon, lat) in [(x0 + t * (x1 - x0), y0), (x0 + t * (x1 - x0), y1), (x0, y0 + t * (y1 - y0)), (x1, y0 + t * (y1 - y0))] {
+            let (x, y) = from_wgs84.point(lon, lat)?;
+            lo = [lo[0].min(x), lo[1].min(y)];
+            hi = [hi[0].max(x), hi[1].max(y)];
+        }
+    }
+    let inside: Vec<usize> = grid
+        .cells()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let (x, y) = ((c.x as f64 + 0.5) * size, (c.y as f64 + 0.5) * size);
+            x >= lo[0] && x <= hi[0] && y >= lo[1] && y <= hi[1]
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if inside.len() > SQUARE_LIMIT {
+        return Ok(json!({ "count": inside.len(), "too_many": true, "limit": SQUARE_LIMIT, "squares": [] }));
+    }
+    let fits = s.a.fits();
+    let flagged = &s.a.output.flagged.flagged;
+    let mut list = Vec::with_capacity(inside.len());
+    for i in inside {
+        let c = grid.cells()[i];
+        let v = &grid.values()[i];
+        let (x, y) = (c.x as f64 * size, c.y as f64 * size);
+        let mut ring = Vec::with_capacity(4);
+        for (dx, dy) in [(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)] {
+            let (lon, lat) = to_wgs84.point(x + dx, y + dy)?;
+            ring.push(json!([round7(lon), round7(lat)]));
+        }
+        let owner = owner.get(i).copied().filter(|k| *k != u32::MAX);
+        list.push(json!({
+            "id": square_id(c, frame.epsg, frame.square_size),
+            "ring": ring,
+            "inhabitants": v.individuals,
+            "households": v.households,
+            "poor_share": if v.households > 0.0 { json!(v.poor_households / v.households) } else { Value::Null },
+            "median": fits[i].map(|f| f.median().round()),
+            "flagged": flagged.binary_search(&(i as u32)).is_ok(),
+            "perimeter": owner.map(|k| s.current.lattice[k as usize].0.id.clone()),
+        }));
+    }
+    Ok(json!({ "count": list.len(), "squares": list }))
+}
+
+/// The INSEE id of a cell (`CRS3035RES200mN…E…`, the lower-left corner).
+fn square_id(c: qpv_core::Cell, epsg: u32, size: u32) -> String {
+    let (north, east) = (i64::from(c.y) * i64::from(size), i64::from(c.x) * i64::from(size));
+    SquareId { epsg, size, north, east }.to_string()
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}

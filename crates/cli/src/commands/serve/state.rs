@@ -1,0 +1,164 @@
+//! What the page is shown: the session's perimeters with their figures and each
+//! criterion of the decree, the steps, and the squares in view (API.md).
+
+use super::session::{Base, Session};
+use crate::commands::check::criteria;
+use crate::printer::thousands;
+use anyhow::Result;
+use qpv_core::Figures;
+use qpv_layers::edits::Step;
+use qpv_layers::crs::Transformer;
+use qpv_layers::export::{candidate_properties, geojson_geometry};
+use qpv_layers::records::CandidateRecord;
+use serde_json::{Map, Value, json};
+
+/// Most squares `GET /api/squares` answers with: a département holds 46 000, France 2.3 M.
+pub const SQUARE_LIMIT: usize = 40_000;
+
+/// Features of perimeter records in WGS84, their properties those of the files written
+/// (`adjusted.geojson`), plus `more(k)`.
+pub fn features(
+    records: &[CandidateRecord],
+    to_wgs84: &Transformer,
+    mut more: impl FnMut(usize, &mut Map<String, Value>),
+) -> Result<Value> {
+    let mut features = Vec::with_capacity(records.len());
+    for (k, r) in records.iter().enumerate() {
+        let mut properties = candidate_properties(r, to_wgs84)?;
+        more(k, &mut properties);
+        let geometry = geojson_geometry(&to_wgs84.multipolygon(&r.geometry)?);
+        features.push(json!({ "type": "Feature", "properties": properties, "geometry": geometry }));
+    }
+    Ok(json!({ "type": "FeatureCollection", "features": features }))
+}
+
+/// Each criterion of the decree with the figure behind it, in the decree's order.
+pub fn criteria_json(s: &Session, f: &Figures) -> Value {
+    let c = criteria(&s.a, f);
+    let rule = &s.a.settings.rule;
+    let unit = f.unit.map(|u| &s.a.output.placement.units[u as usize]);
+    let median = match f.median {
+        Some(m) => format!("{} € against {} €", thousands(m), thousands(f.threshold)),
+        None => "no income estimate".into(),
+    };
+    let unit_text = match (unit, f.units) {
+        (_, n) if n > 1 => format!("{n} urban units"),
+        (Some(u), _) => format!("{} {} ({} inhabitants)", u.code, u.name, thousands(u.population)),
+        (None, _) => "not in an urban unit".into(),
+    };
+    let parts = if f.parts == 1 { "1 part".to_owned() } else { format!("{} parts", f.parts) };
+    let mut list = vec![
+        json!({ "key": "population", "ok": c.population,
+                "label": format!("at least {} inhabitants", thousands(rule.min_population)),
+                "figure": format!("{} inhabitants", thousands(f.individuals)) }),
+        json!({ "key": "median", "ok": c.median, "label": "pooled median below the threshold",
+                "figure": median }),
+        json!({ "key": "continuous", "ok": c.continuous, "label": "one continuous area", "figure": parts }),
+        json!({ "key": "urban_unit", "ok": c.urban_unit,
+                "label": format!("in one urban unit of {}+", thousands(rule.min_territory_population)),
+                "figure": unit_text }),
+    ];
+    if let Some(dense) = c.density {
+        list.push(json!({ "key": "density", "ok": dense, "label": "dense enough",
+                          "figure": format!("{} inhabitants/km²", thousands(f.density_per_km2)) }));
+    }
+    Value::Array(list)
+}
+
+/// `GET /api/state`.
+pub fn state(s: &Session, tiles: Option<&str>, to_wgs84: &Transformer, near_misses: &Value) -> Result<Value> {
+    let adjusted = &s.current;
+    let perimeters = features(&adjusted.perimeters, to_wgs84, |k, p| {
+        let (lattice, f) = &adjusted.lattice[k];
+        p.insert("median".into(), p["median_est"].clone());
+        p.insert("legal_threshold".into(), p["threshold_legal"].clone());
+        p.insert("parts".into(), json!(f.parts));
+        p.insert("units".into(), json!(f.units));
+        p.insert("criteria".into(), criteria_json(s, f));
+        p.insert("touched".into(), json!(s.touched.contains(&lattice.id)));
+    })?;
+    let poches = features(&adjusted.poches, to_wgs84, |_, _| {})?;
+    let mut schools = Vec::new();
+    for school in &adjusted.schools {
+        let (lon, lat) = to_wgs84.point(school.x, school.y)?;
+        schools.push(json!({
+            "type": "Feature",
+            "geometry": { "type": "Point", "coordinates": [lon, lat] },
+            "properties": { "school": school.school, "perimeter": school.perimeter, "status": school.status,
+                            "distance_m": finite(school.distance_m), "step": school.step },
+        }));
+    }
+    let steps: Vec<Value> = s
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(k, step)| {
+            let rows: Vec<&qpv_core::AuditEntry> = adjusted.audit_rows.iter().filter(|e| e.step == k + 1).collect();
+            let summary = match step {
+                Step::Poches { floor } => format!(
+                    "poches de pauvreté of {}+ inhabitants, found after the last step: {} now",
+                    thousands(*floor),
+                    adjusted.poches.len()
+                ),
+                _ => rows
+                    .iter()
+                    .map(|e| format!("{} {}: {} (+{} −{})", e.op, e.target, e.detail, e.added, e.removed))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            let warnings: Vec<String> = rows.iter().filter_map(|e| e.warning()).collect();
+            json!({ "n": k + 1, "step": step, "summary": summary, "warnings": warnings })
+        })
+        .collect();
+    let frame = s.a.file.grid.frame();
+    Ok(json!({
+        "version": s.version,
+        "mode": match s.base { Base::Run { .. } => "run", Base::File { .. } => "perimeters" },
+        "title": title(s),
+        "bbox": bbox(s, to_wgs84)?,
+        "epsg": frame.map(|f| f.epsg),
+        "tiles": tiles,
+        "schools_file": s.schools.is_some(),
+        "note": crate::commands::run::ESTIMATE_NOTE,
+        "perimeters": perimeters,
+        "near_misses": near_misses,
+        "poches": poches,
+        "schools": { "type": "FeatureCollection", "features": schools },
+        "steps": steps,
+        "can_undo": !s.steps.is_empty(),
+        "can_redo": !s.redo.is_empty(),
+        "warnings": adjusted.warnings,
+        "session": s.path().display().to_string(),
+    }))
+}
+
+fn finite(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+fn title(s: &Session) -> String {
+    let grid = &s.a.file.input.path;
+    match &s.base {
+        Base::Run { ids } => format!("{} candidates of {grid}", ids.len()),
+        Base::File { file, .. } => format!("{} perimeters of {} on {grid}", file.perimeters.len(), file.input.path),
+    }
+}
+
+/// The squares' extent in longitude/latitude.
+fn bbox(s: &Session, to_wgs84: &Transformer) -> Result<Value> {
+    let grid = &s.a.file.grid;
+    let Some(frame) = grid.frame() else { return Ok(Value::Null) };
+    let size = frame.square_size as f64;
+    let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+    for c in grid.cells() {
+        (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x + 1), y1.max(c.y + 1));
+    }
+    let corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)];
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for (x, y) in corners {
+        let (lon, lat) = to_wgs84.point(x as f64 * size, y as f64 * size)?;
+        lo = [lo[0].min(lon), lo[1].min(lat)];
+        hi = [hi[0].max(lon), hi[1].max(lat)];
+    }
+    Ok(json!([lo[0], lo[1], hi[0], hi[1]]))
+}
