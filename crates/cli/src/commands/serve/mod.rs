@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 /// The session with what the page needs besides it, computed once.
 pub struct Bench {
     session: Session,
-    tiles: Option<String>,
+    fixed: state::Fixed,
     to_wgs84: Transformer,
     from_wgs84: Transformer,
-    near_misses: Value,
     candidates: Perimeters,
     owner: Vec<u32>,
+    features: state::FeatureCache,
     printer: Printer,
 }
 
@@ -102,12 +102,15 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     }
     printer.info(format!("session: {}", session.path().display()));
     let owner = squares::owners(&session);
+    let mut features = state::FeatureCache::default();
+    features.update(&session, &to_wgs84)?;
+    let fixed = state::Fixed { tiles: args.tiles.clone(), extent: state::bbox(&session, &to_wgs84)?, near_misses };
     Ok(Bench {
+        features,
         session,
-        tiles: args.tiles.clone(),
+        fixed,
         from_wgs84: Transformer::new(4326, epsg)?,
         to_wgs84,
-        near_misses,
         candidates: candidate_set,
         owner,
         printer,
@@ -155,6 +158,7 @@ fn internal(e: anyhow::Error) -> ApiError {
 impl Bench {
     fn changed(&mut self) -> Result<Value, ApiError> {
         self.owner = squares::owners(&self.session);
+        self.features.update(&self.session, &self.to_wgs84).map_err(internal)?;
         self.state()
     }
 
@@ -212,7 +216,7 @@ impl Bench {
 
 impl Workbench for Bench {
     fn state(&self) -> Result<Value, ApiError> {
-        state::state(&self.session, self.tiles.as_deref(), &self.to_wgs84, &self.near_misses).map_err(internal)
+        state::state(&self.session, &self.features, &self.fixed, &self.to_wgs84).map_err(internal)
     }
 
     fn squares(&self, bbox: [f64; 4]) -> Result<Value, ApiError> {
@@ -220,8 +224,12 @@ impl Workbench for Bench {
     }
 
     fn edit(&mut self, version: u64, step: Value) -> Result<Value, ApiError> {
+        let t = std::time::Instant::now();
         self.session.edit(version, step)?;
-        self.changed()
+        let t1 = t.elapsed();
+        let r = self.changed();
+        eprintln!("TIMING apply {:?} state {:?}", t1, t.elapsed() - t1);
+        r
     }
 
     fn undo(&mut self) -> Result<Value, ApiError> {
