@@ -3,9 +3,7 @@
 // Plain JS on Leaflet (vendor/leaflet); the contract with the server is crates/serve/API.md.
 'use strict';
 
-// ============================================================================================
-// 1. Formatting (French style: "18 019", "11 800 €", "41.0 %")
-// ============================================================================================
+// ===== 1. Formatting (French style: "18 019", "11 800 €", "41.0 %") ==========================
 
 const fmtInt = (x) => (x == null || !isFinite(x)) ? '–'
   : Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
@@ -22,6 +20,7 @@ const MEDIAN_BREAKS = [12000, 15000, 18000, 21000, 25000];
 const MEDIAN_COLOURS = ['#253494', '#2c7fb8', '#41b6c4', '#7fcdbb', '#c7e9b4', '#ffffcc'];
 const NO_MEDIAN = '#c8c8c8';
 const PENDING = { add: '#00a651', remove: '#d7191c', pick: '#e7298a' }; // squares being painted
+const DRAW = { pane: 'drawing', interactive: false, color: '#e7298a', weight: 2 };   // shapes being drawn
 function medianColour(m) {
   if (m == null) return NO_MEDIAN;
   const i = MEDIAN_BREAKS.findIndex((b) => m < b);
@@ -31,9 +30,7 @@ function medianColour(m) {
 const SCHOOL_COLOURS = { inside: '#1a9641', added: '#ffd400', 'too far': '#f46d43', 'taken out': '#d7191c' };
 const schoolColour = (status) => SCHOOL_COLOURS[String(status || '').replace(/ by step.*/, '')] || '#9e9e9e';
 
-// ============================================================================================
-// 2. Application state
-// ============================================================================================
+// ===== 2. Application state ==================================================================
 
 const app = {
   state: null,            // the last state the server sent
@@ -55,31 +52,24 @@ const app = {
 let resolveSquaresReady;
 const squaresLayerReady = new Promise((r) => { resolveSquaresReady = r; });
 
-// ============================================================================================
-// 3. Server
-// ============================================================================================
+// ===== 3. Server =============================================================================
 
 function setBusy(delta) {
   app.busy += delta;
-  if (app.busy > 0) document.body.dataset.busy = '1';
-  else delete document.body.dataset.busy;
+  if (app.busy > 0) document.body.dataset.busy = '1'; else delete document.body.dataset.busy;
 }
 
 // JSON request to the API; throws an Error carrying `status` and the server's message.
 async function api(method, path, body, signal) {
   setBusy(+1);
   try {
-    let res;
-    try {
-      res = await fetch(path, {
-        method, signal, credentials: 'same-origin',
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      });
-    } catch (e) {
-      if (e.name === 'AbortError') throw e;
-      throw Object.assign(new Error('The server did not answer: is qpv serve still running?'), { status: 0 });
-    }
+    const res = await fetch(path, {
+      method, signal, credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    }).catch((e) => {
+      throw e.name === 'AbortError' ? e : new Error('The server did not answer: is qpv serve still running?');
+    });
     const text = await res.text();
     let data = null;
     try { data = JSON.parse(text); } catch (_) { /* text body (401, 403) */ }
@@ -105,24 +95,16 @@ function setStatus(text, stale = false) {
   $('status').classList.toggle('stale', stale);
 }
 
-// ============================================================================================
-// 4. Map and layers
-// ============================================================================================
+// ===== 4. Map and layers =====================================================================
 
 const map = L.map('map', { preferCanvas: true, boxZoom: false, zoomSnap: 0.5, zoomControl: true });
 for (const [name, z] of [['squares', 410], ['compare', 420], ['context', 430], ['perimeters', 440],
   ['schools', 450], ['drawing', 460]]) {
   map.createPane(name).style.zIndex = z;
 }
-const layers = {
-  squares: L.layerGroup(),
-  perimeters: L.layerGroup(),
-  nearMisses: L.layerGroup(),
-  poches: L.layerGroup(),
-  schools: L.layerGroup(),
-  compare: L.layerGroup(),
-  drawing: L.layerGroup().addTo(map),
-};
+const layers = Object.fromEntries(['squares', 'perimeters', 'nearMisses', 'poches', 'schools', 'compare', 'drawing']
+  .map((k) => [k, L.layerGroup()]));
+layers.drawing.addTo(map);
 let basemap = null;
 const layersControl = L.control.layers(null, {
   'Squares (estimated median)': layers.squares,
@@ -182,9 +164,7 @@ legend.onAdd = () => {
 };
 legend.addTo(map);
 
-// ============================================================================================
-// 5. Squares: loading, drawing, hit tests
-// ============================================================================================
+// ===== 5. Squares: loading, drawing, hit tests ===============================================
 
 const BUCKET = 0.004; // degrees: a 200 m square's centre is within one bucket of any point in it
 const bucketKey = (lon, lat) => `${Math.floor(lon / BUCKET)},${Math.floor(lat / BUCKET)}`;
@@ -236,10 +216,7 @@ function restyleSquare(sq, pending) {
 }
 
 let squaresTimer = null, squaresAbort = null;
-function scheduleSquares() {
-  clearTimeout(squaresTimer);
-  squaresTimer = setTimeout(loadSquares, 250);
-}
+const scheduleSquares = () => { clearTimeout(squaresTimer); squaresTimer = setTimeout(loadSquares, 250); };
 
 async function loadSquares() {
   if (!app.squaresOn) { markReady('squares'); return; }
@@ -247,16 +224,13 @@ async function loadSquares() {
   const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(',');
   if (squaresAbort) squaresAbort.abort();
   squaresAbort = new AbortController();
-  let res;
   try {
-    res = await api('GET', `api/squares?bbox=${bbox}`, null, squaresAbort.signal);
+    drawSquares(await api('GET', `api/squares?bbox=${bbox}`, null, squaresAbort.signal));
   } catch (e) {
     if (e.name === 'AbortError') return;
     showError(`Squares: ${e.message}`);
     markReady('squares');
-    return;
   }
-  drawSquares(res);
 }
 
 function drawSquares(res) {
@@ -306,9 +280,7 @@ function featureAt(fc, latlng) {
   return (fc?.features || []).find((f) => geometryContains(f.geometry, latlng.lng, latlng.lat));
 }
 
-// ============================================================================================
-// 6. Perimeters and the other layers of the state
-// ============================================================================================
+// ===== 6. Perimeters and the other layers of the state =======================================
 
 const perimeterLayers = new Map(); // id -> L.GeoJSON
 const props = (id) => app.state?.perimeters.features.find((f) => f.properties.id === id)?.properties;
@@ -396,9 +368,7 @@ map.on('click', (e) => {
   }
 });
 
-// ============================================================================================
-// 7. Panel
-// ============================================================================================
+// ===== 7. Panel ==============================================================================
 
 function selectPerimeter(id, opts = {}) {
   app.selected = props(id) ? id : null;
@@ -425,8 +395,7 @@ function renderSelected() {
   $('selected').classList.toggle('none', !p);
   if (!p) {
     $('selected-id').textContent = 'no perimeter selected';
-    for (const id of ['verdict', 'selected-name', 'selected-place', 'problems']) $(id).textContent = '';
-    $('criteria').innerHTML = '';
+    for (const id of ['verdict', 'selected-name', 'selected-place', 'problems', 'criteria']) $(id).textContent = '';
     for (const id of ['inhabitants', 'households', 'poor-share', 'median', 'threshold', 'margin']) setFigure(id, null, '–');
     return;
   }
@@ -481,9 +450,7 @@ function renderSteps() {
   $('warnings').innerHTML = (st.warnings || []).map((w) => `<li>⚠ ${esc(w)}</li>`).join('');
 }
 
-// ============================================================================================
-// 8. State and edits
-// ============================================================================================
+// ===== 8. State and edits ====================================================================
 
 // Takes a state from the server and redraws everything from it.
 function applyState(st, how = {}) {
@@ -569,9 +536,7 @@ $('undo').addEventListener('click', () => undoRedo('undo'));
 $('redo').addEventListener('click', () => undoRedo('redo'));
 $('error-close').addEventListener('click', clearError);
 
-// ============================================================================================
-// 9. Tools: choosing, hints, paint strokes (brush, rectangle, lasso)
-// ============================================================================================
+// ===== 9. Tools: choosing, hints, paint strokes (brush, rectangle, lasso) ====================
 
 function setTool(tool) {
   if (app.tool === 'polygon' && tool !== 'polygon') cancelPolygon();
@@ -580,8 +545,6 @@ function setTool(tool) {
   map.closePopup();
   updateTools();
 }
-
-function setGesture(g) { app.gesture = g; updateTools(); }
 
 function updateTools() {
   const st = app.state, sel = app.selected;
@@ -616,7 +579,7 @@ function updateTools() {
 }
 
 for (const b of document.querySelectorAll('#toolbar .tool')) b.addEventListener('click', () => setTool(b.dataset.tool));
-for (const b of document.querySelectorAll('#toolbar .gesture')) b.addEventListener('click', () => setGesture(b.dataset.gesture));
+for (const b of document.querySelectorAll('#toolbar .gesture')) b.addEventListener('click', () => { app.gesture = b.dataset.gesture; updateTools(); });
 
 let stroke = null, lastStrokeEnd = 0;
 
@@ -674,9 +637,7 @@ document.addEventListener('mouseup', (ev) => {
   finishSelection(s.action, ids, s.shape === 'brush' && s.points.length === 1);
 });
 
-function previewStyle() {
-  return { pane: 'drawing', interactive: false, color: '#e7298a', weight: 2, dashArray: '6 4', fillOpacity: 0.08 };
-}
+const previewStyle = () => ({ ...DRAW, dashArray: '6 4', fillOpacity: 0.08 });
 
 // Brush: the squares under the pointer, sampled every few pixels along its path.
 function brushTo(pt) {
@@ -713,11 +674,9 @@ function finishSelection(action, ids, isClick) {
   });
 }
 
-// ============================================================================================
-// 10. Tools: drawn polygon
-// ============================================================================================
+// ===== 10. Tools: drawn polygon ==============================================================
 
-const poly = { pts: [], line: null, rubber: null, first: null };
+const poly = { pts: [], line: null, rubber: null };
 
 map.on('click', (e) => {
   if (app.tool !== 'polygon') return;
@@ -726,33 +685,29 @@ map.on('click', (e) => {
   if (pts.length >= 3 && map.latLngToContainerPoint(pts[0]).distanceTo(p) < 10) { finishPolygon(); return; }
   if (pts.length && map.latLngToContainerPoint(pts[pts.length - 1]).distanceTo(p) < 4) return; // double click
   pts.push(e.latlng);
-  const style = { pane: 'drawing', interactive: false, color: '#e7298a', weight: 3 };
-  if (!poly.line) poly.line = L.polyline(pts, style).addTo(layers.drawing);
+  if (!poly.line) poly.line = L.polyline(pts, { ...DRAW, weight: 3 }).addTo(layers.drawing);
   else poly.line.setLatLngs(pts);
-  if (!poly.first) {
-    poly.first = L.circleMarker(e.latlng, { pane: 'drawing', interactive: false, radius: 7, color: '#e7298a', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(layers.drawing);
-  } else {
-    L.circleMarker(e.latlng, { pane: 'drawing', interactive: false, radius: 3, color: '#e7298a', fillOpacity: 1 }).addTo(layers.drawing);
-  }
+  const first = pts.length === 1; // the first vertex is larger: click it to close
+  L.circleMarker(e.latlng, { ...DRAW, radius: first ? 7 : 3, fillColor: first ? '#fff' : '#e7298a', fillOpacity: 1 }).addTo(layers.drawing);
 });
 map.on('mousemove', (e) => {
   if (app.tool !== 'polygon' || !poly.pts.length) return;
   const last = poly.pts[poly.pts.length - 1];
   const lls = poly.pts.length > 1 ? [last, e.latlng, poly.pts[0]] : [last, e.latlng];
-  if (!poly.rubber) poly.rubber = L.polyline(lls, { pane: 'drawing', interactive: false, color: '#e7298a', weight: 2, dashArray: '4 4' }).addTo(layers.drawing);
+  if (!poly.rubber) poly.rubber = L.polyline(lls, { ...DRAW, dashArray: '4 4' }).addTo(layers.drawing);
   else poly.rubber.setLatLngs(lls);
 });
 map.on('dblclick', () => { if (app.tool === 'polygon' && poly.pts.length >= 3) finishPolygon(); });
 
 function cancelPolygon() {
   layers.drawing.clearLayers();
-  Object.assign(poly, { pts: [], line: null, rubber: null, first: null });
+  Object.assign(poly, { pts: [], line: null, rubber: null });
 }
 
 async function finishPolygon() {
   const pts = poly.pts.slice();
   if (poly.rubber) { layers.drawing.removeLayer(poly.rubber); poly.rubber = null; }
-  L.polygon(pts, { pane: 'drawing', interactive: false, color: '#e7298a', weight: 3, fillOpacity: 0.15 }).addTo(layers.drawing);
+  L.polygon(pts, { ...DRAW, weight: 3, fillOpacity: 0.15 }).addTo(layers.drawing);
   const ring = pts.map((ll) => [+ll.lng.toFixed(7), +ll.lat.toFixed(7)]);
   ring.push(ring[0]);
   const geometry = { type: 'Polygon', coordinates: [ring] };
@@ -783,9 +738,7 @@ async function finishPolygon() {
   }
 }
 
-// ============================================================================================
-// 11. Tools: dialogs (new perimeter, merge, rename, poches, schools)
-// ============================================================================================
+// ===== 11. Tools: dialogs (new perimeter, merge, rename, poches, schools) ====================
 
 // A small modal form. Resolves {button, values} or null (cancelled).
 function dialog({ title, text = '', fields = [], buttons, column = false, validate }) {
@@ -941,23 +894,22 @@ $('tool-schools').addEventListener('click', async () => {
   if (await edit({ op: 'include_schools', distance_m: r.values.distance_m }) && !map.hasLayer(layers.schools)) layers.schools.addTo(map);
 });
 
-// ============================================================================================
-// 12. Compare and export
-// ============================================================================================
+// ===== 12. Compare and export ================================================================
 
 async function loadCompare() {
   let c;
   try { c = await api('GET', 'api/compare'); } catch (e) { showError(`Compare: ${e.message}`); return; }
   if (!app.compareOn) return;
   layers.compare.clearLayers();
-  layers.compare.addLayer(L.geoJSON(c.added, { pane: 'compare', interactive: false, style: { color: '#00441b', weight: 1, fillColor: '#31a354', fillOpacity: 0.6 } }));
-  layers.compare.addLayer(L.geoJSON(c.removed, { pane: 'compare', interactive: false, style: { color: '#67000d', weight: 1, fillColor: '#de2d26', fillOpacity: 0.6 } }));
+  const piece = (fc, fill, line) => L.geoJSON(fc, { pane: 'compare', interactive: false,
+    style: { color: line, weight: 2, fillColor: fill, fillOpacity: 0.8 } });
+  layers.compare.addLayer(piece(c.added, '#00a651', '#00441b')).addLayer(piece(c.removed, '#e41a1c', '#67000d'));
   const n = (x) => `<td class="n">${fmtInt(x)}</td>`;
   const who = (r) => r.candidate && r.perimeter && r.candidate !== r.perimeter ? `${r.candidate} → ${r.perimeter}`
     : r.perimeter ?? `${r.candidate} (gone)`;
-  $('compare').innerHTML = `<p class="compare-key">Inhabitants kept, <span class="swatch" style="background:#31a354"></span>added
-    (green on the map) and <span class="swatch" style="background:#de2d26"></span>removed (red) against the statistical candidates.</p>
-    <table><thead><tr><th>Candidate → perimeter</th><th>Status</th><th class="n">Kept</th><th class="n">Added</th><th class="n">Removed</th></tr></thead><tbody>${
+  $('compare').innerHTML = `<p class="compare-key">Inhabitants kept, <span class="swatch" style="background:#00a651"></span>added
+    (green on the map) and <span class="swatch" style="background:#e41a1c"></span>removed (red) against the statistical candidates.</p>
+    <table><thead><tr><th title="candidate → perimeter when the id changed">Perimeter</th><th>Status</th><th class="n">Kept</th><th class="n">Added</th><th class="n">Removed</th></tr></thead><tbody>${
   (c.rows || []).map((r) => `<tr data-id="${esc(r.perimeter ?? '')}"><td class="who">${esc(who(r))}</td>`
     + `<td class="st-${esc(r.status)}">${esc(r.status)}</td>${n(r.kept)}${n(r.added)}${n(r.removed)}</tr>`).join('')}</tbody>
     <tfoot><tr><td colspan="2">Total</td>${n(c.totals?.kept)}${n(c.totals?.added)}${n(c.totals?.removed)}</tr></tfoot></table>`;
@@ -991,9 +943,7 @@ $('export').addEventListener('click', async () => {
   }
 });
 
-// ============================================================================================
-// 13. Keyboard, start-up and test hooks
-// ============================================================================================
+// ===== 13. Keyboard, start-up and test hooks =================================================
 
 document.addEventListener('keydown', (e) => {
   const typing = e.target.closest('input, select, textarea');
