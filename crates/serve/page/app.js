@@ -154,7 +154,7 @@ legend.onAdd = () => {
   rows.push(sw('rgba(123,50,148,0.25)', 'border:2px solid #7b3294;', 'poche de pauvreté'));
   rows.push('<h4>REP/REP+ collèges</h4>');
   for (const [k, c] of Object.entries(SCHOOL_COLOURS)) rows.push(dot(c, k));
-  rows.push(dot('#9e9e9e', 'other (not included yet)'));
+  rows.push(dot('#9e9e9e', 'not included (yet)'));
   div.innerHTML = `${rows.join('')}</div>`;
   div.querySelector('.legend-toggle').addEventListener('click', () => {
     const folded = div.classList.toggle('folded');
@@ -403,7 +403,7 @@ function renderSelected() {
   $('verdict').className = `verdict ${p.meets_rule === false ? 'bad' : 'ok'}`;
   $('verdict').textContent = p.meets_rule === false ? '✗ fails the decree' : '✓ meets the decree';
   $('selected-name').textContent = p.name || '';
-  $('selected-place').textContent = [p.communes, p.uu_code && `urban unit ${p.uu_code} ${p.uu_name ?? ''}`]
+  $('selected-place').textContent = [p.commune_names || p.communes, p.uu_code && `urban unit ${p.uu_code} ${p.uu_name ?? ''}`]
     .filter(Boolean).join(' · ');
   setFigure('inhabitants', p.inhabitants, fmtInt(p.inhabitants));
   setFigure('households', p.households, fmtInt(p.households));
@@ -430,7 +430,7 @@ function renderPerimeterList() {
     return `<li data-id="${esc(p.id)}" class="${p.id === app.selected ? 'selected' : ''}${app.flash.has(p.id) ? ' flash' : ''}"`
       + ` title="${esc(ok ? 'meets the decree' : p.problems || 'fails the decree')}">`
       + `<span class="${ok ? 'ok' : 'bad'}">${ok ? '✓' : '✗'}</span><span class="pid">${esc(p.id)}</span>`
-      + `<span class="pname">${esc(p.name || p.communes || '')}</span><span class="pinh">${fmtInt(p.inhabitants)}</span></li>`;
+      + `<span class="pname">${esc(p.name || p.commune_names || p.communes || '')}</span><span class="pinh">${fmtInt(p.inhabitants)}</span></li>`;
   }).join('');
 }
 $('perimeter-list').addEventListener('click', (e) => {

@@ -77,9 +77,10 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     }
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let epsg = a.epsg();
-    if let Some(path) = &schools {
-        crate::commands::check::read_schools(path, epsg)?;
-    }
+    let file_schools = match &schools {
+        Some(path) => crate::commands::check::read_schools(path, epsg)?,
+        None => Vec::new(),
+    };
     let (candidates, near_miss_areas) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
     let near_misses = crate::commands::run::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
     let to_wgs84 = Transformer::new(epsg, 4326)?;
@@ -104,7 +105,12 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     let owner = squares::owners(&session);
     let mut features = state::FeatureCache::default();
     features.update(&session, &to_wgs84)?;
-    let fixed = state::Fixed { tiles: args.tiles.clone(), extent: state::bbox(&session, &to_wgs84)?, near_misses };
+    let fixed = state::Fixed {
+        tiles: args.tiles.clone(),
+        extent: state::bbox(&session, &to_wgs84)?,
+        near_misses,
+        schools: file_schools,
+    };
     Ok(Bench {
         features,
         session,
@@ -224,12 +230,8 @@ impl Workbench for Bench {
     }
 
     fn edit(&mut self, version: u64, step: Value) -> Result<Value, ApiError> {
-        let t = std::time::Instant::now();
         self.session.edit(version, step)?;
-        let t1 = t.elapsed();
-        let r = self.changed();
-        eprintln!("TIMING apply {:?} state {:?}", t1, t.elapsed() - t1);
-        r
+        self.changed()
     }
 
     fn undo(&mut self) -> Result<Value, ApiError> {

@@ -121,7 +121,7 @@ pub fn state(
     fixed: &Fixed,
     to_wgs84: &Transformer,
 ) -> Result<Value> {
-    let Fixed { tiles, extent, near_misses } = fixed;
+    let Fixed { tiles, extent, near_misses, schools: file_schools } = fixed;
     let adjusted = &s.current;
     let perimeters: Vec<Value> = cache
         .current
@@ -143,6 +143,19 @@ pub fn state(
             "geometry": { "type": "Point", "coordinates": [lon, lat] },
             "properties": { "school": school.school, "perimeter": school.perimeter, "status": school.status,
                             "distance_m": finite(school.distance_m), "step": school.step },
+        }));
+    }
+    // The file's schools that no step took in yet, so that the négociateurs see them.
+    for school in file_schools {
+        if adjusted.schools.iter().any(|o| o.x == school.x && o.y == school.y) {
+            continue;
+        }
+        let (lon, lat) = to_wgs84.point(school.x, school.y)?;
+        schools.push(json!({
+            "type": "Feature",
+            "geometry": { "type": "Point", "coordinates": [lon, lat] },
+            "properties": { "school": school.label, "category": school.category, "perimeter": null,
+                            "status": "not included", "distance_m": null, "step": null },
         }));
     }
     let steps: Vec<Value> = s
@@ -209,6 +222,8 @@ pub struct Fixed {
     pub extent: Value,
     /// The run's near misses.
     pub near_misses: Value,
+    /// The schools of `--schools`, shown before any `include_schools` step.
+    pub schools: Vec<crate::commands::check::School>,
 }
 
 /// The squares' extent in longitude/latitude.
