@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # qpv serve's speed, as a person meets it (issue 14):
-#   1. page ready: from starting `qpv serve` on a grid to the page's first requests
-#      answered (the page, /api/state, /api/squares for the first view);
+#   1. page ready: from starting `qpv serve` on a grid to its address printed (the grid
+#      read and run, the session replayed), then in a real headless Chromium from
+#      navigation to the page drawn (`data-ready`: state, perimeters and the first view's
+#      squares or blocks), median of 3 fresh pages (benches/serve_page.mjs);
 #   2. an edit's re-check: POST /api/edit removing two squares of the largest perimeter,
 #      then /api/undo, N times; the median answer time of each (curl's time_total);
 #   3. the national grid served: the same on France, with squares asked by view.
 # Usage: benches/serve.sh [N=20] [nord|france|sample|all=all]. Needs ../shared for Nord
-# and France (skipped with a message without it), curl and python3.
+# and France (skipped with a message without it), curl, python3, node and chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/common.sh
@@ -35,17 +37,19 @@ bench() {
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.05
   done
+  local started
+  started=$(echo "$(now) - $t0" | bc)
   local base="${url%%/?token=*}" token="${url##*token=}"
   local auth="Authorization: Bearer $token"
-  curl -sf -H "$auth" "$base/" > /dev/null
+  local browser squares_drawn
+  read -r browser squares_drawn < <(node --experimental-websocket benches/serve_page.mjs "$url" 3 \
+    "$tmp/$name.png" 2> /dev/null)
   curl -sf -H "$auth" "$base/api/state" > "$tmp/state.json"
-  # The first view: the page fits the grid's extent, then asks for its squares (a
-  # département's 46 000 are over the 40 000 limit: the page says to zoom in).
+  # The first view: the grid's extent (a département's 46 000 squares are over the
+  # 40 000 limit: they come as blocks).
   local bbox
   bbox=$(python3 -c "import json; print(','.join(map(str, json.load(open('$tmp/state.json'))['bbox'])))")
   curl -sf -H "$auth" "$base/api/squares?bbox=$bbox" > "$tmp/squares.json"
-  local ready
-  ready=$(echo "$(now) - $t0" | bc)
   # The largest perimeter and two of its squares, from a 0.02° box around its centre.
   read -r id box < <(python3 - "$tmp/state.json" <<'EOF'
 import json, sys
@@ -71,12 +75,14 @@ print(json.dumps(q[:2]))")
   rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  local n_per n_sq
+  local n_per view
   n_per=$(python3 -c "import json; print(len(json.load(open('$tmp/state.json'))['perimeters']['features']))")
-  n_sq=$(python3 -c "import json; print(json.load(open('$tmp/squares.json'))['count'])")
-  printf '%-8s page ready %6.2f s | edit (remove 2 squares of %s) median %5.1f ms, undo %5.1f ms | %s perimeters, first view %s squares | peak %s MB\n' \
-    "$name" "$ready" "$id" "$(echo "$(median "${edits[@]}") * 1000" | bc)" \
-    "$(echo "$(median "${undos[@]}") * 1000" | bc)" "$n_per" "$n_sq" "$rss"
+  view=$(python3 -c "
+import json; s=json.load(open('$tmp/squares.json'))
+print(f\"{s['count']} squares\" + (f\" as {len(s['blocks'])} blocks of {s['block_m']} m\" if s.get('blocks') else ''))")
+  printf '%-7s started %5.2f s + page drawn %5.2f s | edit (remove 2 squares of %s) median %5.1f ms, undo %5.1f ms | %s perimeters; first view %s | peak %s MB\n' \
+    "$name" "$started" "$browser" "$id" "$(echo "$(median "${edits[@]}") * 1000" | bc)" \
+    "$(echo "$(median "${undos[@]}") * 1000" | bc)" "$n_per" "$view" "$rss"
 }
 
 case "$which" in sample | all) bench sample ;; esac

@@ -241,7 +241,15 @@ function drawSquares(res) {
   app.buckets.clear();
   const notice = $('squares-notice');
   if (res.too_many) {
-    notice.textContent = `Zoom in to see squares (${fmtInt(res.count)} in view)`;
+    // Blocks of k × k squares: a picture of the view, not editable (API.md).
+    for (const b of res.blocks || []) {
+      layers.squares.addLayer(L.polygon(b.ring.map(([x, y]) => [y, x]), {
+        pane: 'squares', interactive: false, stroke: false, fillColor: medianColour(b.median), fillOpacity: 0.72,
+      }));
+    }
+    const side = res.block_m >= 1000 ? `${res.block_m / 1000} km` : `${res.block_m} m`;
+    const blocks = res.block_m ? `, drawn as ${side} blocks (weighted mean of their squares' medians)` : '';
+    notice.textContent = `Zoom in to edit squares: ${fmtInt(res.count)} in view${blocks}`;
     notice.hidden = false;
   } else {
     notice.hidden = true;
@@ -295,6 +303,9 @@ function perimeterStyle(p) {
     fill: flash, fillColor: '#ffe600', fillOpacity: flash ? 0.45 : 0,
   };
 }
+
+/** Zoom below which perimeter ids are hidden (the list in the panel names them). */
+const LABEL_ZOOM = 11;
 
 function drawPerimeters() {
   layers.perimeters.clearLayers();
@@ -970,6 +981,10 @@ document.addEventListener('keyup', (e) => {
 window.addEventListener('blur', () => { if (app.spaceDown) { app.spaceDown = false; updateTools(); } });
 
 map.on('moveend', scheduleSquares);
+// Ids only from the scale of a few communes: a département's 78 labels pile up.
+const labelsByZoom = () => map.getContainer().classList.toggle('no-labels', map.getZoom() < LABEL_ZOOM);
+map.on('zoomend', labelsByZoom);
+labelsByZoom();
 
 window.qpv = {
   state: null,

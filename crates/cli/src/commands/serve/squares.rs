@@ -52,10 +52,14 @@ pub fn squares(
         })
         .map(|(i, _)| i)
         .collect();
-    if inside.len() > SQUARE_LIMIT {
-        return Ok(json!({ "count": inside.len(), "too_many": true, "limit": SQUARE_LIMIT, "squares": [] }));
-    }
     let fits = s.a.fits();
+    if inside.len() > SQUARE_LIMIT {
+        let (block, blocks) = blocks(s, &inside, fits, to_wgs84)?;
+        return Ok(json!({
+            "count": inside.len(), "too_many": true, "limit": SQUARE_LIMIT, "squares": [],
+            "block_m": block, "blocks": blocks,
+        }));
+    }
     let flagged = &s.a.output.flagged.flagged;
     let mut list = Vec::with_capacity(inside.len());
     for i in inside {
@@ -80,6 +84,59 @@ pub fn squares(
         }));
     }
     Ok(json!({ "count": list.len(), "squares": list }))
+}
+
+/// Most blocks answered for a view with too many squares.
+const BLOCK_LIMIT: usize = 20_000;
+
+/// The squares of a view too large to send square by square, summed into blocks of k × k
+/// squares (k a power of two, the smallest giving at most [`BLOCK_LIMIT`] blocks), so that
+/// a département or the country reads at once. A block's colour is the inhabitant-weighted
+/// mean of its squares' estimated medians: a picture, not a pooled median (zoom in for
+/// the squares).
+fn blocks(
+    s: &Session,
+    inside: &[usize],
+    fits: &[Option<qpv_core::LogNormal>],
+    to_wgs84: &Transformer,
+) -> Result<(u32, Vec<Value>)> {
+    let grid = &s.a.file.grid;
+    let size = grid.frame().map_or(200, |f| f.square_size);
+    let mut k = 2i32;
+    let sums = loop {
+        // (inhabitants, inhabitants with a median, their median × inhabitants)
+        let mut sums: rustc_hash::FxHashMap<(i32, i32), [f64; 3]> = rustc_hash::FxHashMap::default();
+        for &i in inside {
+            let c = grid.cells()[i];
+            let v = grid.values()[i].individuals;
+            let e = sums.entry((c.x.div_euclid(k), c.y.div_euclid(k))).or_default();
+            e[0] += v;
+            if let Some(f) = fits[i] {
+                e[1] += v;
+                e[2] += v * f.median();
+            }
+        }
+        if sums.len() <= BLOCK_LIMIT || k >= 1 << 12 {
+            break sums;
+        }
+        k *= 2;
+    };
+    let side = f64::from(k) * f64::from(size);
+    let mut list = Vec::with_capacity(sums.len());
+    let mut keys: Vec<_> = sums.keys().copied().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let [people, weighed, sum] = sums[&key];
+        let (x, y) = (f64::from(key.0) * side, f64::from(key.1) * side);
+        let mut ring = Vec::with_capacity(4);
+        for (dx, dy) in [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)] {
+            let (lon, lat) = to_wgs84.point(x + dx, y + dy)?;
+            ring.push(json!([round7(lon), round7(lat)]));
+        }
+        let median = (weighed > 0.0).then(|| (sum / weighed).round());
+        list.push(json!({ "ring": ring, "inhabitants": people.round(), "median": median }));
+    }
+    Ok((k as u32 * size, list))
 }
 
 /// The INSEE id of a cell (`CRS3035RES200mN…E…`, the lower-left corner).
