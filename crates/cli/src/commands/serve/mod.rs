@@ -89,7 +89,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     let base = match super::perimeter_file(&args.perimeters, epsg, printer)? {
         Some(file) => {
             let perimeters = super::check::file_perimeters(&a, &file)?;
-            Base::File { file, perimeters }
+            Base::File { file: Box::new(file), perimeters }
         }
         None => Base::Run { ids: candidates.iter().map(|c| c.record.id.clone()).collect() },
     };

@@ -35,7 +35,7 @@ pub enum Base {
     /// The perimeters of a file, on the lattice (as `qpv adjust`).
     File {
         /// The file as read.
-        file: PerimeterFile,
+        file: Box<PerimeterFile>,
         /// Its perimeters.
         perimeters: Vec<FilePerimeter>,
     },
