@@ -214,7 +214,8 @@ impl<'a> Adjuster<'a> {
         ids: &[String],
         settings: &crate::RunSettings,
     ) -> Self {
-        Adjuster::starting(grid, run, settings, std::borrow::Cow::Owned(CellLookup::new(grid))).candidates(run, ids)
+        Adjuster::starting(grid, run, settings, std::borrow::Cow::Owned(CellLookup::new(grid)))
+            .candidates(run, ids)
     }
 
     /// [`Adjuster::new`] with the grid's lookup built beforehand.
@@ -254,7 +255,8 @@ impl<'a> Adjuster<'a> {
         settings: &crate::RunSettings,
         perimeters: Vec<(String, String, Vec<Cell>)>,
     ) -> Self {
-        Adjuster::starting(grid, run, settings, std::borrow::Cow::Owned(CellLookup::new(grid))).cells(perimeters)
+        Adjuster::starting(grid, run, settings, std::borrow::Cow::Owned(CellLookup::new(grid)))
+            .cells(perimeters)
     }
 
     /// [`Adjuster::from_cells`] with the grid's lookup built beforehand.

@@ -41,7 +41,9 @@ pub fn comparison(s: &Session, candidates: &Perimeters, to_wgs84: &Transformer) 
             "status": status, "kept": kept, "added": added, "removed": removed,
         }));
     }
-    let total = |k: usize| c.overall[k].residents.as_ref().map_or(0.0, |r| (r.totals.individuals * 10.0).round() / 10.0);
+    let total = |k: usize| {
+        c.overall[k].residents.as_ref().map_or(0.0, |r| (r.totals.individuals * 10.0).round() / 10.0)
+    };
     let pieces = |change: Change| -> Result<Value> {
         let mut features = Vec::new();
         for p in c.map.iter().filter(|p| p.change == change) {

@@ -69,7 +69,8 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         .as_deref()
         .map(|p| p.canonicalize().with_context(|| format!("--schools {}: cannot open it", p.display())))
         .transpose()?;
-    let mut options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
+    let mut options =
+        args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
     // Absolute, so that settings.toml replays from anywhere and the export's manifest
     // names the grid as the replay's does.
     if let Some(grid) = options.grid.as_mut().filter(|g| g.is_file()) {
@@ -81,7 +82,8 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         Some(path) => crate::commands::check::read_schools(path, epsg)?,
         None => Vec::new(),
     };
-    let (candidates, near_miss_areas) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
+    let (candidates, near_miss_areas) =
+        qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
     let near_misses = crate::commands::run::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
     let to_wgs84 = Transformer::new(epsg, 4326)?;
     let near_misses = state::features(&near_misses, &to_wgs84, |_, _| {})?;
@@ -99,7 +101,10 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     let session = Session::new(a, base, dir, schools, steps)
         .with_context(|| "replaying --edits (fix the step named, or start without --edits)")?;
     if resumed > 0 {
-        printer.info(format!("resumed {resumed} steps from {}", args.edits.as_deref().unwrap_or(Path::new("")).display()));
+        printer.info(format!(
+            "resumed {resumed} steps from {}",
+            args.edits.as_deref().unwrap_or(Path::new("")).display()
+        ));
     }
     printer.info(format!("session: {}", session.path().display()));
     let owner = squares::owners(&session);
@@ -126,7 +131,8 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
 /// `--out`, made and made absolute. A session already there is resumed only when asked
 /// (`--edits DIR/session.toml`), never overwritten.
 fn prepare_dir(out: &Path, edits: Option<&Path>) -> Result<PathBuf> {
-    std::fs::create_dir_all(out).with_context(|| format!("--out {}: cannot make the folder", out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("--out {}: cannot make the folder", out.display()))?;
     let dir = out.canonicalize().with_context(|| format!("--out {}", out.display()))?;
     let existing = dir.join(SESSION_FILE);
     if existing.exists() && edits.is_none() {
@@ -176,7 +182,11 @@ impl Bench {
                 Some("geojson") => FormatArg::Geojson,
                 Some("shapefile") => FormatArg::Shapefile,
                 Some("gpkg") => FormatArg::Gpkg,
-                _ => return Err(ApiError::BadRequest(format!("unknown format {f}: geojson, shapefile or gpkg"))),
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "unknown format {f}: geojson, shapefile or gpkg"
+                    )));
+                }
             };
             if !formats.contains(&f) {
                 formats.push(f);
@@ -203,11 +213,13 @@ impl Bench {
             }
             Base::File { file, perimeters } => {
                 let formats = Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?;
-                let request = super::adjust::FileOutputs { file, perimeters, edits: &edits, formats, out_crs: None };
+                let request =
+                    super::adjust::FileOutputs { file, perimeters, edits: &edits, formats, out_crs: None };
                 super::adjust::write_file_outputs(&s.a, request, &dir, self.printer)?
             }
         };
-        let adjusted = qpv_layers::perimeters::read_perimeters(&dir.join("adjusted.geojson"), None, None, s.a.epsg())?;
+        let adjusted =
+            qpv_layers::perimeters::read_perimeters(&dir.join("adjusted.geojson"), None, None, s.a.epsg())?;
         let check = super::check::CheckRequest {
             file: &adjusted,
             schools: s.schools.as_deref(),

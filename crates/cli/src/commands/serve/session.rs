@@ -69,7 +69,13 @@ pub struct Session {
 impl Session {
     /// A session on `a` starting from `base` with `steps` (a resumed session), written
     /// to `dir`. Fails when the steps do not apply.
-    pub fn new(a: Analysed, base: Base, dir: PathBuf, schools: Option<PathBuf>, steps: Vec<Step>) -> Result<Self> {
+    pub fn new(
+        a: Analysed,
+        base: Base,
+        dir: PathBuf,
+        schools: Option<PathBuf>,
+        steps: Vec<Step>,
+    ) -> Result<Self> {
         let replay = match &base {
             Base::Run { .. } => "qpv run --settings settings.toml --edits session.toml --out DIR".to_owned(),
             Base::File { file, .. } => format!(
@@ -118,7 +124,12 @@ impl Session {
         let edits = Edits {
             path: self.path(),
             steps: steps.to_vec(),
-            input: InputFile { role: "edits".into(), path: self.path().display().to_string(), bytes: 0, blake3: String::new() },
+            input: InputFile {
+                role: "edits".into(),
+                path: self.path().display().to_string(),
+                bytes: 0,
+                blake3: String::new(),
+            },
         };
         let start = match &self.base {
             Base::Run { ids } => Adjuster::new_with(&a.file.grid, &a.output, ids, &a.settings, &self.lookup),
@@ -136,8 +147,10 @@ impl Session {
         Ok(())
     }
 
-    /// Takes `steps` (already applied into `result`) as the session's, written to disk.
-    fn commit(&mut self, steps: Vec<Step>, result: Adjusted) -> Result<(), ApiError> {
+    /// Applies `steps` and, when they apply, makes them the session's, written to disk
+    /// before anything else changes (a step that does not apply changes nothing).
+    fn take(&mut self, steps: Vec<Step>) -> Result<(), ApiError> {
+        let result = self.apply_steps(&steps).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
         let before = std::mem::replace(&mut self.steps, steps);
         if let Err(e) = self.save() {
             self.steps = before;
@@ -161,31 +174,25 @@ impl Session {
             });
         }
         let step = self.step_from_json(step)?;
-        let mut steps = self.steps.clone();
-        steps.push(step);
-        let result = self.apply_steps(&steps).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
-        self.commit(steps, result)?;
+        self.take([self.steps.clone(), vec![step]].concat())?;
         self.redo.clear();
         Ok(())
     }
 
     /// Takes back the last step.
     pub fn undo(&mut self) -> Result<(), ApiError> {
-        let mut steps = self.steps.clone();
-        let step = steps.pop().ok_or_else(|| ApiError::BadRequest("nothing to undo".into()))?;
-        let result = self.apply_steps(&steps).map_err(|e| ApiError::Internal(format!("{e:#}")))?;
-        self.commit(steps, result)?;
-        self.redo.push(step);
+        let (last, kept) =
+            self.steps.split_last().ok_or_else(|| ApiError::BadRequest("nothing to undo".into()))?;
+        let (last, kept) = (last.clone(), kept.to_vec());
+        self.take(kept)?;
+        self.redo.push(last);
         Ok(())
     }
 
     /// Makes the last step undone again.
     pub fn redo(&mut self) -> Result<(), ApiError> {
         let step = self.redo.last().cloned().ok_or_else(|| ApiError::BadRequest("nothing to redo".into()))?;
-        let mut steps = self.steps.clone();
-        steps.push(step);
-        let result = self.apply_steps(&steps).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
-        self.commit(steps, result)?;
+        self.take([self.steps.clone(), vec![step]].concat())?;
         self.redo.pop();
         Ok(())
     }
@@ -222,10 +229,14 @@ impl Session {
         }
         if op == "include_schools" {
             if fields.contains_key("schools") {
-                return Err(bad("\"schools\" is refused: the schools file is the one given with --schools".into()));
+                return Err(bad(
+                    "\"schools\" is refused: the schools file is the one given with --schools".into()
+                ));
             }
             let Some(path) = &self.schools else {
-                return Err(bad("no schools file: start qpv serve with --schools FILE (REP/REP+ collèges)".into()));
+                return Err(bad(
+                    "no schools file: start qpv serve with --schools FILE (REP/REP+ collèges)".into()
+                ));
             };
             fields.insert("schools".into(), Value::String(path.display().to_string()));
         }
@@ -243,7 +254,10 @@ impl Session {
     fn write_geometry(&self, key: &str, geometry: &Map<String, Value>) -> Result<String, ApiError> {
         let parsed: geojson::Geometry = serde_json::from_value(Value::Object(geometry.clone()))
             .map_err(|e| ApiError::BadRequest(format!("\"{key}\" is not a GeoJSON geometry: {e}")))?;
-        if !matches!(parsed.value, geojson::GeometryValue::Polygon { .. } | geojson::GeometryValue::MultiPolygon { .. }) {
+        if !matches!(
+            parsed.value,
+            geojson::GeometryValue::Polygon { .. } | geojson::GeometryValue::MultiPolygon { .. }
+        ) {
             return Err(ApiError::BadRequest(format!("\"{key}\" must be a Polygon or MultiPolygon")));
         }
         let collection = serde_json::json!({
@@ -264,8 +278,14 @@ impl Session {
 
 /// Ids whose squares or name differ between two results (new ones included).
 fn touched(before: &Adjusted, after: &Adjusted) -> Vec<String> {
-    let old: BTreeMap<&str, &qpv_core::Perimeter> = before.lattice.iter().map(|(p, _)| (p.id.as_str(), p)).collect();
-    after.lattice.iter().filter(|(p, _)| old.get(p.id.as_str()) != Some(&p)).map(|(p, _)| p.id.clone()).collect()
+    let old: BTreeMap<&str, &qpv_core::Perimeter> =
+        before.lattice.iter().map(|(p, _)| (p.id.as_str(), p)).collect();
+    after
+        .lattice
+        .iter()
+        .filter(|(p, _)| old.get(p.id.as_str()) != Some(&p))
+        .map(|(p, _)| p.id.clone())
+        .collect()
 }
 
 fn empty_adjusted() -> Adjusted {

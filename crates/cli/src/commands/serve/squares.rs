@@ -36,7 +36,12 @@ pub fn squares(
     let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
     for k in 0..=8 {
         let t = k as f64 / 8.0;
-        for (lon, lat) in [(x0 + t * (x1 - x0), y0), (x0 + t * (x1 - x0), y1), (x0, y0 + t * (y1 - y0)), (x1, y0 + t * (y1 - y0))] {
+        for (lon, lat) in [
+            (x0 + t * (x1 - x0), y0),
+            (x0 + t * (x1 - x0), y1),
+            (x0, y0 + t * (y1 - y0)),
+            (x1, y0 + t * (y1 - y0)),
+        ] {
             let (x, y) = from_wgs84.point(lon, lat)?;
             lo = [lo[0].min(x), lo[1].min(y)];
             hi = [hi[0].max(x), hi[1].max(y)];

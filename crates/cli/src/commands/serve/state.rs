@@ -6,8 +6,8 @@ use crate::commands::check::criteria;
 use crate::printer::thousands;
 use anyhow::Result;
 use qpv_core::Figures;
-use qpv_layers::edits::Step;
 use qpv_layers::crs::Transformer;
+use qpv_layers::edits::Step;
 use qpv_layers::export::{candidate_properties, geojson_geometry};
 use qpv_layers::records::CandidateRecord;
 use serde_json::{Map, Value, json};
@@ -115,12 +115,7 @@ fn perimeter_feature(s: &Session, r: &CandidateRecord, f: &Figures, to_wgs84: &T
 }
 
 /// `GET /api/state`.
-pub fn state(
-    s: &Session,
-    cache: &FeatureCache,
-    fixed: &Fixed,
-    to_wgs84: &Transformer,
-) -> Result<Value> {
+pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transformer) -> Result<Value> {
     let Fixed { tiles, extent, near_misses, schools: file_schools } = fixed;
     let adjusted = &s.current;
     let perimeters: Vec<Value> = cache
@@ -163,7 +158,8 @@ pub fn state(
         .iter()
         .enumerate()
         .map(|(k, step)| {
-            let rows: Vec<&qpv_core::AuditEntry> = adjusted.audit_rows.iter().filter(|e| e.step == k + 1).collect();
+            let rows: Vec<&qpv_core::AuditEntry> =
+                adjusted.audit_rows.iter().filter(|e| e.step == k + 1).collect();
             let summary = match step {
                 Step::Poches { floor } => format!(
                     "poches de pauvreté of {}+ inhabitants, found after the last step: {} now",
@@ -210,7 +206,9 @@ fn title(s: &Session) -> String {
     let grid = &s.a.file.input.path;
     match &s.base {
         Base::Run { ids } => format!("{} candidates of {grid}", ids.len()),
-        Base::File { file, .. } => format!("{} perimeters of {} on {grid}", file.perimeters.len(), file.input.path),
+        Base::File { file, .. } => {
+            format!("{} perimeters of {} on {grid}", file.perimeters.len(), file.input.path)
+        }
     }
 }
 
