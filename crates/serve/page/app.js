@@ -102,7 +102,7 @@ for (const [name, z] of [['squares', 410], ['compare', 420], ['context', 430], [
   ['schools', 450], ['drawing', 460]]) {
   map.createPane(name).style.zIndex = z;
 }
-const layers = Object.fromEntries(['squares', 'perimeters', 'nearMisses', 'poches', 'schools', 'compare', 'drawing']
+const layers = Object.fromEntries(['squares', 'perimeters', 'nearMisses', 'poches', 'schools', 'places', 'compare', 'drawing']
   .map((k) => [k, L.layerGroup()]));
 layers.drawing.addTo(map);
 let basemap = null;
@@ -112,8 +112,9 @@ const layersControl = L.control.layers(null, {
   'Near misses': layers.nearMisses,
   'Poches de pauvreté': layers.poches,
   'REP/REP+ collèges': layers.schools,
+  'Place names': layers.places,
 }, { collapsed: false, position: 'topright' }).addTo(map);
-for (const k of ['squares', 'perimeters', 'nearMisses', 'poches', 'schools']) layers[k].addTo(map);
+for (const k of ['squares', 'perimeters', 'nearMisses', 'poches', 'schools', 'places']) layers[k].addTo(map);
 L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
 
 map.on('overlayadd overlayremove', (e) => {
@@ -342,6 +343,7 @@ function perimeterAt(latlng) {
 
 function drawContext() {
   const st = app.state;
+  drawPlaces();
   layers.nearMisses.clearLayers();
   layers.nearMisses.addLayer(L.geoJSON(st.near_misses, {
     pane: 'context', interactive: false, style: { color: '#333', weight: 2.5, dashArray: '6 5', fill: false },
@@ -362,6 +364,45 @@ function drawContext() {
       ['Distance', p.distance_m == null ? '–' : `${fmtInt(p.distance_m)} m`]])).addTo(layers.schools);
   }
 }
+
+// Place names by importance, as `qpv map` chooses them (README, Maps): urban units of
+// 50 000+ from afar, then units of 20 000+ and communes of 10 000+, then communes of
+// 1 000+ close up; only those in view, the most populous first, at most PLACE_LIMIT.
+const PLACE_LIMIT = 250;
+
+function placeFloor(zoom, kind) {
+  if (zoom >= 11.5) return kind === 'commune' ? 1000 : Infinity;
+  if (zoom >= 9) return kind === 'commune' ? 10000 : 20000;
+  return kind === 'commune' ? Infinity : 50000;
+}
+
+function drawPlaces() {
+  layers.places.clearLayers();
+  const places = app.state?.places || [];
+  const zoom = map.getZoom(), view = map.getBounds();
+  const candidates = places
+    .filter((p) => p.population >= placeFloor(zoom, p.kind) && view.contains([p.lat, p.lon]))
+    .sort((a, b) => b.population - a.population);
+  // Greedy by population: a name whose box would overlap one already placed (or repeat
+  // it: a unit named after its main commune) is left out.
+  const placed = [], names = new Set();
+  for (const p of candidates) {
+    if (placed.length >= PLACE_LIMIT) break;
+    const key = p.name.toLowerCase();
+    if (names.has(key)) continue;
+    const at = map.latLngToContainerPoint([p.lat, p.lon]);
+    const w = p.name.length * (p.kind === 'commune' ? 6.5 : 8.5) / 2 + 4, h = 9;
+    const box = [at.x - w, at.y - h, at.x + w, at.y + h];
+    if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+    placed.push(box);
+    names.add(key);
+    layers.places.addLayer(L.tooltip({
+      permanent: true, direction: 'center', interactive: false,
+      className: `place-label ${p.kind === 'commune' ? 'commune' : 'unit'}`,
+    }).setLatLng([p.lat, p.lon]).setContent(esc(p.name)));
+  }
+}
+map.on('moveend', drawPlaces);
 
 // Click on the map with the Pan tool: the square's figures, and the perimeter it lies in.
 map.on('click', (e) => {

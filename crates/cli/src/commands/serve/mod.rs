@@ -115,6 +115,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         extent: state::bbox(&session, &to_wgs84)?,
         near_misses,
         schools: file_schools,
+        places: state::places(&session.a, &to_wgs84)?,
     };
     Ok(Bench {
         features,

@@ -116,7 +116,7 @@ fn perimeter_feature(s: &Session, r: &CandidateRecord, f: &Figures, to_wgs84: &T
 
 /// `GET /api/state`.
 pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transformer) -> Result<Value> {
-    let Fixed { tiles, extent, near_misses, schools: file_schools } = fixed;
+    let Fixed { tiles, extent, near_misses, schools: file_schools, places } = fixed;
     let adjusted = &s.current;
     let perimeters: Vec<Value> = cache
         .current
@@ -188,6 +188,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "note": crate::commands::run::ESTIMATE_NOTE,
         "perimeters": perimeters,
         "near_misses": near_misses,
+        "places": places,
         "poches": poches,
         "schools": { "type": "FeatureCollection", "features": schools },
         "steps": steps,
@@ -222,6 +223,23 @@ pub struct Fixed {
     pub near_misses: Value,
     /// The schools of `--schools`, shown before any `include_schools` step.
     pub schools: Vec<crate::commands::check::School>,
+    /// Urban units and communes to name, as `qpv map` names them.
+    pub places: Value,
+}
+
+/// The places `qpv map` names ([`crate::commands::map::places`]), in longitude/latitude.
+pub fn places(a: &crate::analysed::Analysed, to_wgs84: &Transformer) -> Result<Value> {
+    let mut list = Vec::new();
+    for p in crate::commands::map::places(a) {
+        let (lon, lat) = to_wgs84.point(p.x, p.y)?;
+        let kind = match p.kind {
+            qpv_map::PlaceKind::Commune => "commune",
+            qpv_map::PlaceKind::UrbanUnit => "urban_unit",
+        };
+        list.push(json!({ "name": p.name, "kind": kind, "population": p.population.round(),
+                          "lon": lon, "lat": lat }));
+    }
+    Ok(Value::Array(list))
 }
 
 /// The squares' extent in longitude/latitude.
