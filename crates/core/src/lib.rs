@@ -86,7 +86,7 @@ mod testutil;
 pub mod threshold;
 pub mod within;
 
-pub use adjust::{AdjustError, Adjuster, AuditEntry, Figures, Perimeter, SchoolOutcome};
+pub use adjust::{AdjustError, Adjuster, AuditEntry, CellLookup, Figures, Perimeter, SchoolOutcome};
 pub use candidate::{Area, Candidate, Candidates, GroupingSettings, Shortfall, group_candidates};
 pub use commune_code::{CommuneCode, CommuneCodeError};
 pub use components::{Connectivity, connected_components};

@@ -40,6 +40,7 @@ pub(crate) const PAGE: &[PageFile] = &[
     page_file!("app.css", CSS),
     page_file!("vendor/leaflet/leaflet.js", JS),
     page_file!("vendor/leaflet/leaflet.css", CSS),
+    page_file!("vendor/README.md", TEXT),
     page_file!("vendor/leaflet/LICENSE", TEXT),
     page_file!("vendor/leaflet/images/layers.png", PNG),
     page_file!("vendor/leaflet/images/layers-2x.png", PNG),

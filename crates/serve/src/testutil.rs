@@ -130,5 +130,6 @@ pub(crate) async fn read(response: axum::response::Response) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    Answer { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+    // Lossy: the page's images are not text.
+    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }

@@ -436,7 +436,7 @@ pub fn write_file_outputs(
 ) -> Result<Vec<std::path::PathBuf>> {
     let FileOutputs { file, perimeters, edits, formats, out_crs } = request;
     let epsg = a.epsg();
-    let start = file_adjuster(a, perimeters);
+    let start = file_adjuster(a, perimeters, None);
     let lattice_rows = lattice_report(&start, perimeters);
     for r in lattice_rows.iter().filter(|r| r.cut_squares > 0) {
         printer.info(format!(
@@ -483,14 +483,19 @@ pub fn write_file_outputs(
     Ok(out.commit()?)
 }
 
-/// The adjuster starting from a file's perimeters on the lattice.
+/// The adjuster starting from a file's perimeters on the lattice (with the grid's
+/// lookup when the caller holds one).
 pub fn file_adjuster<'a>(
     a: &'a analysed::Analysed,
     perimeters: &[super::check::FilePerimeter],
+    lookup: Option<&'a qpv_core::CellLookup>,
 ) -> Adjuster<'a> {
     let lattice: Vec<(String, String, Vec<Cell>)> =
         perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
-    Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice)
+    match lookup {
+        Some(l) => Adjuster::from_cells_with(&a.file.grid, &a.output, &a.settings, lattice, l),
+        None => Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice),
+    }
 }
 
 fn lattice_report(start: &Adjuster<'_>, perimeters: &[super::check::FilePerimeter]) -> Vec<LatticeRow> {

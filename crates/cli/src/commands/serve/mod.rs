@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 /// The session with what the page needs besides it, computed once.
 pub struct Bench {
     session: Session,
-    tiles: Option<String>,
+    fixed: state::Fixed,
     to_wgs84: Transformer,
     from_wgs84: Transformer,
-    near_misses: Value,
     candidates: Perimeters,
     owner: Vec<u32>,
+    features: state::FeatureCache,
     printer: Printer,
 }
 
@@ -77,9 +77,10 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     }
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let epsg = a.epsg();
-    if let Some(path) = &schools {
-        crate::commands::check::read_schools(path, epsg)?;
-    }
+    let file_schools = match &schools {
+        Some(path) => crate::commands::check::read_schools(path, epsg)?,
+        None => Vec::new(),
+    };
     let (candidates, near_miss_areas) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
     let near_misses = crate::commands::run::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
     let to_wgs84 = Transformer::new(epsg, 4326)?;
@@ -102,12 +103,20 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     }
     printer.info(format!("session: {}", session.path().display()));
     let owner = squares::owners(&session);
-    Ok(Bench {
-        session,
+    let mut features = state::FeatureCache::default();
+    features.update(&session, &to_wgs84)?;
+    let fixed = state::Fixed {
         tiles: args.tiles.clone(),
+        extent: state::bbox(&session, &to_wgs84)?,
+        near_misses,
+        schools: file_schools,
+    };
+    Ok(Bench {
+        features,
+        session,
+        fixed,
         from_wgs84: Transformer::new(4326, epsg)?,
         to_wgs84,
-        near_misses,
         candidates: candidate_set,
         owner,
         printer,
@@ -155,6 +164,7 @@ fn internal(e: anyhow::Error) -> ApiError {
 impl Bench {
     fn changed(&mut self) -> Result<Value, ApiError> {
         self.owner = squares::owners(&self.session);
+        self.features.update(&self.session, &self.to_wgs84).map_err(internal)?;
         self.state()
     }
 
@@ -212,7 +222,7 @@ impl Bench {
 
 impl Workbench for Bench {
     fn state(&self) -> Result<Value, ApiError> {
-        state::state(&self.session, self.tiles.as_deref(), &self.to_wgs84, &self.near_misses).map_err(internal)
+        state::state(&self.session, &self.features, &self.fixed, &self.to_wgs84).map_err(internal)
     }
 
     fn squares(&self, bbox: [f64; 4]) -> Result<Value, ApiError> {

@@ -9,7 +9,7 @@ use crate::analysed::Analysed;
 use crate::commands::adjust::{self, Adjusted, Run};
 use crate::commands::check::FilePerimeter;
 use anyhow::Result;
-use qpv_core::Adjuster;
+use qpv_core::{Adjuster, CellLookup};
 use qpv_grid::{InputFile, OutputSet};
 use qpv_layers::edits::{Edits, Step, steps_toml};
 use qpv_layers::perimeters::PerimeterFile;
@@ -62,6 +62,8 @@ pub struct Session {
     /// Ids changed by the last change.
     pub touched: Vec<String>,
     header: String,
+    /// The grid's squares by cell, built once for every replay.
+    lookup: CellLookup,
 }
 
 impl Session {
@@ -80,7 +82,9 @@ impl Session {
              # Written after every acknowledged edit. Resume: qpv serve --edits session.toml --out DIR …\n\
              # Replay from this folder: {replay}\n\n"
         );
+        let lookup = CellLookup::new(&a.file.grid);
         let mut session = Session {
+            lookup,
             a,
             base,
             dir,
@@ -117,8 +121,8 @@ impl Session {
             input: InputFile { role: "edits".into(), path: self.path().display().to_string(), bytes: 0, blake3: String::new() },
         };
         let start = match &self.base {
-            Base::Run { ids } => Adjuster::new(&a.file.grid, &a.output, ids, &a.settings),
-            Base::File { perimeters, .. } => adjust::file_adjuster(a, perimeters),
+            Base::Run { ids } => Adjuster::new_with(&a.file.grid, &a.output, ids, &a.settings, &self.lookup),
+            Base::File { perimeters, .. } => adjust::file_adjuster(a, perimeters, Some(&self.lookup)),
         };
         let run = Run { output: &a.output, grid: &a.file.grid, communes: &a.communes, settings: &a.settings };
         // The tables apply() adds are not written: the session file is what is kept.
