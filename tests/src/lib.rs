@@ -71,6 +71,15 @@ pub fn have_pyqgis() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether Debian's `chromium` and `chromedriver` (package chromium-driver) run: the
+/// browser tests of `qpv serve`'s page (`crates/cli/tests/serve_page.rs`) drive them.
+pub fn have_chromedriver() -> bool {
+    let runs = |tool: &str| {
+        std::process::Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    };
+    runs("chromedriver") && runs("chromium")
+}
+
 /// What the ignored tests need and is missing here, each with how to get it.
 pub fn missing_prerequisites() -> Vec<String> {
     let mut missing: Vec<String> = SHARED_FILES
@@ -87,6 +96,9 @@ pub fn missing_prerequisites() -> Vec<String> {
     }
     if !have_pyqgis() {
         missing.push("PyQGIS (apt-get install --no-install-recommends python3-qgis qgis-providers)".into());
+    }
+    if !have_chromedriver() {
+        missing.push("chromium and chromedriver (apt-get install chromium chromium-driver)".into());
     }
     missing
 }

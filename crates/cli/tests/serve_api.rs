@@ -1,0 +1,447 @@
+//! `qpv serve`'s HTTP API (crates/serve/API.md) against the real binary on the embedded
+//! CAPH sample: the session's rules (versions, bad steps, undo, resuming after `kill -9`),
+//! the server's guards (token, Host, Origin, body size), and the promise that the page
+//! shows and exports nothing the adjustments file, replayed by `qpv run` or `qpv adjust`,
+//! would not give byte for byte.
+
+mod serve_common;
+
+use serde_json::{Value, json};
+use serve_common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn fresh(args: &[&str]) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("session"), args);
+    (dir, server)
+}
+
+/// Two squares of Denain, as the server tells them.
+fn two_denain_squares(server: &Server) -> [Value; 2] {
+    let squares = server.squares_of(DENAIN);
+    [squares[0].clone(), squares[squares.len() / 2].clone()]
+}
+
+fn remove_step(squares: &[Value]) -> Value {
+    json!({ "op": "remove", "candidate": DENAIN, "squares": squares.iter().map(|s| s["id"].clone()).collect::<Vec<_>>() })
+}
+
+fn session_bytes(server: &Server) -> Vec<u8> {
+    std::fs::read(server.dir.join("session.toml")).unwrap()
+}
+
+#[test]
+fn stale_version_is_409_with_the_current_version_and_changes_nothing() {
+    let (_dir, server) = fresh(&[]);
+    let [a, b] = two_denain_squares(&server);
+    server.edit(remove_step(std::slice::from_ref(&a)));
+    let before = session_bytes(&server);
+    let answer = server.edit_at(0, remove_step(std::slice::from_ref(&b)));
+    assert_eq!(answer.status, 409, "{}", answer.text);
+    assert_eq!(answer.json()["version"], 1, "{}", answer.text);
+    assert!(answer.error().contains("version 1"), "{}", answer.text);
+    assert_eq!(session_bytes(&server), before, "a refused edit leaves session.toml as it was");
+    let state = server.state();
+    assert_eq!(state["version"], 1);
+    assert_eq!(state["steps"].as_array().unwrap().len(), 1);
+    // A version ahead of the session is as stale as one behind.
+    assert_eq!(server.edit_at(7, remove_step(&[b])).status, 409);
+    assert_eq!(session_bytes(&server), before);
+}
+
+#[test]
+fn bad_steps_are_400_naming_the_problem() {
+    let (_dir, server) = fresh(&[]);
+    let before = session_bytes(&server);
+    let [a, _] = two_denain_squares(&server);
+    let id = a["id"].clone();
+    let refused = |step: Value, needles: &[&str]| {
+        let answer = server.edit_at(0, step.clone());
+        assert_eq!(answer.status, 400, "{step}: {}", answer.text);
+        let message = answer.error();
+        for n in needles {
+            assert!(message.contains(n), "{step}: expected {n:?} in {message:?}");
+        }
+        message
+    };
+    refused(json!({ "op": "frobnicate", "candidate": DENAIN }), &["frobnicate", "remove", "include_schools"]);
+    let known: Vec<String> = server.state()["perimeters"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let message = refused(json!({ "op": "remove", "candidate": "59999-99", "squares": [id] }), &["59999-99"]);
+    for k in &known {
+        assert!(message.contains(k.as_str()), "the known ids are listed ({k} missing): {message}");
+    }
+    refused(
+        json!({ "op": "remove", "candidate": DENAIN, "polygon": "/etc/passwd" }),
+        &["polygon", "file paths are refused"],
+    );
+    refused(
+        json!({ "op": "add", "candidate": DENAIN, "polygon": "geometry/x.geojson" }),
+        &["file paths are refused"],
+    );
+    refused(
+        json!({ "op": "include_schools", "schools": sample("rep_colleges_caph_2021.geojson") }),
+        &["\"schools\" is refused"],
+    );
+    refused(json!({ "op": "remove", "squares": [id] }), &["candidate"]);
+    let state = server.state();
+    assert_eq!(state["version"], 0, "no refused step is acknowledged");
+    assert_eq!(state["steps"], json!([]));
+    assert_eq!(session_bytes(&server), before, "nor written");
+}
+
+#[test]
+fn requests_without_the_token_are_401_and_the_printed_address_sets_a_cookie_that_works() {
+    let (_dir, server) = fresh(&[]);
+    for path in ["/api/state", "/", "/api/nothing-here"] {
+        let answer = server.request("GET", path, &[], None);
+        assert_eq!(answer.status, 401, "{path}: {}", answer.text);
+        assert!(answer.text.contains("open the address qpv serve printed"), "{}", answer.text);
+    }
+    let wrong = format!("Bearer {}", "0".repeat(server.token.len()));
+    assert_eq!(server.request("GET", "/api/state", &[("Authorization", &wrong)], None).status, 401);
+    assert_eq!(server.request("GET", "/api/state", &[("Cookie", "qpv_token=nope")], None).status, 401);
+    let edit = serde_json::to_vec(&json!({ "version": 0, "step": { "op": "poches" } })).unwrap();
+    assert_eq!(server.request("POST", "/api/edit", &[], Some(&edit)).status, 401);
+    assert_eq!(server.request("GET", "/?token=nope", &[], None).status, 401);
+    assert_eq!(server.state()["version"], 0);
+
+    let path = server.url.strip_prefix(&server.base).unwrap();
+    let answer = server.request("GET", path, &[], None);
+    assert_eq!(answer.status, 303, "{answer:?}");
+    assert_eq!(answer.header("Location"), Some("/"));
+    let set = answer.header("Set-Cookie").expect("a cookie");
+    assert!(set.starts_with(&format!("qpv_token={};", server.token)), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    let cookie = set.split(';').next().unwrap();
+    let page = server.request("GET", "/", &[("Cookie", cookie)], None);
+    assert_eq!(page.status, 200, "{}", page.text);
+    let state = server.request("GET", "/api/state", &[("Cookie", cookie)], None);
+    assert_eq!(state.status, 200);
+    assert_eq!(state.json()["version"], 0);
+}
+
+#[test]
+fn foreign_host_and_origin_are_403_and_bodies_over_1_mib_are_413() {
+    let (_dir, server) = fresh(&[]);
+    let port = server.port;
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        assert_eq!(raw_get(port, &host, "/api/state", &server.token).0, 200, "{host}");
+    }
+    for host in
+        [format!("evil.example:{port}"), format!("127.0.0.1:{}", port.wrapping_add(1)), "127.0.0.1".into()]
+    {
+        let (status, body) = raw_get(port, &host, "/api/state", &server.token);
+        assert_eq!(status, 403, "Host {host}: {body}");
+        assert!(body.contains("foreign Host header refused"), "{body}");
+    }
+    let bearer = server.bearer();
+    let edit = serde_json::to_vec(&json!({ "version": 0, "step": { "op": "poches" } })).unwrap();
+    let from = |origin: &str| {
+        let headers =
+            [("Authorization", bearer.as_str()), ("Origin", origin), ("Content-Type", "application/json")];
+        server.request("POST", "/api/edit", &headers, Some(&edit))
+    };
+    let answer = from("http://evil.example");
+    assert_eq!(answer.status, 403, "{}", answer.text);
+    assert_eq!(from(&format!("http://127.0.0.1:{}", port.wrapping_add(1))).status, 403);
+    assert_eq!(server.state()["version"], 0, "a refused POST changes nothing");
+    assert_eq!(from(&server.base).status, 200, "the page's own origin is allowed");
+
+    let mut big = b"{\"formats\": [\"geojson\"], \"pad\": \"".to_vec();
+    big.resize((1 << 20) + 10, b'x');
+    big.extend_from_slice(b"\"}");
+    for path in ["/api/edit", "/api/export"] {
+        let answer = server.request("POST", path, &[("Authorization", &bearer)], Some(&big));
+        assert_eq!(answer.status, 413, "{path}: {}", answer.text);
+    }
+    assert!(!server.dir.join("export").exists(), "the refused export wrote nothing");
+}
+
+#[test]
+fn painting_two_squares_out_lowers_inhabitants_by_theirs() {
+    let (_dir, server) = fresh(&[]);
+    let before = inhabitants(&server.state(), DENAIN);
+    let squares = two_denain_squares(&server);
+    let theirs: f64 = squares.iter().map(|s| s["inhabitants"].as_f64().unwrap()).sum();
+    assert!(theirs > 0.0);
+    let state = server.edit(remove_step(&squares));
+    assert_eq!(state["version"], 1);
+    let after = inhabitants(&state, DENAIN);
+    assert_eq!(after, before - theirs, "{before} − {theirs}");
+    assert_eq!(feature(&state, DENAIN)["properties"]["touched"], true);
+    assert_eq!(inhabitants(&server.state(), DENAIN), after, "GET /api/state agrees");
+    let ids: Vec<&Value> = squares.iter().map(|s| &s["id"]).collect();
+    for s in server.all_squares().iter().filter(|s| ids.contains(&&s["id"])) {
+        assert!(s["perimeter"].is_null(), "a removed square belongs to nobody: {s}");
+    }
+    assert_eq!(steps_in(&server.dir.join("session.toml")), 1);
+}
+
+#[test]
+fn undo_and_redo_move_the_version_and_the_session_file() {
+    let (_dir, server) = fresh(&[]);
+    let session = server.dir.join("session.toml");
+    for (path, message) in [("/api/undo", "nothing to undo"), ("/api/redo", "nothing to redo")] {
+        let answer = server.post(path, &json!({}));
+        assert_eq!(answer.status, 400, "{path}");
+        assert_eq!(answer.error(), message);
+    }
+    let [a, b] = two_denain_squares(&server);
+    let first = server.edit(remove_step(&[a]));
+    let full = inhabitants(&server.edit(remove_step(&[b])), DENAIN);
+    let expect = |state: &Value, version: u64, steps: usize, undo: bool, redo: bool| {
+        assert_eq!(state["version"], version, "{}", state["steps"]);
+        assert_eq!(state["steps"].as_array().unwrap().len(), steps);
+        assert_eq!((state["can_undo"].as_bool(), state["can_redo"].as_bool()), (Some(undo), Some(redo)));
+        assert_eq!(steps_in(&session), steps, "session.toml follows");
+        let toml = server.get("/api/edits.toml");
+        assert_eq!(
+            toml.text.as_bytes(),
+            std::fs::read(&session).unwrap(),
+            "GET /api/edits.toml is session.toml"
+        );
+    };
+    expect(&server.state(), 2, 2, true, false);
+    let undone = ok(server.post("/api/undo", &json!({})));
+    expect(&undone, 3, 1, true, true);
+    assert_eq!(
+        inhabitants(&undone, DENAIN),
+        inhabitants(&first, DENAIN),
+        "undo gives back step 1's perimeters"
+    );
+    expect(&ok(server.post("/api/undo", &json!({}))), 4, 0, false, true);
+    assert_eq!(server.post("/api/undo", &json!({})).error(), "nothing to undo");
+    expect(&ok(server.post("/api/redo", &json!({}))), 5, 1, true, true);
+    let redone = ok(server.post("/api/redo", &json!({})));
+    expect(&redone, 6, 2, true, false);
+    assert_eq!(inhabitants(&redone, DENAIN), full);
+    // A new step after an undo forgets what was undone.
+    ok(server.post("/api/undo", &json!({})));
+    let state = server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
+    expect(&state, 8, 2, true, false);
+}
+
+#[test]
+fn a_session_killed_with_sigkill_resumes_with_its_steps_and_perimeters() {
+    let (_dir, server) = fresh(&[]);
+    let dir = server.dir.clone();
+    let squares = server.all_squares();
+    let [a, b] = two_denain_squares(&server);
+    let free = free_neighbour(&squares, DENAIN);
+    server.edit(remove_step(&[a, b]));
+    server.edit(json!({ "op": "add", "candidate": DENAIN, "polygon": polygon_around(&free) }));
+    let last = server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain, cité Lutas" }));
+    server.kill();
+    assert_eq!(steps_in(&dir.join("session.toml")), 3);
+    let geometry = files_under(&dir.join("geometry"));
+    assert_eq!(geometry.len(), 1, "the drawn polygon is a file of the session: {geometry:?}");
+
+    let session = dir.join("session.toml");
+    let resumed = Server::start(&dir, &["--edits", session.to_str().unwrap()]);
+    assert!(resumed.stderr().contains("resumed 3 steps"), "{}", resumed.stderr());
+    let state = resumed.state();
+    assert_eq!(state["steps"], last["steps"], "the same 3 steps");
+    let perimeters = |s: &Value| -> Vec<Value> {
+        let mut list = s["perimeters"]["features"].as_array().unwrap().clone();
+        for f in &mut list {
+            f["properties"].as_object_mut().unwrap().remove("touched");
+        }
+        list
+    };
+    assert_eq!(perimeters(&state), perimeters(&last), "identical perimeters after resuming");
+    assert_eq!(feature(&state, DENAIN)["properties"]["name"], "Denain, cité Lutas");
+    let added = resumed.all_squares().into_iter().find(|s| s["id"] == free["id"]).unwrap();
+    assert_eq!(added["perimeter"], DENAIN, "the drawn square is still in");
+    assert_eq!(state["can_undo"], true);
+}
+
+#[test]
+fn starting_on_a_folder_holding_a_session_without_edits_is_refused() {
+    let (_dir, server) = fresh(&[]);
+    let dir = server.dir.clone();
+    server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
+    server.kill();
+    let before = std::fs::read(dir.join("session.toml")).unwrap();
+    let child = Command::new(QPV)
+        .args(["serve", "--port", "0", "--out"])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = wait_for(child, Duration::from_secs(120));
+    let message = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{message}");
+    let session = dir.join("session.toml");
+    assert!(message.contains(&format!("--edits {}", session.display())), "says how to resume: {message}");
+    assert!(!message.contains("qpv serve: open"), "{message}");
+    assert_eq!(std::fs::read(&session).unwrap(), before, "the session is not overwritten");
+}
+
+/// The six kinds of step of the brief's replay, on the CAPH sample.
+fn negotiate(server: &Server) {
+    let squares = server.all_squares();
+    let [a, b] = two_denain_squares(server);
+    let free = free_neighbour(&squares, DENAIN);
+    server.edit(remove_step(&[a, b]));
+    server.edit(json!({ "op": "add", "candidate": DENAIN, "polygon": polygon_around(&free) }));
+    // A new perimeter of two free flagged squares (far from the one added above).
+    let mut fresh: Vec<&Value> = squares
+        .iter()
+        .filter(|s| s["perimeter"].is_null() && s["flagged"] == true && s["id"] != free["id"])
+        .collect();
+    fresh.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    let ids = [&fresh[0]["id"], &fresh[1]["id"]];
+    server.edit(json!({ "op": "create", "id": "59701-90", "name": "Cité créée", "squares": ids }));
+    server.edit(json!({ "op": "include_schools", "distance_m": 300 }));
+    server.edit(json!({ "op": "poches", "floor": 500 }));
+    let state = server
+        .edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain – Lutas, Faubourg Duchâteau" }));
+    assert_eq!(state["steps"].as_array().unwrap().len(), 6);
+}
+
+fn export(server: &Server, formats: &[&str]) -> std::path::PathBuf {
+    let answer = ok(server.post("/api/export", &json!({ "formats": formats })));
+    let dir = Path::new(answer["dir"].as_str().unwrap()).to_owned();
+    assert_eq!(dir, server.dir.join("export"));
+    for f in answer["files"].as_array().unwrap() {
+        assert!(dir.join(f.as_str().unwrap()).is_file(), "{f} is listed and written");
+    }
+    dir
+}
+
+#[test]
+fn export_is_what_qpv_run_writes_from_the_session_byte_for_byte() {
+    let schools = sample("rep_colleges_caph_2021.geojson");
+    let (tmp, server) = fresh(&["--schools", &schools]);
+    negotiate(&server);
+    let exported = export(&server, &["shapefile", "gpkg"]);
+    let (settings, session) = (server.dir.join("settings.toml"), server.dir.join("session.toml"));
+    let other = tmp.path().join("replay");
+    qpv_ok(
+        &[
+            "run",
+            "--settings",
+            settings.to_str().unwrap(),
+            "--edits",
+            session.to_str().unwrap(),
+            "--format",
+            "shapefile,gpkg",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_same_files(
+        &exported,
+        &other,
+        &[
+            "adjusted.geojson",
+            "adjusted.shp",
+            "adjusted.dbf",
+            "qpv.gpkg",
+            "poches.geojson",
+            "audit.csv",
+            "schools.csv",
+            "manifest.json",
+        ],
+    );
+    // API.md: "plus check.md"; the server writes qpv check's outputs in export/check/.
+    assert!(
+        exported.join("check/check.md").is_file(),
+        "the export adds check.md: {:?}",
+        files_under(&exported)
+    );
+}
+
+#[test]
+fn perimeters_mode_export_is_what_qpv_adjust_writes() {
+    let drawn = sample("drawn_perimeters_l93.shp");
+    let schools = sample("rep_colleges_caph_2021.geojson");
+    let (tmp, server) = fresh(&["--perimeters", &drawn, "--schools", &schools]);
+    let state = server.state();
+    assert_eq!(state["mode"], "perimeters");
+    let squares = server.all_squares();
+    // The file's perimeter holding most squares, and one of them taken out.
+    let ids: Vec<&str> = state["perimeters"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap())
+        .collect();
+    let count = |id: &str| squares.iter().filter(|s| s["perimeter"] == id).count();
+    let target = *ids.iter().max_by_key(|id| count(id)).unwrap();
+    let square = squares.iter().find(|s| s["perimeter"] == target).unwrap();
+    let before = inhabitants(&state, target);
+    let state = server.edit(json!({ "op": "remove", "candidate": target, "squares": [square["id"]] }));
+    assert_eq!(inhabitants(&state, target), before - square["inhabitants"].as_f64().unwrap());
+    server.edit(json!({ "op": "include_schools", "distance_m": 300 }));
+    let exported = export(&server, &["geojson"]);
+    let other = tmp.path().join("replay");
+    let (settings, session) = (server.dir.join("settings.toml"), server.dir.join("session.toml"));
+    qpv_ok(
+        &[
+            "adjust",
+            "--settings",
+            settings.to_str().unwrap(),
+            "--perimeters",
+            &drawn,
+            "--edits",
+            session.to_str().unwrap(),
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    for f in ["adjusted.geojson", "audit.csv", "schools.csv"] {
+        let (a, b) = (std::fs::read(exported.join(f)), std::fs::read(other.join(f)));
+        assert!(a.is_ok() && b.is_ok(), "{f}: export {:?}, adjust {:?}", a.as_ref().err(), b.as_ref().err());
+        assert!(a.unwrap() == b.unwrap(), "{f}: the export and qpv adjust differ");
+    }
+}
+
+#[test]
+fn squares_answer_a_bad_bbox_with_400_and_the_whole_sample_with_rings() {
+    let (_dir, server) = fresh(&[]);
+    for bbox in [
+        "",
+        "?bbox=1,2,3",
+        "?bbox=a,b,c,d",
+        "?bbox=3.6,50.2,3.2,50.5",
+        "?bbox=3.2,50.2,200,50.5",
+        "?bbox=NaN,1,2,3",
+    ] {
+        let answer = server.get(&format!("/api/squares{bbox}"));
+        assert_eq!(answer.status, 400, "{bbox}: {}", answer.text);
+        assert!(answer.error().contains("bbox"), "{}", answer.text);
+    }
+    let squares = server.all_squares();
+    assert!(squares.len() <= 40_000);
+    assert_eq!(squares.len(), 3205, "the CAPH sample's 3 205 squares");
+    let b = &server.state()["bbox"];
+    let within = |p: &Value| {
+        let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+        x >= b[0].as_f64().unwrap() - 1e-6
+            && x <= b[2].as_f64().unwrap() + 1e-6
+            && y >= b[1].as_f64().unwrap() - 1e-6
+            && y <= b[3].as_f64().unwrap() + 1e-6
+    };
+    for s in &squares {
+        let ring = s["ring"].as_array().unwrap();
+        assert_eq!(ring.len(), 4, "{s}");
+        assert!(ring.iter().all(|p| p.as_array().map(Vec::len) == Some(2) && within(p)), "{s}");
+        assert!(s["id"].as_str().unwrap().starts_with("CRS3035RES200mN"), "{s}");
+    }
+    let counted = server.squares([3.2, 50.2, 3.6, 50.6]);
+    assert_eq!(counted["count"], 3205);
+}
