@@ -95,11 +95,16 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// A warning when the perimeter no longer meets the rule.
+    /// A warning when the perimeter does not meet the rule after the step: "no longer"
+    /// when it did before, "does not" for a perimeter the step made (split, create).
     pub fn warning(&self) -> Option<String> {
         let after = self.after.as_ref()?;
-        (!after.meets_rule())
-            .then(|| format!("{} no longer meets the rule: {}", self.target, after.problems.join("; ")))
+        let how = match &self.before {
+            Some(before) if !before.meets_rule() => "still does not meet",
+            Some(_) => "no longer meets",
+            None => "does not meet",
+        };
+        (!after.meets_rule()).then(|| format!("{} {how} the rule: {}", self.target, after.problems.join("; ")))
     }
 }
 
@@ -955,7 +960,8 @@ mod tests {
         assert_eq!((a.audit[0].op.as_str(), a.audit[0].added), ("create", 3));
         assert_eq!((a.audit[1].target.as_str(), a.audit[1].removed), ("C2", 1));
         // 3 squares, 700 inhabitants: below the floor, said by the check.
-        assert!(a.audit[0].warning().unwrap().contains("fewer than 1000"));
+        let w = a.audit[0].warning().unwrap();
+        assert!(w.contains("NEW does not meet the rule") && w.contains("fewer than 1000"), "{w}");
     }
 
     #[test]

@@ -296,12 +296,16 @@ const props = (id) => app.state?.perimeters.features.find((f) => f.properties.id
 
 function perimeterStyle(p) {
   const sel = p.id === app.selected, flash = app.flash.has(p.id), ok = p.meets_rule !== false;
+  // Outlines thin out when zoomed out (a thick one hides a small perimeter's squares); a
+  // touched perimeter flashes by its outline, never by a fill that would change the
+  // squares' colours.
+  const close = map.getZoom() >= 13;
   return {
     pane: 'perimeters', interactive: false,
-    color: sel ? '#ff7f00' : ok ? '#111111' : '#d7191c',
-    weight: sel ? 5 : 3,
-    dashArray: ok ? null : '9 6',
-    fill: flash, fillColor: '#ffe600', fillOpacity: flash ? 0.45 : 0,
+    color: flash ? '#ffd400' : sel ? '#ff7f00' : ok ? '#111111' : '#d7191c',
+    weight: (sel || flash ? 2 : 0) + (close ? 3 : 2),
+    dashArray: ok || flash ? null : '9 6',
+    fill: false,
   };
 }
 
@@ -516,7 +520,10 @@ function applyState(st, how = {}) {
   app.flash = new Set(how.edited ? touched : []);
   $('title').textContent = st.title || '';
   document.title = `qpv serve — ${st.title || ''}`;
-  $('note').textContent = st.note || '';
+  // The estimate note, short and always in view; the whole text on demand.
+  $('note').innerHTML = st.note
+    ? `<details><summary>Medians are <b>estimates</b> from a model of each square's income (README, Method).</summary>${esc(st.note)}</details>`
+    : '';
   $('version').textContent = `version ${st.version}`;
   $('version').dataset.value = String(st.version);
   if (first) {
@@ -1024,7 +1031,7 @@ window.addEventListener('blur', () => { if (app.spaceDown) { app.spaceDown = fal
 map.on('moveend', scheduleSquares);
 // Ids only from the scale of a few communes: a département's 78 labels pile up.
 const labelsByZoom = () => map.getContainer().classList.toggle('no-labels', map.getZoom() < LABEL_ZOOM);
-map.on('zoomend', labelsByZoom);
+map.on('zoomend', () => { labelsByZoom(); restylePerimeters(); });
 labelsByZoom();
 
 window.qpv = {
