@@ -106,7 +106,12 @@ fn requests_without_the_token_are_401_and_the_printed_address_sets_a_cookie_that
     }
     let wrong = format!("Bearer {}", "0".repeat(server.token.len()));
     assert_eq!(server.request("GET", "/api/state", &[("Authorization", &wrong)], None).status, 401);
-    assert_eq!(server.request("GET", "/api/state", &[("Cookie", "qpv_token=nope")], None).status, 401);
+    assert_eq!(
+        server
+            .request("GET", "/api/state", &[("Cookie", &format!("qpv_token_{}=nope", server.port))], None)
+            .status,
+        401
+    );
     let edit = serde_json::to_vec(&json!({ "version": 0, "step": { "op": "poches" } })).unwrap();
     assert_eq!(server.request("POST", "/api/edit", &[], Some(&edit)).status, 401);
     assert_eq!(server.request("GET", "/?token=nope", &[], None).status, 401);
@@ -117,7 +122,7 @@ fn requests_without_the_token_are_401_and_the_printed_address_sets_a_cookie_that
     assert_eq!(answer.status, 303, "{answer:?}");
     assert_eq!(answer.header("Location"), Some("/"));
     let set = answer.header("Set-Cookie").expect("a cookie");
-    assert!(set.starts_with(&format!("qpv_token={};", server.token)), "{set}");
+    assert!(set.starts_with(&format!("qpv_token_{}={};", server.port, server.token)), "{set}");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set.contains(attribute), "{set}");
     }
@@ -164,6 +169,20 @@ fn foreign_host_and_origin_are_403_and_bodies_over_1_mib_are_413() {
         assert_eq!(answer.status, 413, "{path}: {}", answer.text);
     }
     assert!(!server.dir.join("export").exists(), "the refused export wrote nothing");
+}
+
+/// `--listen 0.0.0.0` (a meeting room's network): a warning, the machine's addresses (IP
+/// literals) accepted as Host, names other than localhost still refused.
+#[test]
+fn listening_on_every_interface_warns_and_still_refuses_foreign_names() {
+    let (_dir, server) = fresh(&["--listen", "0.0.0.0"]);
+    let port = server.port;
+    assert!(server.stderr().contains("warning: listening on 0.0.0.0"), "{}", server.stderr());
+    for host in [format!("127.0.0.1:{port}"), format!("192.168.1.20:{port}")] {
+        assert_eq!(raw_get(port, &host, "/api/state", &server.token).0, 200, "{host}");
+    }
+    assert_eq!(raw_get(port, &format!("evil.example:{port}"), "/api/state", &server.token).0, 403);
+    assert_eq!(raw_get(port, &format!("127.0.0.1:{port}"), "/api/state", "wrong").0, 401);
 }
 
 #[test]

@@ -104,7 +104,8 @@ impl AuditEntry {
             Some(_) => "no longer meets",
             None => "does not meet",
         };
-        (!after.meets_rule()).then(|| format!("{} {how} the rule: {}", self.target, after.problems.join("; ")))
+        (!after.meets_rule())
+            .then(|| format!("{} {how} the rule: {}", self.target, after.problems.join("; ")))
     }
 }
 

@@ -37,6 +37,7 @@ macro_rules! page_file {
 pub(crate) const PAGE: &[PageFile] = &[
     page_file!("/", "index.html", HTML),
     page_file!("app.js", JS),
+    page_file!("tools.js", JS),
     page_file!("app.css", CSS),
     page_file!("vendor/leaflet/leaflet.js", JS),
     page_file!("vendor/leaflet/leaflet.css", CSS),

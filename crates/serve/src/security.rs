@@ -5,7 +5,7 @@
 //!    refused; only loopback names and IP literals with our port are accepted;
 //! 2. the `Origin` check on anything but GET/HEAD (403): a form or `fetch` from another
 //!    site names its own origin;
-//! 3. the token (401): the `qpv_token` cookie, `Authorization: Bearer`, or `?token=` on
+//! 3. the token (401): the `qpv_token_PORT` cookie, `Authorization: Bearer`, or `?token=` on
 //!    `/`, which sets the cookie and redirects so that the token leaves the address bar.
 //!
 //! Every answer, refused or not, then gets `nosniff`, `no-store` and the page's
@@ -24,7 +24,12 @@ use std::sync::Arc;
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
 /// The name of the session cookie (API.md).
-const COOKIE: &str = "qpv_token";
+/// The cookie's name: `qpv_token_PORT`. Browsers keep cookies per host, not per port, so
+/// one name for every server would let a second `qpv serve` on the machine replace the
+/// first one's token in the browser.
+pub fn cookie_name(port: u16) -> String {
+    format!("qpv_token_{port}")
+}
 
 /// What the router checks on every request.
 #[derive(Clone)]
@@ -160,13 +165,15 @@ fn stopped_here(security: &Security, request: &Request) -> Option<Response> {
         if !same_token(given.as_bytes(), security.token.as_bytes()) {
             return Some(unauthorised());
         }
-        let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", security.token);
+        let cookie =
+            format!("{}={}; HttpOnly; SameSite=Strict; Path=/", cookie_name(security.port), security.token);
         return Some(
             (StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, cookie)])
                 .into_response(),
         );
     }
-    let known = given_tokens(headers).any(|t| same_token(t.as_bytes(), security.token.as_bytes()));
+    let known = given_tokens(headers, &cookie_name(security.port))
+        .any(|t| same_token(t.as_bytes(), security.token.as_bytes()));
     (!known).then(unauthorised)
 }
 
@@ -195,17 +202,19 @@ fn query_token(query: Option<&str>) -> Option<&str> {
     query?.split('&').find_map(|pair| pair.strip_prefix("token="))
 }
 
-/// Every token the request carries: `Authorization: Bearer` and each `qpv_token` cookie.
-fn given_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+/// Every token the request carries: `Authorization: Bearer` and each cookie named `cookie`.
+fn given_tokens<'h>(headers: &'h HeaderMap, cookie: &str) -> impl Iterator<Item = &'h str> {
+    let cookie = cookie.to_owned();
     let bearer = headers.get_all(header::AUTHORIZATION).iter().filter_map(|v| {
         let v = v.to_str().ok()?;
         let (scheme, token) = v.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
-    let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| {
-        v.split(';').filter_map(|pair| {
+    let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(move |v| {
+        let cookie = cookie.clone();
+        v.split(';').filter_map(move |pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE).then_some(value)
+            (name == cookie).then_some(value)
         })
     });
     bearer.chain(cookies)
@@ -374,11 +383,23 @@ mod tests {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 
+    /// Two servers on one machine: the cookie of the one on another port is not ours
+    /// (and, named after its port, does not overwrite ours in the browser).
+    #[tokio::test]
+    async fn a_cookie_named_for_another_port_is_401() {
+        let s = loopback();
+        let cookie = format!("qpv_token_{}={}; qpv_token={}", s.port + 1, s.token, s.token);
+        let r =
+            send(get("/api/state").header("host", format!("127.0.0.1:{PORT}")).header("cookie", cookie), &s)
+                .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+
     #[tokio::test]
     async fn cookie_and_bearer_are_accepted() {
         let s = loopback();
         let host = format!("127.0.0.1:{PORT}");
-        let cookie = format!("other=1; qpv_token={}", s.token);
+        let cookie = format!("other=1; qpv_token_{}={}", s.port, s.token);
         let r = send(get("/api/state").header("host", &host).header("cookie", cookie), &s).await;
         assert_eq!(r.status, StatusCode::OK);
         let r = send(
@@ -400,7 +421,7 @@ mod tests {
         assert_eq!(r.headers["location"], "/");
         assert_eq!(
             r.headers["set-cookie"],
-            format!("qpv_token={}; HttpOnly; SameSite=Strict; Path=/", s.token)
+            format!("qpv_token_{}={}; HttpOnly; SameSite=Strict; Path=/", s.port, s.token)
         );
         let r = send(get("/?token=wrong").header("host", &host), &s).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);

@@ -164,13 +164,14 @@ mod tests {
             &format!("GET /?token={token} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"),
         );
         assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
-        let cookie = format!("set-cookie: qpv_token={token}; HttpOnly; SameSite=Strict; Path=/");
+        let port = addr.port();
+        let cookie = format!("set-cookie: qpv_token_{port}={token}; HttpOnly; SameSite=Strict; Path=/");
         assert!(answer.to_ascii_lowercase().contains(&cookie.to_ascii_lowercase()), "{answer}");
 
         let answer = exchange(
             authority,
             &format!(
-                "GET /api/state HTTP/1.1\r\nHost: {authority}\r\nCookie: qpv_token={token}\r\nConnection: close\r\n\r\n"
+                "GET /api/state HTTP/1.1\r\nHost: {authority}\r\nCookie: qpv_token_{port}={token}\r\nConnection: close\r\n\r\n"
             ),
         );
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -92,7 +92,7 @@ pub(crate) fn post(uri: &str) -> request::Builder {
 
 /// A GET of `uri` from the page itself.
 pub(crate) fn page_get(uri: &str) -> request::Builder {
-    get(uri).header("host", format!("127.0.0.1:{PORT}")).header("cookie", format!("qpv_token={TOKEN}"))
+    get(uri).header("host", format!("127.0.0.1:{PORT}")).header("cookie", format!("qpv_token_{PORT}={TOKEN}"))
 }
 
 /// An answer, its body read as text.

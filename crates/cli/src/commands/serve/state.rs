@@ -168,7 +168,9 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
                 ),
                 _ => rows
                     .iter()
-                    .map(|e| format!("{} {}: {} (+{} −{} cells)", e.op, e.target, e.detail, e.added, e.removed))
+                    .map(|e| {
+                        format!("{} {}: {} (+{} −{} cells)", e.op, e.target, e.detail, e.added, e.removed)
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             };
