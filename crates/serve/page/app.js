@@ -124,9 +124,9 @@ map.on('overlayadd overlayremove', (e) => {
   }
 });
 
-function setBasemap(template) {
+function setBasemap(template, attribution) {
   if (basemap || !template) return;
-  basemap = L.tileLayer(template, { attribution: '© contributors', maxZoom: 19 }).addTo(map);
+  basemap = L.tileLayer(template, { attribution: esc(attribution || '© the tile server'), maxZoom: 19 }).addTo(map);
   layersControl.addOverlay(basemap, 'Basemap (network)');
 }
 
@@ -529,7 +529,7 @@ function applyState(st, how = {}) {
   if (first) {
     const [w, s, e, n] = st.bbox;
     map.fitBounds([[s, w], [n, e]], { padding: [10, 10] });
-    setBasemap(st.tiles);
+    setBasemap(st.tiles, st.tiles_attribution);
   }
   drawPerimeters();
   drawContext();

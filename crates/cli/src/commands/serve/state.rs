@@ -186,6 +186,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "bbox": extent,
         "epsg": frame.map(|f| f.epsg),
         "tiles": tiles,
+        "tiles_attribution": tiles.as_deref().map(attribution),
         "schools_file": s.schools.is_some(),
         "note": crate::commands::run::ESTIMATE_NOTE,
         "perimeters": perimeters,
@@ -199,6 +200,19 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "warnings": adjusted.warnings,
         "session": s.path().display().to_string(),
     }))
+}
+
+/// The credit a basemap's licence asks for, for the tile servers analysts use; others are
+/// credited by their host.
+fn attribution(template: &str) -> String {
+    let host = template.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or(template);
+    if host.ends_with("openstreetmap.org") || host.ends_with("openstreetmap.fr") {
+        "© OpenStreetMap contributors".into()
+    } else if host.ends_with("geopf.fr") || host.ends_with("ign.fr") {
+        "© IGN – Géoplateforme".into()
+    } else {
+        format!("tiles: {host}")
+    }
 }
 
 fn finite(x: f64) -> Value {
