@@ -42,6 +42,7 @@ function updateTools() {
   const h = hints[app.tool];
   $('hint').innerHTML = h ?? 'Select a perimeter first: click inside one on the map (Pan tool) or in the list.';
   $('hint').className = h ? '' : 'warn';
+  $('hint').title = $('hint').textContent; // the whole hint when the line is cut
 }
 
 for (const b of document.querySelectorAll('#toolbar .tool')) b.addEventListener('click', () => setTool(b.dataset.tool));
