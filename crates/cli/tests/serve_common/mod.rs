@@ -1,9 +1,11 @@
-//! Shared by the tests of `qpv serve` (`serve_api.rs`, `serve_page.rs`): the real binary
-//! started on a folder, the address it prints, requests to it, and the replays by
-//! `qpv run` / `qpv adjust` that its files must equal.
+//! Shared by the tests of `qpv serve` (`serve_api.rs`, `serve_page.rs`, `serve_tools.rs`):
+//! the real binary started on a folder, the address it prints, requests to it, and the
+//! replays by `qpv run` / `qpv adjust` that its files must equal; `browser` drives the page.
 
 // Each test file uses part of this module.
 #![allow(dead_code)]
+
+pub mod browser;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -40,6 +42,16 @@ pub fn qpv(args: &[&str], cwd: &Path) -> Output {
 pub fn qpv_ok(args: &[&str], cwd: &Path) {
     let o = qpv(args, cwd);
     assert!(o.status.success(), "qpv {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `qpv run --settings DIR/settings.toml --edits DIR/session.toml ARGS --out OTHER`, which
+/// must succeed: the session replayed outside the server.
+pub fn replay(server: &Server, other: &Path, args: &[&str]) {
+    let (settings, session) = (server.dir.join("settings.toml"), server.dir.join("session.toml"));
+    let mut all = vec!["run", "--settings", settings.to_str().unwrap(), "--edits", session.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--out", other.to_str().unwrap()]);
+    qpv_ok(&all, other.parent().unwrap());
 }
 
 /// An answer of the server.
