@@ -90,6 +90,18 @@ fn bad_steps_are_400_naming_the_problem() {
         &["\"schools\" is refused"],
     );
     refused(json!({ "op": "remove", "squares": [id] }), &["candidate"]);
+    // A polygon drawn far from Denain: refused in the user's words (no session path, the
+    // polygon called so), and its file is not left behind.
+    let far = json!({ "type": "Polygon",
+                      "coordinates": [[[3.0, 50.0], [3.001, 50.0], [3.001, 50.001], [3.0, 50.0]]] });
+    let message = refused(
+        json!({ "op": "remove", "candidate": DENAIN, "polygon": far }),
+        &["step 1: the polygon drawn (", "selects no square of"],
+    );
+    assert!(!message.contains("session.toml"), "{message}");
+    let geometry = server.dir.join("geometry");
+    let left = std::fs::read_dir(&geometry).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "a refused step leaves no geometry file in {}", geometry.display());
     let state = server.state();
     assert_eq!(state["version"], 0, "no refused step is acknowledged");
     assert_eq!(state["steps"], json!([]));

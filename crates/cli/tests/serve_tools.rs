@@ -463,11 +463,12 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     click(&c, "#dialog-remove").await;
     until(&c, "!document.getElementById('error').hidden && !document.body.dataset.busy").await;
     let refused = text(&c, "error-text").await;
-    assert!(refused.contains("step 12: squares with their centre in geometry/"), "{refused}");
+    assert!(refused.starts_with("step 12: the polygon drawn ("), "{refused}");
     assert!(refused.ends_with(&format!("selects no square of \"{DENAIN}\"")), "{refused}");
     assert_eq!(js(&c, "document.getElementById('error').className").await, "", "shown as an error");
     assert_eq!(text(&c, "version").await, "version 13");
     assert_eq!(steps_in(&session), 11, "nothing written");
+    assert_eq!(geometry_files(&server), 2, "the refused polygon's file is not left behind");
     screenshot(&c, "tools-refused.png").await;
     click(&c, "#error-close").await;
     click(&c, "#tool-pan").await;

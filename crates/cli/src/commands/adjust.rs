@@ -284,10 +284,11 @@ fn school_label(s: &Shape) -> String {
 }
 
 fn describe_selection(squares: usize, polygon: Option<&std::path::Path>) -> String {
+    let by_id = if squares == 1 { "1 square by id".to_owned() } else { format!("{squares} squares by id") };
     match (squares, polygon) {
         (0, Some(p)) => format!("squares with their centre in {}", p.display()),
-        (n, Some(p)) => format!("{n} squares by id and those with their centre in {}", p.display()),
-        (n, None) => format!("{n} squares by id"),
+        (_, Some(p)) => format!("{by_id} and those with their centre in {}", p.display()),
+        (_, None) => by_id,
     }
 }
 

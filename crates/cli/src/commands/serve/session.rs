@@ -173,10 +173,37 @@ impl Session {
                 ),
             });
         }
-        let step = self.step_from_json(step)?;
-        self.take([self.steps.clone(), vec![step]].concat())?;
+        let mut written = Vec::new();
+        let taken = self
+            .step_from_json(step, &mut written)
+            .and_then(|step| self.take([self.steps.clone(), vec![step]].concat()));
+        if let Err(e) = taken {
+            // A refused step leaves no file behind (a file it shares with a step of the
+            // session, undone or not, was not written by it).
+            for path in written {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(self.worded(e));
+        }
         self.redo.clear();
         Ok(())
+    }
+
+    /// The engine's message as the page's user reads it: without the session file's path
+    /// (the message is about the step just made) and with a drawn polygon called so.
+    fn worded(&self, e: ApiError) -> ApiError {
+        match e {
+            ApiError::BadRequest(m) => {
+                let path = self.path().display().to_string();
+                let m = m
+                    .strip_prefix(&path)
+                    .map_or(m.clone(), |rest| rest.trim_start_matches([':', ',', ' ']).to_owned());
+                let m = m
+                    .replace(&format!("squares with their centre in {GEOMETRY_DIR}/"), "the polygon drawn (");
+                ApiError::BadRequest(m.replace(".geojson selects", ".geojson) selects"))
+            }
+            other => other,
+        }
     }
 
     /// Takes back the last step.
@@ -201,7 +228,7 @@ impl Session {
     /// adjustments file: inline geometry written to `geometry/`, the schools file the one
     /// named on the command line. File paths are refused: the page may only use the files
     /// the user named when starting the server.
-    pub fn step_from_json(&self, step: Value) -> Result<Step, ApiError> {
+    pub fn step_from_json(&self, step: Value, written: &mut Vec<PathBuf>) -> Result<Step, ApiError> {
         let bad = |m: String| ApiError::BadRequest(m);
         let Value::Object(mut fields) = step else {
             return Err(bad("a step is a JSON object with an \"op\" (add, remove, create, …)".into()));
@@ -216,7 +243,7 @@ impl Session {
                     fields.remove(key);
                 }
                 Some(Value::Object(geometry)) => {
-                    let file = self.write_geometry(key, geometry)?;
+                    let file = self.write_geometry(key, geometry, written)?;
                     fields.insert(key.into(), Value::String(file));
                 }
                 Some(_) => {
@@ -251,7 +278,12 @@ impl Session {
     /// Writes a drawn geometry as a GeoJSON file of the session, named by its content so
     /// that undoing and redoing the same drawing names the same file. Returns its path
     /// relative to the session file.
-    fn write_geometry(&self, key: &str, geometry: &Map<String, Value>) -> Result<String, ApiError> {
+    fn write_geometry(
+        &self,
+        key: &str,
+        geometry: &Map<String, Value>,
+        written: &mut Vec<PathBuf>,
+    ) -> Result<String, ApiError> {
         let parsed: geojson::Geometry = serde_json::from_value(Value::Object(geometry.clone()))
             .map_err(|e| ApiError::BadRequest(format!("\"{key}\" is not a GeoJSON geometry: {e}")))?;
         if !matches!(
@@ -271,6 +303,7 @@ impl Session {
         if !path.exists() {
             OutputSet::write_one(&path, bytes)
                 .map_err(|e| ApiError::Internal(format!("cannot write {}: {e}", path.display())))?;
+            written.push(path);
         }
         Ok(name)
     }
