@@ -29,10 +29,7 @@ fn replayed_inhabitants(server: &Server, other: &Path, id: &str) -> f64 {
 #[ignore = "needs chromium and chromedriver (Debian's packages)"]
 async fn a_person_paints_two_squares_out_of_denain_and_undoes_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let server =
-        Server::start(&tmp.path().join("session"), &["--schools", &sample("rep_colleges_caph_2021.geojson")]);
-    let driver = Chromedriver::start(&tmp.path().join("chromedriver.log"));
-    let c = driver.browser(&tmp.path().join("profile")).await;
+    let (server, _driver, c) = session_with_browser(tmp.path()).await;
 
     // The printed address: the token becomes a cookie and leaves the address bar.
     open(&c, &server).await;

@@ -180,10 +180,7 @@ async fn text(c: &Client, id: &str) -> String {
 #[ignore = "needs chromium and chromedriver (Debian's packages)"]
 async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     let tmp = tempfile::tempdir().unwrap();
-    let server =
-        Server::start(&tmp.path().join("session"), &["--schools", &sample("rep_colleges_caph_2021.geojson")]);
-    let driver = Chromedriver::start(&tmp.path().join("chromedriver.log"));
-    let c = driver.browser(&tmp.path().join("profile")).await;
+    let (server, _driver, c) = session_with_browser(tmp.path()).await;
     open(&c, &server).await;
     no_error_shown(&c, "loaded").await;
     let session = server.dir.join("session.toml");

@@ -315,6 +315,16 @@ pub fn extent(state: &Value, id: &str) -> Value {
     json!([[s, w], [n, e]])
 }
 
+/// A server on the CAPH sample with the REP collèges, chromedriver and a browser in `tmp`
+/// (what each browser test starts from); the page is not opened yet.
+pub async fn session_with_browser(tmp: &std::path::Path) -> (Server, Chromedriver, Client) {
+    let server =
+        Server::start(&tmp.join("session"), &["--schools", &super::sample("rep_colleges_caph_2021.geojson")]);
+    let driver = Chromedriver::start(&tmp.join("chromedriver.log"));
+    let c = driver.browser(&tmp.join("profile")).await;
+    (server, driver, c)
+}
+
 /// Opens the address the server printed and waits for the page to be drawn.
 pub async fn open(c: &Client, server: &Server) {
     c.goto(&server.url).await.unwrap();
