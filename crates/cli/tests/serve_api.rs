@@ -319,6 +319,35 @@ fn starting_on_a_folder_holding_a_session_without_edits_is_refused() {
     assert_eq!(std::fs::read(&session).unwrap(), before, "the session is not overwritten");
 }
 
+/// A start that fails (an adjustments file that is missing, or whose step does not apply)
+/// exits 2 with the reason and leaves no `--out` folder behind.
+#[test]
+fn a_failed_start_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[[step]]\nop = \"rename\"\ncandidate = \"59999-99\"\nname = \"x\"\n").unwrap();
+    let cases: [(&Path, &str); 2] =
+        [(&tmp.path().join("missing.toml"), "missing.toml"), (&bad, "no perimeter is called \"59999-99\"")];
+    for (edits, reason) in cases {
+        let out = tmp.path().join("session");
+        let child = Command::new(QPV)
+            .args(["serve", "--port", "0", "--out"])
+            .arg(&out)
+            .arg("--edits")
+            .arg(edits)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let o = wait_for(child, Duration::from_secs(120));
+        let message = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{message}");
+        assert!(message.contains(reason), "{reason:?} in {message}");
+        assert!(!out.exists(), "{} was left behind", out.display());
+    }
+}
+
 /// The six kinds of step of the brief's replay, on the CAPH sample.
 fn negotiate(server: &Server) {
     let squares = server.all_squares();

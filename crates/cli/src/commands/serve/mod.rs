@@ -62,7 +62,7 @@ pub fn serve(args: &ServeArgs, printer: Printer) -> Result<()> {
 
 /// Reads everything, replays `--edits` and writes the session's first files.
 pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
-    let dir = prepare_dir(&args.out, args.edits.as_deref())?;
+    refuse_a_session_there(&args.out, args.edits.as_deref())?;
     let edits = args.edits.as_deref().map(Edits::read).transpose()?;
     let schools = args
         .schools
@@ -95,11 +95,24 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         }
         None => Base::Run { ids: candidates.iter().map(|c| c.record.id.clone()).collect() },
     };
-    write_settings(&a, &dir)?;
+    // The folder is made only now that everything was read, and taken back if the
+    // session cannot start: a failed start leaves nothing behind.
+    let made = !args.out.exists();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("--out {}: cannot make the folder", args.out.display()))?;
+    let dir = args.out.canonicalize().with_context(|| format!("--out {}", args.out.display()))?;
     let steps = edits.as_ref().map(|e| session::resumed_steps(e, &dir)).unwrap_or_default();
     let resumed = steps.len();
-    let session = Session::new(a, base, dir, schools, steps)
-        .with_context(|| "replaying --edits (fix the step named, or start without --edits)")?;
+    let session = match Session::new(a, base, dir.clone(), schools, steps) {
+        Ok(session) => session,
+        Err(e) => {
+            if made {
+                let _ = std::fs::remove_dir(&dir);
+            }
+            return Err(e.context("replaying --edits (fix the step named, or start without --edits)"));
+        }
+    };
+    write_settings(&session.a, &session.dir)?;
     if resumed > 0 {
         printer.info(format!(
             "resumed {resumed} steps from {}",
@@ -129,21 +142,19 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     })
 }
 
-/// `--out`, made and made absolute. A session already there is resumed only when asked
-/// (`--edits DIR/session.toml`), never overwritten.
-fn prepare_dir(out: &Path, edits: Option<&Path>) -> Result<PathBuf> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("--out {}: cannot make the folder", out.display()))?;
-    let dir = out.canonicalize().with_context(|| format!("--out {}", out.display()))?;
-    let existing = dir.join(SESSION_FILE);
+/// A session already in `--out` is resumed only when asked (`--edits DIR/session.toml`),
+/// never overwritten; said before the grid is read.
+fn refuse_a_session_there(out: &Path, edits: Option<&Path>) -> Result<()> {
+    let existing = out.join(SESSION_FILE);
     if existing.exists() && edits.is_none() {
+        let existing = existing.canonicalize().unwrap_or(existing);
         bail!(
             "{} holds a session: resume it with --edits {}, or give another --out",
-            dir.display(),
+            existing.parent().unwrap_or(out).display(),
             existing.display()
         );
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// `settings.toml`: the grid (absolute) and every option, for `qpv run --settings`.
