@@ -348,13 +348,18 @@ fn a_failed_start_leaves_nothing_behind() {
     }
 }
 
-/// The six kinds of step of the brief's replay, on the CAPH sample.
+/// Seven kinds of step, on the CAPH sample, for the replay tests.
 fn negotiate(server: &Server) {
     let squares = server.all_squares();
     let [a, b] = two_denain_squares(server);
     let free = free_neighbour(&squares, DENAIN);
     server.edit(remove_step(&[a, b]));
     server.edit(json!({ "op": "add", "candidate": DENAIN, "polygon": polygon_around(&free) }));
+    // An area drawn over a free square beside Denain, kept whole: Denain takes it.
+    let beside = free_neighbour(&server.all_squares(), DENAIN);
+    let state = server.edit(json!({ "op": "keep_whole", "areas": polygon_around(&beside) }));
+    let summary = state["steps"][2]["summary"].as_str().unwrap().to_owned();
+    assert!(summary.starts_with(&format!("keep_whole {DENAIN}: area")), "{summary}");
     // A new perimeter of two free flagged squares (far from the one added above).
     let mut fresh: Vec<&Value> = squares
         .iter()
@@ -367,7 +372,7 @@ fn negotiate(server: &Server) {
     server.edit(json!({ "op": "poches", "floor": 500 }));
     let state = server
         .edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain – Lutas, Faubourg Duchâteau" }));
-    assert_eq!(state["steps"].as_array().unwrap().len(), 6);
+    assert_eq!(state["steps"].as_array().unwrap().len(), 7);
 }
 
 fn export(server: &Server, formats: &[&str]) -> std::path::PathBuf {
