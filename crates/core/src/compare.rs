@@ -231,9 +231,11 @@ pub struct Comparison {
     pub overall: [Piece; 5],
 }
 
-struct Envelope {
-    index: usize,
-    envelope: AABB<[f64; 2]>,
+/// An item of an `rstar` index of shapes: the shape's place in its list, and its box
+/// (also `within`'s index of the polygons of a territory).
+pub(crate) struct Envelope {
+    pub(crate) index: usize,
+    pub(crate) envelope: AABB<[f64; 2]>,
 }
 
 impl RTreeObject for Envelope {
@@ -243,8 +245,12 @@ impl RTreeObject for Envelope {
     }
 }
 
-fn envelope(mp: &MultiPolygon<f64>) -> Option<AABB<[f64; 2]>> {
-    mp.bounding_rect().map(|r| AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+/// The box of a polygon or multipolygon as `rstar` takes it (`None` when empty).
+pub(crate) fn envelope<G>(shape: &G) -> Option<AABB<[f64; 2]>>
+where
+    G: BoundingRect<f64, Output = Option<geo_types::Rect<f64>>>,
+{
+    shape.bounding_rect().map(|r| AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
 }
 
 fn piece(geometry: &MultiPolygon<f64>, population: Option<&Population>) -> Piece {

@@ -27,11 +27,11 @@
 //! communes' extent (it is outside the territory the grid describes).
 
 use crate::CommuneCode;
-use crate::compare::{Perimeters, Piece, Population, oriented};
-use geo::{Area, BooleanOps, BoundingRect};
+use crate::compare::{Envelope, Perimeters, Piece, Population, envelope, oriented};
+use geo::{Area, BooleanOps};
 use geo_types::{MultiPolygon, Polygon};
 use rayon::prelude::*;
-use rstar::{AABB, RTree, RTreeObject};
+use rstar::RTree;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A perimeter is kept when at least this share of it lies in the extent.
@@ -179,22 +179,6 @@ fn shares_in_communes(
         .collect()
 }
 
-struct Part {
-    index: usize,
-    envelope: AABB<[f64; 2]>,
-}
-
-impl RTreeObject for Part {
-    type Envelope = AABB<[f64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.envelope
-    }
-}
-
-fn aabb(r: geo_types::Rect<f64>) -> AABB<[f64; 2]> {
-    AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
-}
-
 /// Share of each perimeter's area inside the union of `polygons`. Each perimeter is cut
 /// against the union of only the polygons whose boxes meet its own (an `rstar` index of
 /// every polygon): a région's outline holds tens of thousands of vertices, a perimeter's
@@ -206,14 +190,14 @@ fn shares_in_polygons(set: &Perimeters, polygons: &Perimeters) -> Vec<Option<f64
         parts
             .iter()
             .enumerate()
-            .filter_map(|(index, p)| p.bounding_rect().map(|r| Part { index, envelope: aabb(r) }))
+            .filter_map(|(index, p)| envelope(*p).map(|envelope| Envelope { index, envelope }))
             .collect(),
     );
     set.shapes
         .par_iter()
         .map(|shape| {
             let area = shape.unsigned_area();
-            let envelope = shape.bounding_rect().map(aabb)?;
+            let envelope = envelope(shape)?;
             if area <= 0.0 {
                 return None;
             }
