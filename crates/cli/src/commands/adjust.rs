@@ -192,7 +192,11 @@ pub fn apply<'a>(edits: &Edits, run: &Run<'a>, mut a: Adjuster<'a>, out: &mut Ou
             PocheSettings { floor, connectivity: settings.grouping.connectivity },
         )
     });
-    let lattice: Vec<(Perimeter, Figures)> = a.perimeters.iter().map(|p| (p.clone(), a.figures(p))).collect();
+    // The final perimeters move out of the adjuster with their figures (no copy: a
+    // session replays the steps at every edit).
+    let figures: Vec<Figures> = a.perimeters.iter().map(|p| a.figures(p)).collect();
+    let lattice: Vec<(Perimeter, Figures)> =
+        std::mem::take(&mut a.perimeters).into_iter().zip(figures).collect();
     let perimeters = perimeter_records(&lattice, grid, communes, output);
     let meeting = perimeters
         .iter()

@@ -125,6 +125,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     features.update(&session, &to_wgs84)?;
     let fixed = state::Fixed {
         tiles: args.tiles.clone(),
+        tiles_attribution: args.tiles.as_deref().map(state::attribution),
         extent: state::bbox(&session, &to_wgs84)?,
         near_misses,
         schools: file_schools,
@@ -218,15 +219,20 @@ impl Bench {
         let s = &self.session;
         let dir = s.dir.join("export");
         let edits = Edits::read(&s.path())?;
+        let layer_formats = Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?;
         let mut written = match &s.base {
             Base::Run { .. } => {
                 let request = super::run::Outputs { edits: Some(&edits), formats, out_crs: None, dir: &dir };
                 super::run::write_outputs(&s.a, request, self.printer, &mut super::run::Timings::new(false))?
             }
             Base::File { file, perimeters } => {
-                let formats = Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?;
-                let request =
-                    super::adjust::FileOutputs { file, perimeters, edits: &edits, formats, out_crs: None };
+                let request = super::adjust::FileOutputs {
+                    file,
+                    perimeters,
+                    edits: &edits,
+                    formats: layer_formats,
+                    out_crs: None,
+                };
                 super::adjust::write_file_outputs(&s.a, request, &dir, self.printer)?
             }
         };
@@ -236,7 +242,7 @@ impl Bench {
             file: &adjusted,
             schools: s.schools.as_deref(),
             school_distance: 300.0,
-            formats: Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?,
+            formats: layer_formats,
             out_crs: None,
         };
         written.extend(super::check::write_check(&s.a, check, &dir.join("check"), self.printer)?);

@@ -116,7 +116,7 @@ fn perimeter_feature(s: &Session, r: &CandidateRecord, f: &Figures, to_wgs84: &T
 
 /// `GET /api/state`.
 pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transformer) -> Result<Value> {
-    let Fixed { tiles, extent, near_misses, schools: file_schools, places } = fixed;
+    let Fixed { tiles, tiles_attribution, extent, near_misses, schools: file_schools, places } = fixed;
     let adjusted = &s.current;
     let perimeters: Vec<Value> = cache
         .current
@@ -186,7 +186,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "bbox": extent,
         "epsg": frame.map(|f| f.epsg),
         "tiles": tiles,
-        "tiles_attribution": tiles.as_deref().map(attribution),
+        "tiles_attribution": tiles_attribution,
         "schools_file": s.schools.is_some(),
         "note": crate::commands::run::ESTIMATE_NOTE,
         "perimeters": perimeters,
@@ -204,8 +204,9 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
 
 /// The credit a basemap's licence asks for, for the tile servers analysts use; others are
 /// credited by their host.
-fn attribution(template: &str) -> String {
-    let host = template.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or(template);
+pub fn attribution(template: &str) -> String {
+    let origin = qpv_serve::tile_origin(template).unwrap_or_else(|| template.to_owned());
+    let host = origin.split_once("://").map_or(origin.as_str(), |(_, host)| host);
     if host.ends_with("openstreetmap.org") || host.ends_with("openstreetmap.fr") {
         "© OpenStreetMap contributors".into()
     } else if host.ends_with("geopf.fr") || host.ends_with("ign.fr") {
@@ -233,6 +234,8 @@ fn title(s: &Session) -> String {
 pub struct Fixed {
     /// `--tiles`.
     pub tiles: Option<String>,
+    /// The credit the basemap's licence asks for.
+    pub tiles_attribution: Option<String>,
     /// The squares' extent in longitude/latitude.
     pub extent: Value,
     /// The run's near misses.
