@@ -4,8 +4,11 @@
 //! (a clone may have no poppler); `.ci/run` runs them with `-- --include-ignored`, and a
 //! missing tool then fails them. Bad input needs no poppler and always runs.
 
+mod common;
+use common::*;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn qpv(args: &[&str], cwd: &Path) -> Output {
@@ -16,21 +19,6 @@ fn qpv(args: &[&str], cwd: &Path) -> Output {
         .env("SOURCE_DATE_EPOCH", "1767225600")
         .output()
         .expect("qpv runs")
-}
-
-fn ok(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{err}");
-    err
-}
-
-fn sample(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data-samples")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// Panics unless `pdfinfo` runs: a test needing poppler must not pass without it.

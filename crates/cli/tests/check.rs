@@ -2,27 +2,11 @@
 //! the perimeters drawn for the tests (`data-samples/drawn_perimeters_l93.shp`: Lambert-93,
 //! off the lattice, accented names; made by `data-samples/make_drawn_perimeters.py`).
 
+mod common;
+use common::*;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
-
-fn ok(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{err}");
-    err
-}
-
-fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples")
-}
-
-fn sample(name: &str) -> String {
-    samples().join(name).to_str().unwrap().to_owned()
-}
+use std::path::Path;
 
 /// A CSV file as rows of column → value, keyed by the `id` column.
 fn table(path: &Path) -> HashMap<String, HashMap<String, String>> {

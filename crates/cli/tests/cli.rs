@@ -2,16 +2,11 @@
 //! kind of bad input, which must fail with a clear message, exit code 2 and no
 //! output file.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 const HEADER: &str = "idcar_200m,idcar_1km,idcar_nat,i_est_200,i_est_1km,lcog_geo,ind,men,men_pauv,men_1ind,men_5ind,men_prop,men_fmp,ind_snv\n";
 
@@ -306,10 +301,6 @@ fn timings_are_printed_on_request() {
     for stage in ["read grid", "index and placement", "income and flags", "candidates", "total"] {
         assert!(msg.contains(&format!("timing: {stage}")), "{stage}: {msg}");
     }
-}
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data-samples")
 }
 
 #[test]

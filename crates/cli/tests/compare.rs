@@ -1,15 +1,9 @@
 //! `qpv compare` and `qpv indicators` against the real binary, on the CAPH sample.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn edits() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/caph_edits.toml")

@@ -5,12 +5,11 @@
 //! PyQGIS); `.ci/run` installs both and runs them with `-- --include-ignored`, and then
 //! a missing tool fails them.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Panics unless `ogrinfo` runs: a test needing it must not pass without it.
 fn require_ogrinfo() {

@@ -1,18 +1,8 @@
 //! `qpv map` against the real binary: the CAPH sample at local scale, the Nord grid at
 //! regional scale (the national grid is checked by looking: README, benches/RESULTS.md).
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
-
-fn ok(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{err}");
-    err
-}
+mod common;
+use common::*;
 
 /// The names drawn in the SVG's group of place names.
 fn names(svg: &str) -> Vec<String> {

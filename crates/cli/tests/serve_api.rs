@@ -4,13 +4,12 @@
 //! shows and exports nothing the adjustments file, replayed by `qpv run` or `qpv adjust`,
 //! would not give byte for byte.
 
+mod common;
 mod serve_common;
 
 use serde_json::{Value, json};
 use serve_common::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 fn fresh(args: &[&str]) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
@@ -302,17 +301,8 @@ fn starting_on_a_folder_holding_a_session_without_edits_is_refused() {
     server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
     server.kill();
     let before = std::fs::read(dir.join("session.toml")).unwrap();
-    let child = Command::new(QPV)
-        .args(["serve", "--port", "0", "--out"])
-        .arg(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let o = wait_for(child, Duration::from_secs(120));
-    let message = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{message}");
+    let (code, message) = refused_start(&dir, &[]);
+    assert_eq!(code, Some(2), "{message}");
     let session = dir.join("session.toml");
     assert!(message.contains(&format!("--edits {}", session.display())), "says how to resume: {message}");
     assert!(!message.contains("qpv serve: open"), "{message}");
@@ -330,19 +320,8 @@ fn a_failed_start_leaves_nothing_behind() {
         [(&tmp.path().join("missing.toml"), "missing.toml"), (&bad, "no perimeter is called \"59999-99\"")];
     for (edits, reason) in cases {
         let out = tmp.path().join("session");
-        let child = Command::new(QPV)
-            .args(["serve", "--port", "0", "--out"])
-            .arg(&out)
-            .arg("--edits")
-            .arg(edits)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let o = wait_for(child, Duration::from_secs(120));
-        let message = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{message}");
+        let (code, message) = refused_start(&out, &["--edits", edits.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{message}");
         assert!(message.contains(reason), "{reason:?} in {message}");
         assert!(!out.exists(), "{} was left behind", out.display());
     }

@@ -10,6 +10,7 @@
 //! `QPV_SCREENSHOTS=docs/serve`, as `scripts/docs-serve.sh` does), else to a folder of
 //! the target directory, so that a test run never rewrites the repository's images.
 
+mod common;
 mod serve_common;
 
 use serde_json::{Value, json};

@@ -10,6 +10,7 @@
 //! with `-- --include-ignored`. Screenshots go where `serve_page.rs` puts its own
 //! (`$QPV_SCREENSHOTS`, else a folder of the target directory), named `tools-*.png`.
 
+mod common;
 mod serve_common;
 
 use fantoccini::Client;
@@ -254,15 +255,11 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     same(inhabitants_shown(&c).await, start + added - of(&out.id), "down by the square looped around");
 
     // 4. Undo, then Redo.
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#undo").await;
-    reloaded_at(&c, 3, loaded).await;
+    click_for_step(&c, "#undo", 3, "undo").await;
     assert_eq!(steps_in(&session), 1, "undone");
     same(inhabitants_shown(&c).await, start + added, "undone");
     assert_eq!(js(&c, "document.getElementById('redo').disabled").await, false);
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#redo").await;
-    reloaded_at(&c, 4, loaded).await;
+    click_for_step(&c, "#redo", 4, "redo").await;
     assert_eq!(steps_in(&session), 2, "redone");
     same(inhabitants_shown(&c).await, start + added - of(&out.id), "redone");
     assert_eq!(js(&c, "document.querySelectorAll('#steps > li').length").await, 2);
@@ -293,10 +290,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     dialog_shows(&c, "dialog-name").await;
     type_into(&c, "#dialog-id", CREATED).await;
     type_into(&c, "#dialog-name", "Cité des Fleurs").await;
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#dialog-ok").await;
-    reloaded_at(&c, 5, loaded).await;
-    no_error_shown(&c, "create").await;
+    click_for_step(&c, "#dialog-ok", 5, "create").await;
     let step = last_step(&server);
     assert_eq!(
         (&step["op"], &step["id"], &step["name"]),
@@ -321,10 +315,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
         "{}",
         text(&c, "dialog-text").await
     );
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#dialog-add").await;
-    reloaded_at(&c, 6, loaded).await;
-    no_error_shown(&c, "polygon add").await;
+    click_for_step(&c, "#dialog-add", 6, "polygon add").await;
     let step = last_step(&server);
     assert_eq!((&step["op"], &step["candidate"]), (&json!("add"), &json!(DENAIN)), "{step}");
     assert!(step["squares"].is_null() && !step["polygon"].is_null(), "a polygon, no squares: {step}");
@@ -344,10 +335,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     click(&c, "#dialog-split").await;
     dialog_shows(&c, "dialog-new_id").await;
     type_into(&c, "#dialog-new_id", SPLIT_OFF).await;
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#dialog-ok").await;
-    reloaded_at(&c, 7, loaded).await;
-    no_error_shown(&c, "split").await;
+    click_for_step(&c, "#dialog-ok", 7, "split").await;
     let step = last_step(&server);
     assert_eq!(
         (&step["op"], &step["candidate"], &step["new_id"]),
@@ -362,10 +350,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     click(&c, "#tool-merge").await;
     dialog_shows(&c, "dialog-candidates").await;
     click(&c, &format!("#dialog-candidates input[value='{MERGED}']")).await;
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#dialog-ok").await;
-    reloaded_at(&c, 8, loaded).await;
-    no_error_shown(&c, "merge").await;
+    click_for_step(&c, "#dialog-ok", 8, "merge").await;
     let step = last_step(&server);
     assert_eq!((&step["op"], &step["into"]), (&json!("merge"), &json!(DENAIN)), "{step}");
     assert_eq!(id_set(&step["candidates"]), BTreeSet::from([DENAIN.to_owned(), MERGED.to_owned()]));
@@ -378,9 +363,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     click(&c, "#tool-rename").await;
     dialog_shows(&c, "dialog-name").await;
     type_into(&c, "#dialog-name", "Denain centre").await;
-    let loaded = squares_loaded(&c).await;
-    click(&c, "#dialog-ok").await;
-    reloaded_at(&c, 9, loaded).await;
+    click_for_step(&c, "#dialog-ok", 9, "rename").await;
     let step = last_step(&server);
     assert_eq!(
         (&step["op"], &step["candidate"], &step["name"]),
@@ -398,10 +381,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     ] {
         click(&c, button).await;
         dialog_shows(&c, field).await;
-        let loaded = squares_loaded(&c).await;
-        click(&c, "#dialog-ok").await;
-        reloaded_at(&c, version, loaded).await;
-        no_error_shown(&c, op).await;
+        click_for_step(&c, "#dialog-ok", version, op).await;
         assert_eq!(last_step(&server)["op"], op);
     }
     assert_eq!(last_step(&server)["distance_m"].as_f64(), Some(300.0), "the dialog's distance");

@@ -1,20 +1,14 @@
 //! Settings through the real binary: a settings file under the command line, flags
 //! turned off over a file, and `--help` showing the core's own defaults.
 
+mod common;
+use common::*;
+
 use qpv_core::{RunSettings, Territory};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qpv")).args(args).current_dir(cwd).output().expect("qpv runs")
-}
 
 fn manifest(dir: &Path, out: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join(out).join("manifest.json")).unwrap()).unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// A file of non-default values, overridden on the command line by other non-default

@@ -130,6 +130,15 @@ pub async fn reloaded_at(c: &Client, version: u64, loaded: u64) {
     until(c, &format!("qpv.squaresLoaded > {loaded} && !document.body.dataset.busy")).await;
 }
 
+/// Clicks `button` and waits for the step it makes: the page at `version`, its squares
+/// reloaded, and no error shown (`stage` names the step in a failure).
+pub async fn click_for_step(c: &Client, button: &str, version: u64, stage: &str) {
+    let loaded = squares_loaded(c).await;
+    click(c, button).await;
+    reloaded_at(c, version, loaded).await;
+    no_error_shown(c, stage).await;
+}
+
 /// The inhabitants the page shows for the selected perimeter (`#inhabitants`), checking
 /// that the figure written agrees with the value behind it.
 pub async fn inhabitants_shown(c: &Client) -> f64 {

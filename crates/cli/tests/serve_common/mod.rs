@@ -7,6 +7,9 @@
 
 pub mod browser;
 
+// The binary and the samples, as every CLI test file has them.
+pub use crate::common::{QPV, qpv, sample};
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -16,7 +19,6 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// The binary under test.
-pub const QPV: &str = env!("CARGO_BIN_EXE_qpv");
 
 /// The perimeter of the CAPH sample the tests edit (Denain).
 pub const DENAIN: &str = "59701-01";
@@ -26,17 +28,6 @@ const READY: &str = "qpv serve: open ";
 
 /// How long the server may take to read the sample and print its address (debug build).
 const START_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// `data-samples/<name>`, absolute.
-pub fn sample(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data-samples").join(name);
-    p.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", p.display())).display().to_string()
-}
-
-/// `qpv ARGS` run to its end in `cwd`.
-pub fn qpv(args: &[&str], cwd: &Path) -> Output {
-    Command::new(QPV).args(args).current_dir(cwd).output().expect("qpv runs")
-}
 
 /// `qpv ARGS`, which must succeed.
 pub fn qpv_ok(args: &[&str], cwd: &Path) {
@@ -77,6 +68,22 @@ impl Answer {
     pub fn error(&self) -> String {
         self.json()["error"].as_str().unwrap_or_else(|| panic!("no \"error\" in {}", self.text)).to_owned()
     }
+}
+
+/// `qpv serve --port 0 --out OUT ARGS` that must not start: its exit code and stderr
+/// (killed after two minutes if it serves after all).
+pub fn refused_start(out: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let child = Command::new(QPV)
+        .args(["serve", "--port", "0", "--out"])
+        .arg(out)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qpv serve starts");
+    let o = wait_for(child, Duration::from_secs(120));
+    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 /// A running `qpv serve`, killed (SIGKILL) when dropped so that no test leaves one behind.
