@@ -18,8 +18,6 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// The binary under test.
-
 /// The perimeter of the CAPH sample the tests edit (Denain).
 pub const DENAIN: &str = "59701-01";
 
