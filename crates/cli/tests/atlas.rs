@@ -224,7 +224,7 @@ fn bad_input_is_refused_and_nothing_is_written() {
     fails_writing_nothing(
         &["atlas", "--perimeters", "marseille.geojson"],
         d,
-        "perimeter MRS-01 lies outside the grid",
+        "no perimeter of the file lies on the grid",
     );
     fails_writing_nothing(
         &["atlas", "--reference", "empty.geojson"],

@@ -316,9 +316,9 @@ fn worked_example_of_adjustments_on_the_caph_sample() {
     assert!(audit.contains("include_schools,59701-01,\"school 0590062X VILLARS, 54 m away\""), "{audit}");
     // The drawn removal (Lambert-93 polygon) takes two squares out.
     let removal = audit.lines().find(|l| l.starts_with("2,remove,59701-01")).expect("removal row");
-    assert!(removal.contains(",0,2,true,"), "{removal}");
+    assert!(removal.contains(",0,2,true,meets,"), "{removal}");
     // The merge joins two areas that do not touch: recorded, and flagged by the re-check.
-    assert!(audit.contains("not one continuous area (2 parts)"), "{audit}");
+    assert!(audit.contains("not one continuous area (2 parts, 200 m apart)"), "{audit}");
     assert!(msg.contains("warning: 59701-01 no longer meets the rule"), "{msg}");
     let schools = std::fs::read_to_string(out.join("schools.csv")).unwrap();
     assert!(schools.contains("0594408W GERMINAL,59701-04,1850,too far"), "{schools}");

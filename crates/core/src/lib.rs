@@ -66,6 +66,8 @@ pub mod candidate;
 pub mod commune_code;
 pub mod compare;
 pub mod components;
+pub mod continuity;
+pub mod drawn;
 pub mod flag;
 pub mod grid;
 pub mod holes;
@@ -84,6 +86,7 @@ pub mod square_id;
 #[cfg(test)]
 mod testutil;
 pub mod threshold;
+pub mod verdict;
 pub mod within;
 
 pub use adjust::{AdjustError, Adjuster, AuditEntry, CellLookup, Figures, Perimeter, SchoolOutcome};

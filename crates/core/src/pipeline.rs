@@ -17,6 +17,9 @@ pub struct RunSettings {
     pub grouping: GroupingSettings,
     /// Medians given by the user.
     pub overrides: MedianOverrides,
+    /// How perimeters are judged where the public grid leaves room (drawn lines,
+    /// estimates near a threshold): `qpv check`, the adjustments, the workbench, the atlas.
+    pub judging: crate::verdict::Judging,
 }
 
 impl RunSettings {
@@ -30,6 +33,7 @@ impl RunSettings {
             model: IncomeModel::default(),
             grouping: GroupingSettings::default(),
             overrides: MedianOverrides::default(),
+            judging: crate::verdict::Judging::default(),
         }
     }
 }

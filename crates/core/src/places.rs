@@ -119,6 +119,9 @@ pub struct Placement {
     pub commune_of_square: Vec<u32>,
     /// Codes that the commune table lacks.
     pub unknown: UnknownCommunes,
+    /// The unit of each commune of the table, by code (a square on a boundary lists
+    /// communes of two units: it is placed in one, but may hold residents of both).
+    pub unit_of_code: FxHashMap<CommuneCode, u32>,
 }
 
 impl Placement {
@@ -179,7 +182,13 @@ impl Placement {
             || placed.par_iter().map(|p| p.0).collect(),
             || placed.par_iter().map(|p| p.1).collect(),
         );
-        Placement { units, unit_of_square, commune_of_square, unknown }
+        let unit_of_code = table.communes().iter().zip(&unit_of_commune).map(|(c, u)| (c.code, *u)).collect();
+        Placement { units, unit_of_square, commune_of_square, unknown, unit_of_code }
+    }
+
+    /// Whether square `i` of `grid` lists a commune of unit `u`.
+    pub fn touches_unit(&self, grid: &Grid, i: usize, u: u32) -> bool {
+        grid.communes(i).iter().any(|c| self.unit_of_code.get(c) == Some(&u))
     }
 
     /// The unit of square `i`, if any.

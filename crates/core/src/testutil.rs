@@ -77,3 +77,58 @@ pub(crate) fn set(shapes: Vec<geo_types::MultiPolygon<f64>>) -> crate::compare::
     let ids = (1..=shapes.len()).map(|k| format!("P{k}")).collect();
     crate::compare::Perimeters { ids, names: vec![String::new(); shapes.len()], shapes }
 }
+
+/// A grid and a run on it (Denain alone, poverty line 12 000 €, national median
+/// 20 000 €), for the adjustments' tests.
+pub(crate) struct Setup {
+    pub grid: Grid,
+    pub run: crate::RunOutput,
+}
+
+/// [`Setup`] of squares `(x, y, individuals, mean niveau de vie, poor share)`.
+pub(crate) fn setup(squares: &[(i32, i32, f64, f64, f64)]) -> Setup {
+    use crate::{GroupingSettings, IncomeModel, MedianOverrides, Placement, Rule, Territory};
+    let grid = grid_of(squares);
+    let placement = Placement::new(&grid, &table_one_unit(), Territory::Metropolitan);
+    let rule = Rule::metropolitan();
+    let overrides = MedianOverrides { poverty_line: Some(12_000.0), national_median: Some(20_000.0) };
+    let flagged =
+        crate::flag_squares(&grid, &placement, &rule, &IncomeModel::default(), None, overrides).unwrap();
+    let index = grid.index().unwrap();
+    let candidates =
+        crate::group_candidates(&grid, &placement, &flagged, &rule, &GroupingSettings::default(), &index);
+    let run = crate::RunOutput {
+        territory: Territory::Metropolitan,
+        placement,
+        flagged,
+        candidates,
+        timings: Vec::new(),
+    };
+    Setup { grid, run }
+}
+
+/// The adjuster of a [`Setup`]'s candidates, named `C1`, `C2`…
+pub(crate) fn adjuster(s: &Setup) -> crate::Adjuster<'_> {
+    let ids: Vec<String> = (1..=s.run.candidates.candidates.len()).map(|k| format!("C{k}")).collect();
+    crate::Adjuster::new(
+        &s.grid,
+        &s.run,
+        &ids,
+        &crate::RunSettings::for_territory(crate::Territory::Metropolitan),
+    )
+}
+
+/// Two poor blocks of 2×2 squares of 300 inhabitants at x = 0 and x = 10, rich squares
+/// of 200 between them on the first row.
+pub(crate) fn two_blocks() -> Setup {
+    let mut sq = Vec::new();
+    for x0 in [0, 10] {
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            sq.push((x0 + dx, dy, 300.0, 11_000.0, 0.55));
+        }
+    }
+    for x in 2..10 {
+        sq.push((x, 0, 200.0, 30_000.0, 0.02));
+    }
+    setup(&sq)
+}

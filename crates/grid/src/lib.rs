@@ -90,33 +90,13 @@ pub fn blake3_hex(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-/// Formats a number with thin spaces between thousands, as French analysts write it.
-pub fn thousands(x: f64) -> String {
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+/// Formats a number with spaces between thousands, as French analysts write it (the
+/// core's, re-exported: the verdicts' figures are written with it).
+pub use qpv_core::verdict::thousands;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_separated_by_spaces() {
-        assert_eq!(thousands(0.0), "0");
-        assert_eq!(thousands(999.4), "999");
-        assert_eq!(thousands(1_000.0), "1 000");
-        assert_eq!(thousands(5_365_904.0), "5 365 904");
-        assert_eq!(thousands(62_971_073.0), "62 971 073");
-        assert_eq!(thousands(-12_345.0), "-12 345");
-    }
 
     #[test]
     fn hashes_are_blake3_hex() {

@@ -13,6 +13,7 @@
 //! | inhabitants, households, poor_share, median_est | inhabitant, households, poor_share, median_est |
 //! | threshold_legal, filled_squares, imputed_share | thr_legal, filled_sq, imputed_sh |
 //! | name, meets_rule, problems, reason (adjusted perimeters, poches) | name, meets_rule, problems, reason |
+//! | verdict, inhabitants_low, inhabitants_high (adjusted perimeters) | verdict, inhab_low, inhab_high |
 //!
 //! Text longer than 254 bytes (the DBF limit) is cut, with `…` at the end.
 
@@ -79,8 +80,15 @@ pub fn perimeters_shapefile(
     records: &[CandidateRecord],
     to_out: &Transformer,
 ) -> Result<Vec<(String, Vec<u8>)>, IoError> {
-    let items = records.iter().map(|c| Ok((to_out.multipolygon(&c.geometry)?, record(c))));
-    write_shapefile(stem, table(&TEXT, &NUMBERS)?, items, to_out.target())
+    // Judged perimeters (adjusted ones) carry their verdict and inhabitants' range.
+    let judged = records.iter().any(|c| c.extra.iter().any(|(k, _)| k == "verdict"));
+    let (mut text, mut numbers) = (TEXT.to_vec(), NUMBERS.to_vec());
+    if judged {
+        text.push(("verdict", 9));
+        numbers.extend([("inhab_low", 12, 1), ("inhab_high", 12, 1)]);
+    }
+    let items = records.iter().map(|c| Ok((to_out.multipolygon(&c.geometry)?, record(c, judged))));
+    write_shapefile(stem, table(&text, &numbers)?, items, to_out.target())
 }
 
 /// A shapefile of any features: `fields` maps each property to a DBF field (10
@@ -161,7 +169,7 @@ fn cut(s: String) -> String {
     format!("{}…", &s[..end])
 }
 
-fn record(c: &CandidateRecord) -> Record {
+fn record(c: &CandidateRecord, judged: bool) -> Record {
     let r = &c.record;
     let extra = |k: &str| c.extra.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let text = |v: Option<serde_json::Value>| match v {
@@ -204,6 +212,12 @@ fn record(c: &CandidateRecord) -> Record {
         ("meets_rule", meets),
     ] {
         rec.insert(name.to_owned(), FieldValue::Numeric(value));
+    }
+    if judged {
+        rec.insert("verdict".to_owned(), FieldValue::Character(Some(text(extra("verdict")))));
+        for (name, key) in [("inhab_low", "inhabitants_low"), ("inhab_high", "inhabitants_high")] {
+            rec.insert(name.to_owned(), FieldValue::Numeric(extra(key).and_then(|v| v.as_f64())));
+        }
     }
     rec
 }

@@ -3,8 +3,9 @@
 //! GeoPackage's `layer_styles` table as the default style.
 //!
 //! Candidates are coloured by their margin below the applied threshold (€: how far the
-//! estimated median is under it), adjusted perimeters by whether they still meet the
-//! rule, comparison pieces by kept / added / removed. Symbol properties use the
+//! estimated median is under it), adjusted and checked perimeters by their verdict
+//! (meets, undecided: cannot be decided from the public grid, fails), comparison
+//! pieces by kept / added / removed. Symbol properties use the
 //! `<prop k v>` form every QGIS 3 release reads.
 
 /// Which style a layer gets.
@@ -14,7 +15,7 @@ pub enum Style {
     Candidates,
     /// Near misses: outline only.
     NearMisses,
-    /// Adjusted perimeters, categorised on `meets_rule`.
+    /// Adjusted and checked perimeters, categorised on `verdict`.
     Adjusted,
     /// Poches de pauvreté.
     Poches,
@@ -76,14 +77,13 @@ pub fn qml(style: Style) -> String {
         }
         Style::NearMisses => single(fill("0", "255,255,255,0", "230,120,0,255", "no", "dash"), "id"),
         Style::Poches => single(fill("0", "117,107,177,160", "63,0,125,255", "solid", "solid"), "id"),
-        // An expression, not the field: `meets_rule` is a boolean in GeoJSON, an integer in
-        // the GeoPackage and a number in the shapefile, and a category value matches only
-        // one of these types.
+        // `verdict` is text in every format (GeoJSON, GeoPackage, shapefile).
         Style::Adjusted => categorised(
-            "CASE WHEN &quot;meets_rule&quot; THEN 'yes' ELSE 'no' END",
+            "verdict",
             &[
-                ("yes", "meets the rule", "49,130,189,170", "solid"),
-                ("no", "no longer meets the rule", "222,45,38,170", "dash"),
+                ("meets", "meets the rule", "49,130,189,170", "solid"),
+                ("undecided", "undecided: cannot be decided from the public grid", "253,174,97,170", "dot"),
+                ("fails", "fails the rule", "222,45,38,170", "dash"),
             ],
             "id",
         ),

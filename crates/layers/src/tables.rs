@@ -42,6 +42,7 @@ pub fn audit_csv(audit: &[AuditEntry]) -> Result<Vec<u8>, IoError> {
         "cells_added",
         "cells_removed",
         "meets_rule",
+        "verdict",
         "warning",
     ];
     table(
@@ -62,6 +63,7 @@ pub fn audit_csv(audit: &[AuditEntry]) -> Result<Vec<u8>, IoError> {
                 e.added.to_string(),
                 e.removed.to_string(),
                 a.map_or(String::new(), |f| f.meets_rule().to_string()),
+                a.map_or(String::new(), |f| f.verdict.state().word().to_owned()),
                 e.warning().unwrap_or_default(),
             ]
         }),

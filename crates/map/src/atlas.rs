@@ -11,6 +11,7 @@
 use crate::draw::MapFeature;
 use geo::{BooleanOps, BoundingRect, Intersects};
 use geo_types::{Coord, MultiPolygon, Rect};
+use qpv_core::verdict::State;
 use qpv_grid::{IoError, thousands};
 use resvg::usvg::fontdb;
 use std::fmt::Write as _;
@@ -27,6 +28,16 @@ const GREY: &str = "#5a5a5a";
 const RULE_LINE: &str = "#c8c8c8";
 const MET: &str = "#1a7f37";
 const FAILED: &str = "#b42318";
+const UNDECIDED: &str = "#b54708";
+
+/// The colour, mark and word of a verdict's state.
+fn look(state: State) -> (&'static str, &'static str, &'static str) {
+    match state {
+        State::Meets => (MET, "✓", "met"),
+        State::Fails => (FAILED, "✗", "not met"),
+        State::Undecided => (UNDECIDED, "?", "undecided"),
+    }
+}
 
 /// Everything the atlas shows, computed by the caller.
 #[derive(Debug, Clone, Default)]
@@ -101,8 +112,8 @@ pub struct SummaryRow {
     pub median: Option<f64>,
     /// Threshold minus median, €.
     pub margin: Option<f64>,
-    /// Whether it meets the rule.
-    pub meets_rule: bool,
+    /// Whether it meets the rule, fails it, or cannot be decided from the public grid.
+    pub verdict: State,
 }
 
 /// One criterion of the decree, with the figure behind it.
@@ -112,8 +123,8 @@ pub struct Criterion {
     pub rule: String,
     /// The perimeter's figure.
     pub figure: String,
-    /// Met, not met, or `None` where it does not apply (density outside overseas).
-    pub met: Option<bool>,
+    /// Met, not met, undecided, or `None` where it does not apply.
+    pub state: Option<State>,
 }
 
 /// How an indicator's values are written.
@@ -147,9 +158,9 @@ pub struct PerimeterPage {
     pub name: String,
     /// The line under the title (urban unit).
     pub subtitle: String,
-    /// Whether it meets the rule.
-    pub meets_rule: bool,
-    /// Why not, when it does not.
+    /// Whether it meets the rule, fails it, or cannot be decided from the public grid.
+    pub verdict: State,
+    /// Why not, when it does not (failing criteria, then undecided ones).
     pub problems: Vec<String>,
     /// Its map ([`crate::svg`] zoomed on it).
     pub map: String,
@@ -552,11 +563,12 @@ fn summary_table(
         .iter()
         .enumerate()
         .map(|(k, s)| {
-            let (verdict, colour) = if s.meets_rule { ("meets", MET) } else { ("fails", FAILED) };
+            let verdict = s.verdict.word();
+            let colour = look(s.verdict).0;
             let page = ((k + 2).to_string(), GREY);
             if compact {
                 vec![
-                    (s.id.clone(), colour_if(compact, s.meets_rule)),
+                    (s.id.clone(), colour_if(compact, s.verdict)),
                     (s.place.clone(), INK),
                     (thousands(s.inhabitants), INK),
                     (number(s.margin), INK),
@@ -636,9 +648,9 @@ fn summary_table(
     }
 }
 
-/// A failing perimeter's id in red where the table has no verdict column.
-fn colour_if(compact: bool, meets: bool) -> &'static str {
-    if compact && !meets { FAILED } else { INK }
+/// A perimeter's id in its verdict's colour where the table has no verdict column.
+fn colour_if(compact: bool, verdict: State) -> &'static str {
+    if compact && verdict != State::Meets { look(verdict).0 } else { INK }
 }
 
 fn perimeter_page(atlas: &Atlas, p: &PerimeterPage, number: usize, total: usize) -> Result<String, IoError> {
@@ -646,7 +658,12 @@ fn perimeter_page(atlas: &Atlas, p: &PerimeterPage, number: usize, total: usize)
     let w = PAGE_WIDTH - 2.0 * MARGIN;
     page.text(MARGIN, MARGIN - 8.0, style(7.0).fill(GREY), &fit(&atlas.running_head, 7.0, false, w - 60.0));
     // Title: id, then the name; the verdict on the right.
-    let (badge, colour) = if p.meets_rule { ("meets the rule", MET) } else { ("fails the rule", FAILED) };
+    let badge = match p.verdict {
+        State::Meets => "meets the rule",
+        State::Fails => "fails the rule",
+        State::Undecided => "undecided",
+    };
+    let colour = look(p.verdict).0;
     let badge_w = width(badge, 9.0, true) + 16.0;
     let mut y = MARGIN + 14.0;
     page.text(MARGIN, y, style(17.0).bold(), &p.id);
@@ -669,9 +686,13 @@ fn perimeter_page(atlas: &Atlas, p: &PerimeterPage, number: usize, total: usize)
         page.text(MARGIN, y, style(8.5).fill(GREY), &line);
         y += 10.5;
     }
-    if !p.meets_rule && !p.problems.is_empty() {
-        for line in wrap(&format!("Why not: {}", p.problems.join("; ")), 8.5, true, w) {
-            page.text(MARGIN, y, style(8.5).bold().fill(FAILED), &line);
+    if p.verdict != State::Meets && !p.problems.is_empty() {
+        let why = match p.verdict {
+            State::Fails => "Why not",
+            _ => "Cannot be decided from the public 200 m grid",
+        };
+        for line in wrap(&format!("{why}: {}", p.problems.join("; ")), 8.5, true, w) {
+            page.text(MARGIN, y, style(8.5).bold().fill(colour), &line);
             y += 10.5;
         }
     }
@@ -764,11 +785,7 @@ fn criteria_block(page: &mut Page, p: &PerimeterPage, x: f64, y: f64, w: f64) ->
     page.text(x, y, style(6.3).fill(GREY).italic(), "décret n° 2014-767 as amended by décret n° 2023-1312");
     y += 11.0;
     for c in &p.criteria {
-        let (mark, colour, word) = match c.met {
-            Some(true) => ("✓", MET, "met"),
-            Some(false) => ("✗", FAILED, "not met"),
-            None => ("–", GREY, "n/a"),
-        };
+        let (colour, mark, word) = c.state.map_or((GREY, "–", "n/a"), look);
         page.text(x, y, style(9.0).bold().fill(colour), mark);
         page.text(x + 12.0, y, style(7.2), &fit(&c.rule, 7.2, false, w - 12.0 - 34.0));
         page.text(x + w, y, style(7.2).bold().fill(colour).end(), word);
@@ -973,7 +990,11 @@ fn prefix_ids(svg: &str, p: &str) -> String {
 pub fn html(atlas: &Atlas, pages: &[String]) -> String {
     let mut contents = String::new();
     for (k, p) in atlas.pages.iter().enumerate() {
-        let verdict = if p.meets_rule { "" } else { " (fails the rule)" };
+        let verdict = match p.verdict {
+            State::Meets => "",
+            State::Fails => " (fails the rule)",
+            State::Undecided => " (undecided)",
+        };
         let _ = write!(
             contents,
             r##"<li><a href="#page-{}">{}</a> {}{verdict}</li>"##,
@@ -1046,8 +1067,8 @@ mod tests {
             id: format!("59701-{k:02}"),
             name: "Denain, Lourches".into(),
             subtitle: "Urban unit 59701 Valenciennes".into(),
-            meets_rule: k != 2,
-            problems: if k == 2 { vec!["406 inhabitants, fewer than 1000".into()] } else { vec![] },
+            verdict: if k == 2 { State::Fails } else { State::Meets },
+            problems: if k == 2 { vec!["406 inhabitants, fewer than 1 000".into()] } else { vec![] },
             map: map(),
             caption: vec!["Neighbours: none.".into()],
             figures: vec![
@@ -1058,9 +1079,9 @@ mod tests {
                 Criterion {
                     rule: "at least 1 000 inhabitants".into(),
                     figure: "18 019".into(),
-                    met: Some(true),
+                    state: Some(State::Meets),
                 },
-                Criterion { rule: "density".into(), figure: "–".into(), met: None },
+                Criterion { rule: "density".into(), figure: "–".into(), state: None },
             ],
             indicator_columns: ["perimeter".into(), "Valenciennes".into(), "France".into()],
             indicators: vec![
@@ -1084,7 +1105,7 @@ mod tests {
                     inhabitants: 1234.0,
                     median: Some(12_000.0),
                     margin: Some(900.0),
-                    meets_rule: true,
+                    verdict: State::Meets,
                 })
                 .collect(),
             pages: (1..=pages).map(page).collect(),

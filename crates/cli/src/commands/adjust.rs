@@ -319,21 +319,49 @@ fn perimeter_records(
     lattice
         .iter()
         .map(|(p, f)| {
-            let cells = p.cells(grid);
-            let record = lattice_record(p, f, grid, communes, output);
+            let record = perimeter_record(p, f, grid, communes, output);
+            let h = &f.headcount;
             let extra = vec![
                 ("name".to_owned(), json!(p.name)),
+                ("verdict".to_owned(), json!(f.verdict.state().word())),
                 ("meets_rule".to_owned(), json!(f.meets_rule())),
-                ("problems".to_owned(), json!(f.problems.join("; "))),
+                ("problems".to_owned(), json!(f.problems().join("; "))),
+                ("inhabitants_low".to_owned(), json!((h.low * 10.0).round() / 10.0)),
+                ("inhabitants_high".to_owned(), json!((h.high * 10.0).round() / 10.0)),
             ];
-            CandidateRecord { record, extra, geometry: trace_outline(&cells, size) }
+            // A file's perimeter keeps its line (less the squares taken out, with those
+            // added); one on the lattice is traced from its cells.
+            let geometry = p.drawn_outline(grid, size).unwrap_or_else(|| trace_outline(&p.cells(grid), size));
+            CandidateRecord { record, extra, geometry }
         })
         .collect()
 }
 
-/// The record of a lattice perimeter with its figures (the columns of `candidates.csv`):
-/// what `run --edits`, `adjust` and the atlas write for an adjusted or checked perimeter.
-pub fn lattice_record(
+/// The record of a perimeter with its figures (the columns of `candidates.csv`): what
+/// `run --edits`, `adjust` and the atlas write for an adjusted or checked perimeter. A
+/// drawn perimeter's counts are its line's (each square by its share inside); its
+/// communes are those of its lattice version.
+pub fn perimeter_record(
+    p: &Perimeter,
+    f: &Figures,
+    grid: &Grid,
+    communes: &CommuneTable,
+    output: &RunOutput,
+) -> AreaRecord {
+    let mut r = lattice_record(p, f, grid, communes, output);
+    if p.is_drawn() {
+        let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+        let cover = p.cover(grid);
+        r.inhabitants = f.individuals;
+        r.households = f.households;
+        r.poor_share = if f.households > 0.0 { f.poor_households / f.households } else { f64::NAN };
+        r.area_m2 = cover.iter().map(|(_, s)| s).sum::<f64>() * size * size;
+    }
+    r
+}
+
+/// The record of a lattice perimeter with its figures, summed from its squares.
+fn lattice_record(
     p: &Perimeter,
     f: &Figures,
     grid: &Grid,
@@ -353,7 +381,7 @@ pub fn lattice_record(
             median: f.median,
             threshold: f.threshold,
             legal_threshold: f.legal_threshold,
-            notes: f.problems.join("; "),
+            notes: f.problems().join("; "),
         },
     )
 }
@@ -495,12 +523,9 @@ pub fn file_adjuster<'a>(
     perimeters: &[super::check::FilePerimeter],
     lookup: Option<&'a qpv_core::CellLookup>,
 ) -> Adjuster<'a> {
-    let lattice: Vec<(String, String, Vec<Cell>)> =
-        perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
-    match lookup {
-        Some(l) => Adjuster::from_cells_with(&a.file.grid, &a.output, &a.settings, lattice, l),
-        None => Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, lattice),
-    }
+    let lines =
+        perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone(), p.drawn.clone())).collect();
+    Adjuster::from_lines(&a.file.grid, &a.output, &a.settings, lines, lookup)
 }
 
 fn lattice_report(start: &Adjuster<'_>, perimeters: &[super::check::FilePerimeter]) -> Vec<LatticeRow> {

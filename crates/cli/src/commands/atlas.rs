@@ -13,7 +13,7 @@
 //! of the engine's figures in both cases; the indicators are those of `qpv indicators`.
 //! The layout, the PDF and the HTML are `qpv_map::atlas`.
 
-use super::check::{self, Criteria, School};
+use super::check::{self, School};
 use crate::analysed::{self, Analysed, Reading};
 use crate::args::{AtlasArgs, PerimeterArgs};
 use crate::printer::{Printer, thousands};
@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 use geo_types::{MultiPolygon, Rect};
 use qpv_core::compare::{Change, Comparison, Perimeters, Population, Residents, compare};
 use qpv_core::indicators::{Breakdown, IndicatorRow, indicator_rows};
-use qpv_core::{Adjuster, Figures, Territory};
+use qpv_core::{Adjuster, Figures};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::indicators_out::LevelFigures;
@@ -152,7 +152,7 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
                 inhabitants: s.record.inhabitants,
                 median: s.record.median,
                 margin: s.record.margin(),
-                meets_rule: s.figures.meets_rule(),
+                verdict: s.figures.verdict.state(),
             })
             .collect(),
         pages,
@@ -239,15 +239,14 @@ fn candidates(a: &Analysed) -> Result<Vec<Subject>> {
 fn file_subjects(a: &Analysed, file: &PerimeterFile) -> Result<Vec<Subject>> {
     let grid = &a.file.grid;
     let perimeters = check::file_perimeters(a, file)?;
-    let cells = perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
-    let engine = Adjuster::from_cells(grid, &a.output, &a.settings, cells);
+    let engine = super::adjust::file_adjuster(a, &perimeters, None);
     Ok(perimeters
         .into_iter()
         .zip(&engine.perimeters)
         .enumerate()
-        .map(|(k, (p, lattice))| {
-            let f = engine.figures(lattice);
-            let record = super::adjust::lattice_record(lattice, &f, grid, &a.communes, &a.output);
+        .map(|(k, (p, perimeter))| {
+            let f = engine.figures(perimeter);
+            let record = super::adjust::perimeter_record(perimeter, &f, grid, &a.communes, &a.output);
             Subject {
                 record,
                 figures: f,
@@ -594,7 +593,7 @@ fn page(
     let mut figures = vec![
         ("Communes".to_owned(), r.commune_names().replace(';', ",")),
         ("Urban unit".to_owned(), unit_text.clone()),
-        ("Inhabitants".to_owned(), thousands(r.inhabitants)),
+        ("Inhabitants".to_owned(), inhabitants_text(f)),
         ("Households".to_owned(), thousands(r.households)),
         ("Poor households".to_owned(), format!("{:.1} %", 100.0 * r.poor_share)),
         ("Estimated median".to_owned(), euros(r.median)),
@@ -613,14 +612,14 @@ fn page(
             format!("{} inhabited squares of 200 m, {} empty cells filled", r.squares, r.filled_squares),
         ),
     ];
-    if let Some(area) = &s.area_share {
+    if s.area_share.is_some() && f.cut_squares > 0 {
         figures.push((
-            "By area share".to_owned(),
+            "Squares cut by the line".to_owned(),
             format!(
-                "{} inhabitants, median {}; {} squares cut by the line",
-                thousands(area.totals.individuals),
-                euros(area.median),
-                area.cut_squares
+                "{}: counted by the share of each inside ({} inhabitants) up to whole ({})",
+                f.cut_squares,
+                thousands(f.headcount.low),
+                thousands(f.headcount.high)
             ),
         ));
     }
@@ -635,49 +634,13 @@ fn page(
         };
         figures.push(("REP collèges".to_owned(), text));
     }
-    let c: Criteria = check::criteria(a, f);
-    let rule = &a.settings.rule;
-    let mut criteria = vec![
-        Criterion {
-            rule: format!("at least {} inhabitants", thousands(rule.min_population)),
-            figure: format!("{} inhabitants", thousands(f.individuals)),
-            met: Some(c.population),
-        },
-        Criterion {
-            rule: "pooled median below the threshold".into(),
-            figure: format!("{} against {}", euros(f.median), euros(Some(f.threshold))),
-            met: Some(c.median),
-        },
-        Criterion {
-            rule: format!(
-                "in one urban unit of at least {} inhabitants",
-                thousands(rule.min_territory_population)
-            ),
-            figure: match (unit, f.units) {
-                (Some(_), 1) => unit_text,
-                (Some(_), n) => format!("{unit_text}; its squares lie in {n} urban units"),
-                (None, _) => "in no urban unit".into(),
-            },
-            met: Some(c.urban_unit),
-        },
-        Criterion {
-            rule: "one continuous area".into(),
-            figure: format!(
-                "{} part{} ({}-connectivity)",
-                f.parts,
-                if f.parts == 1 { "" } else { "s" },
-                a.settings.grouping.connectivity.neighbours()
-            ),
-            met: Some(c.continuous),
-        },
-    ];
-    if rule.territory == Territory::Overseas {
-        criteria.push(Criterion {
-            rule: format!("at least {} inhabitants per km²", thousands(rule.min_density)),
-            figure: format!("{} per km²", thousands(f.density_per_km2)),
-            met: c.density,
-        });
-    }
+    // The criteria as every command gives them: the engine's one verdict.
+    let criteria = f
+        .verdict
+        .criteria
+        .iter()
+        .map(|c| Criterion { rule: c.label.clone(), figure: c.figure.clone(), state: Some(c.state) })
+        .collect();
     Ok(PerimeterPage {
         id: r.id.clone(),
         name: s.place(),
@@ -688,8 +651,8 @@ fn page(
             euros(r.median),
             euros(Some(r.threshold))
         ),
-        meets_rule: f.meets_rule(),
-        problems: f.problems.clone(),
+        verdict: f.verdict.state(),
+        problems: f.problems(),
         map,
         caption,
         figures,
@@ -697,6 +660,16 @@ fn page(
         indicator_columns: indicators.0.clone(),
         indicators: indicators.1.clone(),
     })
+}
+
+/// Inhabitants, with their range when the line cuts squares.
+fn inhabitants_text(f: &Figures) -> String {
+    let h = &f.headcount;
+    if h.is_exact() {
+        thousands(h.point)
+    } else {
+        format!("{} (between {} and {}: estimate)", thousands(h.point), thousands(h.low), thousands(h.high))
+    }
 }
 
 /// What the reference says of perimeter `k`: the reference perimeters it overlaps (with

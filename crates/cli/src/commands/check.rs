@@ -15,8 +15,10 @@ use crate::args::{CheckArgs, FormatArg};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
 use qpv_core::compare::{Perimeters, Population, Residents};
+use qpv_core::drawn::Drawn;
 use qpv_core::lattice::cells_with_centre_inside;
-use qpv_core::{Adjuster, Cell, Figures, Territory};
+use qpv_core::verdict::Key;
+use qpv_core::{Cell, Figures, Perimeter, Territory};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
@@ -26,45 +28,47 @@ use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A perimeter of a file, on the lattice and by area share.
+/// A perimeter of a file: its line measured on the grid, and its lattice version.
 pub struct FilePerimeter {
     /// Its id (from the usual fields, else the feature number).
     pub id: String,
     /// Its name.
     pub name: String,
-    /// The lattice cells whose centre it contains.
+    /// The lattice cells whose centre it contains (what the adjustments edit).
     pub cells: Vec<Cell>,
-    /// Its residents by area share.
+    /// Its line, when it cuts squares (`None`: it lies on the lattice, which is exact).
+    pub drawn: Option<Drawn>,
+    /// Its residents by area share (what `qpv compare` counts).
     pub residents: Residents,
 }
 
-/// The perimeters of `file` on the grid of `a`; a perimeter with no inhabited square in
-/// or under it is an error (outside the grid, or in the wrong CRS).
+/// The perimeters of `file` on the grid of `a`. A perimeter with no inhabited square
+/// in or under it is kept (it fails "no inhabitants in the grid"); a file none of
+/// whose perimeters touches an inhabited square is an error (a wrong CRS or grid).
 pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePerimeter>> {
     let p = &file.perimeters;
     if p.is_empty() {
         bail!("{}: the file holds no perimeter", file.input.path);
     }
     let size = a.file.grid.frame().context("empty grid")?.square_size as f64;
+    let tolerance = a.settings.judging.continuity_gap_m;
     let population = Population::new(&a.file.grid, None, a.fits());
-    let mut out = Vec::with_capacity(p.len());
-    for k in 0..p.len() {
-        let residents = population.residents(&p.shapes[k]);
-        if residents.squares == 0 {
-            bail!(
-                "{}: perimeter {} lies outside the grid: no inhabited square of {} is in it (is the file's CRS \
-                 right, and is the grid the one of its territory?)",
-                file.input.path,
-                p.ids[k],
-                a.file.input.path
-            );
-        }
-        out.push(FilePerimeter {
+    let out: Vec<FilePerimeter> = (0..p.len())
+        .map(|k| FilePerimeter {
             id: p.ids[k].clone(),
             name: p.names[k].clone(),
             cells: cells_with_centre_inside(&p.shapes[k], size),
-            residents,
-        });
+            drawn: Drawn::new(p.shapes[k].clone(), size, tolerance),
+            residents: population.residents(&p.shapes[k]),
+        })
+        .collect();
+    if out.iter().all(|f| f.residents.squares == 0) {
+        bail!(
+            "{}: no perimeter of the file lies on the grid: none holds an inhabited square of {} (is the file's \
+             CRS right, and is the grid the one of its territory?)",
+            file.input.path,
+            a.file.input.path
+        );
     }
     Ok(out)
 }
@@ -164,17 +168,17 @@ pub fn write_check(
     let schools = schools_path.map(|p| read_schools(p, epsg)).transpose()?;
     let started = std::time::Instant::now();
     let perimeters = file_perimeters(a, file)?;
-    let cells = perimeters.iter().map(|p| (p.id.clone(), p.name.clone(), p.cells.clone())).collect();
-    let adjuster = Adjuster::from_cells(&a.file.grid, &a.output, &a.settings, cells);
+    let adjuster = super::adjust::file_adjuster(a, &perimeters, None);
     let rows: Vec<Map<String, Value>> = perimeters
         .iter()
         .enumerate()
         .map(|(k, p)| {
-            let lattice = &adjuster.perimeters[k];
-            let f = adjuster.figures(lattice);
+            let perimeter = &adjuster.perimeters[k];
+            let f = adjuster.figures(perimeter);
+            let lattice = adjuster.figures(&Perimeter { drawn: Vec::new(), ..perimeter.clone() });
             let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, school_distance));
-            let units = units_of(a, &lattice.squares);
-            row(a, p, &f, lattice.squares.len(), &units, near)
+            let units = units_of(a, &adjuster, &perimeter.cover(&a.file.grid));
+            row(a, p, &f, &lattice, &units, near)
         })
         .collect();
     printer.info(format!("checked {} perimeters in {:.2} s", rows.len(), started.elapsed().as_secs_f64()));
@@ -198,28 +202,68 @@ pub fn write_check(
         gpkg_name: "check",
     };
     writer.write(&[layer], &[], &mut out)?;
+    let counts = Counts::of(&rows);
     let markdown = markdown(a, file, &rows, schools.is_some(), school_distance);
     out.add("check.md", markdown.into_bytes());
-    let passing = rows.iter().filter(|r| r["meets_rule"] == json!(true)).count();
     let mut inputs = vec![file.input.clone()];
     inputs.extend(a.inputs.iter().cloned());
+    let judging = &a.settings.judging;
     let manifest = Manifest {
         method: json!({
-            "criteria": "checked on the squares whose centre is inside each perimeter (the lattice version), by the \
-                         adjustments engine",
-            "area_share": "residents of each square in proportion to its area inside (columns *_area)",
+            "criteria": "each perimeter judged on its line as drawn (three states: meets, fails, undecided), \
+                         by the engine that re-checks every adjustment",
+            "inhabitants": "point estimate (geometric mean of the range) between inhabitants_low (each square the \
+                            line cuts by its area share) and inhabitants_high (every square it touches, whole)",
+            "continuity": format!("parts closer than {} m are one continuous area", judging.continuity_gap_m),
+            "median": format!("an estimate above the threshold by less than {} % of it is undecided", 100.0 * judging.median_band),
+            "urban_unit": "the unit where most residents live; population municipale 2019 of the commune table, \
+                           rounded up to 100 (the decree counts the population totale)",
             "perimeters": file.input.path,
             "schools": schools_path.map(|p| p.display().to_string()),
             "school_distance_m": school_distance,
         }),
-        results: json!({ "perimeters": rows.len(), "meeting_the_rule": passing, "failing": rows.len() - passing }),
+        results: json!({
+            "perimeters": rows.len(),
+            "meeting_the_rule": counts.meets,
+            "undecided": counts.undecided,
+            "failing": counts.fails,
+        }),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
         ..a.manifest("check", inputs)?
     };
     out.add("manifest.json", manifest.to_json());
     let written = out.commit()?;
-    printer.info(format!("{passing} of {} perimeters meet the rule (estimates; see check.md)", rows.len()));
+    printer.info(format!(
+        "{} of {} perimeters meet the rule, {} cannot be decided from the public grid, {} fail (estimates; see \
+         check.md)",
+        counts.meets,
+        rows.len(),
+        counts.undecided,
+        counts.fails
+    ));
     Ok(written)
+}
+
+/// How many rows meet, are undecided, fail.
+#[derive(Debug, Default)]
+struct Counts {
+    meets: usize,
+    undecided: usize,
+    fails: usize,
+}
+
+impl Counts {
+    fn of(rows: &[Map<String, Value>]) -> Counts {
+        let mut c = Counts::default();
+        for r in rows {
+            match r["verdict"].as_str() {
+                Some("meets") => c.meets += 1,
+                Some("undecided") => c.undecided += 1,
+                _ => c.fails += 1,
+            }
+        }
+        c
+    }
 }
 
 /// The REP/REP+ schools inside or within `distance` m of a perimeter, nearest first.
@@ -245,9 +289,10 @@ pub fn schools_near(
 
 /// Shapefile fields of the layer: property, DBF name (10 characters), numeric, length,
 /// decimals.
-const FIELDS: [(&str, &str, bool, u8, u8); 31] = [
+const FIELDS: [(&str, &str, bool, u8, u8); 36] = [
     ("id", "id", false, 60, 0),
     ("name", "name", false, 80, 0),
+    ("verdict", "verdict", false, 9, 0),
     ("meets_rule", "meets_rule", false, 5, 0),
     ("problems", "problems", false, 254, 0),
     ("uu_code", "uu_code", false, 10, 0),
@@ -256,25 +301,29 @@ const FIELDS: [(&str, &str, bool, u8, u8); 31] = [
     ("urban_units", "uu_count", true, 3, 0),
     ("uu_list", "uu_list", false, 254, 0),
     ("inhabitants", "inhabitant", true, 12, 1),
+    ("inhabitants_low", "inhab_low", true, 12, 1),
+    ("inhabitants_high", "inhab_high", true, 12, 1),
     ("households", "households", true, 12, 1),
     ("poor_share", "poor_share", true, 8, 4),
     ("median_est", "median_est", true, 10, 0),
     ("threshold_legal", "thr_legal", true, 10, 0),
     ("threshold", "threshold", true, 10, 0),
     ("margin", "margin", true, 10, 0),
-    ("population_ok", "pop_ok", false, 5, 0),
-    ("median_ok", "median_ok", false, 5, 0),
-    ("urban_unit_ok", "uu_ok", false, 5, 0),
+    ("margin_pct", "margin_pct", true, 7, 1),
+    ("population_verdict", "pop_verd", false, 9, 0),
+    ("median_verdict", "med_verd", false, 9, 0),
+    ("continuity_verdict", "cont_verd", false, 9, 0),
     ("parts", "parts", true, 4, 0),
-    ("continuous_ok", "cont_ok", false, 5, 0),
+    ("widest_gap_m", "gap_m", true, 8, 0),
+    ("urban_unit_verdict", "uu_verd", false, 9, 0),
     ("density_per_km2", "density", true, 10, 0),
-    ("density_ok", "dens_ok", false, 5, 0),
+    ("density_verdict", "dens_verd", false, 9, 0),
     ("squares", "squares", true, 8, 0),
     ("cells", "cells", true, 8, 0),
-    ("inhabitants_area", "inhab_area", true, 12, 1),
-    ("households_area", "hh_area", true, 12, 1),
-    ("median_area", "med_area", true, 10, 0),
     ("cut_squares", "cut_sq", true, 8, 0),
+    ("inhabitants_lattice", "inhab_lat", true, 12, 1),
+    ("median_lattice", "med_lat", true, 10, 0),
+    ("criteria", "criteria", false, 254, 0),
     ("rep_schools", "rep_count", true, 4, 0),
     ("rep_school_names", "rep_names", false, 254, 0),
 ];
@@ -293,43 +342,16 @@ fn opt(x: Option<f64>, step: f64) -> Value {
     x.map_or(Value::Null, |v| rounded(v, step))
 }
 
-/// Each criterion of the decree on the adjustments engine's figures of a perimeter (the
-/// `*_ok` columns of `check.csv`; `qpv atlas` shows the same).
-pub struct Criteria {
-    /// At least the rule's population (1 000).
-    pub population: bool,
-    /// Pooled median below the applied threshold.
-    pub median: bool,
-    /// In one urban unit, large enough to hold quartiers.
-    pub urban_unit: bool,
-    /// One continuous area at the run's connectivity.
-    pub continuous: bool,
-    /// Dense enough, under the overseas rule only (`None` elsewhere).
-    pub density: Option<bool>,
-}
-
-/// The criteria of a perimeter with figures `f`.
-pub fn criteria(a: &Analysed, f: &Figures) -> Criteria {
-    let rule = &a.settings.rule;
-    let eligible = f.unit.is_some_and(|u| a.output.flagged.units[u as usize].eligible);
-    Criteria {
-        population: f.individuals >= rule.min_population,
-        median: f.median.is_some_and(|m| m < f.threshold),
-        urban_unit: f.unit.is_some() && eligible && f.units == 1,
-        continuous: f.parts == 1,
-        density: (rule.territory == Territory::Overseas).then_some(f.density_per_km2 >= rule.min_density),
-    }
-}
-
-/// One perimeter's row: figures, each criterion with the figure behind it, the verdict.
-/// Every urban unit a perimeter's squares lie in, most inhabitants first, as
-/// `code name (population)` ("hors unité urbaine" for squares outside any).
-fn units_of(a: &Analysed, squares: &std::collections::BTreeSet<u32>) -> String {
+/// Every urban unit a perimeter's squares lie in, most inhabitants first (each square
+/// by its share inside), as `code name (population)` ("hors unité urbaine" for squares
+/// outside any).
+fn units_of(a: &Analysed, adjuster: &qpv_core::Adjuster<'_>, cover: &[(Cell, f64)]) -> String {
     let placement = &a.output.placement;
     let mut by_unit: Vec<(u32, f64)> = Vec::new();
-    for &i in squares {
+    for &(c, share) in cover {
+        let Some(i) = adjuster.square_at(c) else { continue };
         let u = placement.unit_of_square[i as usize];
-        let people = a.file.grid.values()[i as usize].individuals;
+        let people = a.file.grid.values()[i as usize].individuals * share;
         match by_unit.iter_mut().find(|(x, _)| *x == u) {
             Some(e) => e.1 += people,
             None => by_unit.push((u, people)),
@@ -346,51 +368,71 @@ fn units_of(a: &Analysed, squares: &std::collections::BTreeSet<u32>) -> String {
         .join("; ")
 }
 
+/// The state of one criterion, as its word (null when the rule has no such criterion).
+fn state_of(f: &Figures, key: Key) -> Value {
+    f.verdict.get(key).map_or(Value::Null, |c| json!(c.state.word()))
+}
+
+/// Each criterion on one line: `label: state (figure)`.
+pub fn criteria_line(f: &Figures) -> String {
+    f.verdict
+        .criteria
+        .iter()
+        .map(|c| format!("{}: {} ({})", c.label, c.state.word(), c.figure))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One perimeter's row: figures, each criterion with the figure behind it, the verdict.
 fn row(
     a: &Analysed,
     p: &FilePerimeter,
     f: &Figures,
-    squares: usize,
+    lattice: &Figures,
     units: &str,
     schools: Option<Vec<(String, f64)>>,
 ) -> Map<String, Value> {
     let unit = f.unit.map(|u| &a.output.placement.units[u as usize]);
-    let c = criteria(a, f);
     let share = |poor: f64, households: f64| if households > 0.0 { poor / households } else { f64::NAN };
-    let t = &p.residents.totals;
+    let h = &f.headcount;
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_owned(), v);
     };
     put("id", json!(p.id));
     put("name", json!(p.name));
+    put("verdict", json!(f.verdict.state().word()));
     put("meets_rule", json!(f.meets_rule()));
-    put("problems", json!(f.problems.join("; ")));
+    put("problems", json!(f.problems().join("; ")));
     put("uu_code", json!(unit.map_or("", |u| u.code.as_str())));
     put("uu_name", json!(unit.map_or("", |u| u.name.as_str())));
     put("uu_population", opt(unit.map(|u| u.population), 1.0));
     put("urban_units", json!(f.units));
     put("uu_list", json!(units));
-    put("inhabitants", rounded(f.individuals, 0.1));
+    put("inhabitants", rounded(h.point, 0.1));
+    put("inhabitants_low", rounded(h.low, 0.1));
+    put("inhabitants_high", rounded(h.high, 0.1));
     put("households", rounded(f.households, 0.1));
     put("poor_share", rounded(share(f.poor_households, f.households), 1e-4));
     put("median_est", opt(f.median, 1.0));
     put("threshold_legal", rounded(f.legal_threshold, 1.0));
     put("threshold", rounded(f.threshold, 1.0));
     put("margin", opt(f.median.map(|m| f.threshold - m), 1.0));
-    put("population_ok", json!(c.population));
-    put("median_ok", json!(c.median));
-    put("urban_unit_ok", json!(c.urban_unit));
+    put("margin_pct", opt(f.median.map(|m| 100.0 * (f.threshold - m) / f.threshold), 0.1));
+    put("population_verdict", state_of(f, Key::Population));
+    put("median_verdict", state_of(f, Key::Median));
+    put("continuity_verdict", state_of(f, Key::Continuity));
     put("parts", json!(f.parts));
-    put("continuous_ok", json!(c.continuous));
+    put("widest_gap_m", rounded(f.widest_gap_m, 1.0));
+    put("urban_unit_verdict", state_of(f, Key::UrbanUnit));
     put("density_per_km2", rounded(f.density_per_km2, 1.0));
-    put("density_ok", c.density.map_or(Value::Null, |d| json!(d)));
-    put("squares", json!(squares));
+    put("density_verdict", state_of(f, Key::Density));
+    put("squares", json!(p.residents.squares));
     put("cells", json!(f.cells));
-    put("inhabitants_area", rounded(t.individuals, 0.1));
-    put("households_area", rounded(t.households, 0.1));
-    put("median_area", opt(p.residents.median, 1.0));
-    put("cut_squares", json!(p.residents.cut_squares));
+    put("cut_squares", json!(f.cut_squares));
+    put("inhabitants_lattice", rounded(lattice.individuals, 0.1));
+    put("median_lattice", opt(lattice.median, 1.0));
+    put("criteria", json!(criteria_line(f)));
     match schools {
         Some(s) => {
             put("rep_schools", json!(s.len()));
@@ -408,7 +450,8 @@ fn row(
     m
 }
 
-/// `check.md`: how many pass, which fail and why, every perimeter sorted by margin.
+/// `check.md`: how many meet, fail or cannot be decided and why, every perimeter sorted
+/// by margin.
 fn markdown(
     a: &Analysed,
     file: &PerimeterFile,
@@ -417,30 +460,44 @@ fn markdown(
     distance: f64,
 ) -> String {
     let mut s = String::new();
-    let passing = rows.iter().filter(|r| r["meets_rule"] == json!(true)).count();
+    let counts = Counts::of(rows);
     let rule = &a.settings.rule;
+    let judging = &a.settings.judging;
     let _ = writeln!(s, "# Check of `{}` against the decree\n", file.input.path);
     let _ = writeln!(
         s,
-        "**{passing} of {} perimeters meet the rule**; {} do not.\n",
+        "**{} of {} perimeters meet the rule**; {} cannot be decided from the public 200 m grid; {} fail.\n",
+        counts.meets,
         rows.len(),
-        rows.len() - passing
+        counts.undecided,
+        counts.fails
     );
     let _ = writeln!(
         s,
         "Criteria (décret n° 2014-767 as amended): at least {} inhabitants; estimated pooled median below the \
-         threshold of its urban unit (legal S × calibration factor {}); within one urban unit of at least {} \
-         inhabitants; one continuous area ({}-connectivity){}. Grid: `{}`.\n",
+         threshold of its urban unit (legal S × calibration factor {}); one continuous area (parts of a drawn \
+         line less than {} m apart are one area; on the lattice, {} neighbours); in one urban unit of at least {} \
+         inhabitants{}. Grid: `{}`.\n",
         thousands(rule.min_population),
         rule.calibration_factor,
-        thousands(rule.min_territory_population),
+        thousands(judging.continuity_gap_m),
         a.settings.grouping.connectivity.neighbours(),
+        thousands(rule.min_territory_population),
         if rule.territory == Territory::Overseas {
             format!("; at least {} inhabitants/km²", thousands(rule.min_density))
         } else {
             String::new()
         },
         a.file.input.path
+    );
+    let _ = writeln!(
+        s,
+        "Each criterion is **meets**, **fails**, or **undecided**: the figures allow either answer. Inhabitants \
+         are a range: each square the line cuts counted by the share of its area inside (low) or whole (high); \
+         the floor is decided only when the whole range is on one side of it. A median estimated above the \
+         threshold by less than {:.0} % of it (the estimate's measured accuracy, README \"Accuracy\") is \
+         undecided; further above, it fails.\n",
+        100.0 * judging.median_band
     );
     let mut order: Vec<&Map<String, Value>> = rows.iter().collect();
     let margin = |r: &Map<String, Value>| r["margin"].as_f64().unwrap_or(f64::NEG_INFINITY);
@@ -449,19 +506,33 @@ fn markdown(
     });
     let _ = writeln!(
         s,
-        "| perimeter | name | verdict | inhabitants | median (est.) | threshold | margin | why not |"
+        "| perimeter | name | verdict | inhabitants (range) | median (est.) | threshold | margin | why not |"
     );
     let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---|");
     let num = |v: &Value| v.as_f64().map_or("–".to_owned(), thousands);
     for r in &order {
-        let ok = r["meets_rule"] == json!(true);
+        let verdict = match r["verdict"].as_str() {
+            Some("meets") => "meets the rule",
+            Some("undecided") => "*undecided*",
+            _ => "**fails**",
+        };
+        let range = if r["inhabitants_low"] == r["inhabitants_high"] {
+            num(&r["inhabitants"])
+        } else {
+            format!(
+                "{} ({}–{})",
+                num(&r["inhabitants"]),
+                num(&r["inhabitants_low"]),
+                num(&r["inhabitants_high"])
+            )
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r["id"].as_str().unwrap_or(""),
             r["name"].as_str().unwrap_or(""),
-            if ok { "meets the rule" } else { "**fails**" },
-            num(&r["inhabitants"]),
+            verdict,
+            range,
             num(&r["median_est"]),
             num(&r["threshold"]),
             num(&r["margin"]),
@@ -483,11 +554,10 @@ fn markdown(
     let cut: u64 = rows.iter().filter_map(|r| r["cut_squares"].as_u64()).sum();
     let _ = writeln!(
         s,
-        "\nFigures are estimates: inhabitants and medians on the squares whose centre is inside each perimeter \
-         (the lattice version the decree's criteria are checked on); `check.csv` also gives them by the area \
-         share of every square (`*_area`), with the {cut} squares the lines cut. Medians come from a log-normal \
-         model of each square's public figures (README, Method and Accuracy), not from INSEE's confidential \
-         data."
+        "\nFigures are estimates. The lines cut {cut} squares; `check.csv` gives each perimeter's range and its \
+         lattice version (the squares whose centre is inside, `inhabitants_lattice`, what the adjustments edit). \
+         Medians come from a log-normal model of each square's public figures (README, Method and Accuracy), not \
+         from INSEE's confidential data."
     );
     s
 }

@@ -2,10 +2,10 @@
 //! criterion of the decree, the steps, and the squares in view (API.md).
 
 use super::session::{Base, Session};
-use crate::commands::check::criteria;
 use crate::printer::thousands;
 use anyhow::Result;
 use qpv_core::Figures;
+use qpv_core::verdict::State;
 use qpv_layers::crs::Transformer;
 use qpv_layers::edits::Step;
 use qpv_layers::export::{candidate_properties, geojson_geometry};
@@ -32,36 +32,18 @@ pub fn features(
     Ok(json!({ "type": "FeatureCollection", "features": features }))
 }
 
-/// Each criterion of the decree with the figure behind it, in the decree's order.
-pub fn criteria_json(s: &Session, f: &Figures) -> Value {
-    let c = criteria(&s.a, f);
-    let rule = &s.a.settings.rule;
-    let unit = f.unit.map(|u| &s.a.output.placement.units[u as usize]);
-    let median = match f.median {
-        Some(m) => format!("{} € against {} €", thousands(m), thousands(f.threshold)),
-        None => "no income estimate".into(),
-    };
-    let unit_text = match (unit, f.units) {
-        (_, n) if n > 1 => format!("{n} urban units"),
-        (Some(u), _) => format!("{} {} ({} inhabitants)", u.code, u.name, thousands(u.population)),
-        (None, _) => "not in an urban unit".into(),
-    };
-    let parts = if f.parts == 1 { "1 part".to_owned() } else { format!("{} parts", f.parts) };
-    let mut list = vec![
-        json!({ "key": "population", "ok": c.population,
-                "label": format!("at least {} inhabitants", thousands(rule.min_population)),
-                "figure": format!("{} inhabitants", thousands(f.individuals)) }),
-        json!({ "key": "median", "ok": c.median, "label": "pooled median below the threshold",
-                "figure": median }),
-        json!({ "key": "continuous", "ok": c.continuous, "label": "one continuous area", "figure": parts }),
-        json!({ "key": "urban_unit", "ok": c.urban_unit,
-                "label": format!("in one urban unit of {}+", thousands(rule.min_territory_population)),
-                "figure": unit_text }),
-    ];
-    if let Some(dense) = c.density {
-        list.push(json!({ "key": "density", "ok": dense, "label": "dense enough",
-                          "figure": format!("{} inhabitants/km²", thousands(f.density_per_km2)) }));
-    }
+/// Each criterion of the decree with the figure behind it and its state (`meets`,
+/// `fails`, `undecided`), in the decree's order: the engine's one verdict.
+pub fn criteria_json(f: &Figures) -> Value {
+    let list = f
+        .verdict
+        .criteria
+        .iter()
+        .map(|c| {
+            json!({ "key": c.key.name(), "state": c.state.word(), "ok": c.state == State::Meets,
+                    "label": c.label, "figure": c.figure, "reason": c.reason })
+        })
+        .collect();
     Value::Array(list)
 }
 
@@ -84,7 +66,7 @@ impl FeatureCache {
             let key = fingerprint(p);
             let feature = match self.features.remove(&key) {
                 Some(feature) => feature,
-                None => perimeter_feature(s, record, f, to_wgs84)?,
+                None => perimeter_feature(record, f, to_wgs84)?,
             };
             kept.insert(key, feature.clone());
             current.push(feature);
@@ -95,21 +77,27 @@ impl FeatureCache {
     }
 }
 
-/// What a perimeter's feature depends on: its id, name and cells.
+/// What a perimeter's feature depends on: its id, name and cells, and its drawn lines
+/// (measured once per session, so one line is one allocation) with the cells edits took
+/// from them.
 fn fingerprint(p: &qpv_core::Perimeter) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&p.id, &p.name, &p.squares, &p.empty).hash(&mut h);
+    for d in &p.drawn {
+        (std::sync::Arc::as_ptr(&d.shape) as usize, &d.removed).hash(&mut h);
+    }
     h.finish()
 }
 
-fn perimeter_feature(s: &Session, r: &CandidateRecord, f: &Figures, to_wgs84: &Transformer) -> Result<Value> {
+fn perimeter_feature(r: &CandidateRecord, f: &Figures, to_wgs84: &Transformer) -> Result<Value> {
     let mut p = candidate_properties(r, to_wgs84)?;
     p.insert("median".into(), p["median_est"].clone());
     p.insert("legal_threshold".into(), p["threshold_legal"].clone());
     p.insert("parts".into(), json!(f.parts));
     p.insert("units".into(), json!(f.units));
-    p.insert("criteria".into(), criteria_json(s, f));
+    p.insert("widest_gap_m".into(), json!(f.widest_gap_m.round()));
+    p.insert("criteria".into(), criteria_json(f));
     let geometry = geojson_geometry(&to_wgs84.multipolygon(&r.geometry)?);
     Ok(json!({ "type": "Feature", "properties": p, "geometry": geometry }))
 }
