@@ -343,6 +343,16 @@ pub struct RuleArgs {
     /// National (metropolitan) median niveau de vie, €/year (default: from the medians source).
     #[arg(long, value_name = "EUR")]
     pub national_median: Option<f64>,
+
+    /// Parts of a drawn perimeter closer than this are one continuous area (a street, a
+    /// railway or a canal between them), metres.
+    #[arg(long, help_heading = "Judging perimeters", value_name = "METRES")]
+    pub continuity_gap: Option<f64>,
+
+    /// An estimated median above the threshold by less than this share of it is
+    /// undecided, not failing: the estimate's measured accuracy (README, "Accuracy").
+    #[arg(long, help_heading = "Judging perimeters", value_name = "SHARE")]
+    pub median_band: Option<f64>,
 }
 
 impl RuleArgs {
@@ -369,6 +379,8 @@ impl RuleArgs {
             near_miss_floor: self.near_miss_floor,
             poverty_line: self.poverty_line,
             national_median: self.national_median,
+            continuity_gap: self.continuity_gap,
+            median_band: self.median_band,
             ..RunOptions::default()
         }
     }

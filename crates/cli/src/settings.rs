@@ -78,6 +78,10 @@ pub struct RunOptions {
     pub poverty_line: Option<f64>,
     /// National median override, €.
     pub national_median: Option<f64>,
+    /// Parts of a drawn perimeter closer than this, metres, are one area.
+    pub continuity_gap: Option<f64>,
+    /// An estimated median above the threshold by less than this share is undecided.
+    pub median_band: Option<f64>,
     /// Adjustments file (`qpv run` only).
     pub edits: Option<PathBuf>,
     /// Perimeter formats (`qpv run` only).
@@ -99,7 +103,7 @@ impl RunOptions {
             calibration_factor, min_population, min_territory_population, ratio, national_weight,
             large_unit_national_weight, large_unit_population, rounding_step, min_density,
             min_poor_share, max_poor_share, min_sigma, max_sigma, fallback_sigma, near_miss_floor,
-            poverty_line, national_median, edits, format, crs)
+            poverty_line, national_median, continuity_gap, median_band, edits, format, crs)
     }
 
     /// The command line's options over the settings file at `path`, if any.
@@ -132,6 +136,8 @@ impl RunOptions {
             near_miss_floor: Some(s.grouping.near_miss_floor),
             poverty_line: s.overrides.poverty_line,
             national_median: s.overrides.national_median,
+            continuity_gap: Some(s.judging.continuity_gap_m),
+            median_band: Some(s.judging.median_band),
             ..RunOptions::default()
         }
     }
@@ -176,6 +182,8 @@ impl RunOptions {
         set(&mut m.min_sigma, self.min_sigma);
         set(&mut m.max_sigma, self.max_sigma);
         set(&mut m.fallback_sigma, self.fallback_sigma);
+        set(&mut s.judging.continuity_gap_m, self.continuity_gap);
+        set(&mut s.judging.median_band, self.median_band);
         validate(&s)?;
         Ok(s)
     }
@@ -277,6 +285,8 @@ pub fn validate(s: &RunSettings) -> Result<()> {
     positive("--min-sigma", m.min_sigma)?;
     positive("--max-sigma", m.max_sigma)?;
     positive("--fallback-sigma", m.fallback_sigma)?;
+    non_negative("--continuity-gap", s.judging.continuity_gap_m)?;
+    share("--median-band", s.judging.median_band)?;
     if m.min_poor_share >= m.max_poor_share || m.min_sigma > m.max_sigma {
         bail!("income model bounds are inverted: each minimum must be below its maximum");
     }
