@@ -2,6 +2,8 @@
 //! in `../shared` (which the tests needing it require: they are ignored by default),
 //! checking prerequisites, and running the whole method on a grid.
 
+pub mod verdicts;
+
 use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};
 use qpv_grid::communes::{CommuneVintage, embedded_communes};
 use qpv_grid::{GridReader, GridSource};
@@ -45,8 +47,12 @@ pub fn shared_file(rel: &str) -> PathBuf {
 }
 
 /// The files of `../shared/data` that the ignored tests read.
-pub const SHARED_FILES: [&str; 5] = [
+pub const SHARED_FILES: [&str; 9] = [
     "filosofi2019/carreaux_200m_dep59.csv",
+    "filosofi2019/carreaux_200m_met.csv.gz",
+    "qpv-official/qpv2024_nord.geojson",
+    "qpv-official/qp2015_haute_garonne.geojson",
+    "qpv-official/qp2015_haute_garonne.csv",
     "rep/colleges_rep_repplus_nord_pdc_2021.geojson",
     "proj-reference/laea3035_to_wgs84.csv",
     "proj-reference/lambert93_to_laea3035.csv",
