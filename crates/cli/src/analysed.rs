@@ -10,6 +10,7 @@ use crate::printer::{Printer, thousands};
 use crate::progress::Bar;
 use crate::settings::{MedianSource, RunOptions};
 use anyhow::{Context, Result, bail};
+use qpv_core::buildings::Buildings;
 use qpv_core::{CommuneTable, LogNormal, MedianReference, Pipeline, RunOutput, RunSettings, Territory};
 use qpv_grid::{GridFile, GridReader, InputFile};
 use std::sync::OnceLock;
@@ -42,6 +43,8 @@ pub struct Loaded {
     pub inputs: Vec<InputFile>,
     /// Time spent reading.
     pub read_time: Duration,
+    /// `--buildings`: where the residents of the squares a drawn line cuts live.
+    pub buildings: Option<Buildings>,
 }
 
 /// A grid run through the method.
@@ -82,10 +85,53 @@ pub fn load(options: &RunOptions, reading: Reading, printer: Printer) -> Result<
     let reference = medians.load()?;
     let settings = options.run_settings(territory)?;
     let options = options.resolved(&settings, &medians);
-    let inputs = inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    let mut inputs = inputs_of(&file, communes_input, reference.as_ref().map(|r| &r.1));
+    let buildings = read_buildings(&options, &file, printer)?;
+    if let Some((_, input)) = &buildings {
+        inputs.push(input.clone());
+    }
+    let buildings = buildings.map(|b| b.0);
     let reference = reference.map(|r| r.0);
     let read_time = started.elapsed();
-    Ok(Loaded { file, communes, territory, medians, reference, settings, options, inputs, read_time })
+    Ok(Loaded {
+        file,
+        communes,
+        territory,
+        medians,
+        reference,
+        settings,
+        options,
+        inputs,
+        read_time,
+        buildings,
+    })
+}
+
+/// The `--buildings` layer, in the grid's CRS and lattice, with its input entry.
+fn read_buildings(
+    options: &RunOptions,
+    file: &GridFile,
+    printer: Printer,
+) -> Result<Option<(Buildings, InputFile)>> {
+    let Some(path) = &options.buildings else { return Ok(None) };
+    let frame = file.grid.frame().context("empty grid")?;
+    let (buildings, read) = qpv_layers::buildings::read_buildings(
+        path,
+        options.buildings_layer.as_deref(),
+        None,
+        frame.epsg,
+        frame.square_size as f64,
+    )?;
+    printer.info(format!(
+        "read {} residential buildings from {} ({} weighed by dwellings, {} by floor area; {} other features left \
+         out)",
+        buildings.len(),
+        path.display(),
+        read.by_dwellings,
+        read.by_floor_area,
+        read.left_out
+    ));
+    Ok(Some((buildings, qpv_layers::perimeters::geometry_input(path, "buildings")?)))
 }
 
 /// Reads and runs: [`load`] then [`Loaded::analyse`].

@@ -715,6 +715,9 @@ pub struct AtlasArgs {
     #[command(flatten)]
     pub perimeters: PerimeterArgs,
 
+    #[command(flatten)]
+    pub buildings: BuildingsArgs,
+
     /// Settings (TOML or a run's manifest.json): the rule and method of that run; options
     /// on the command line override them.
     #[arg(long, value_name = "FILE")]
@@ -765,6 +768,33 @@ pub struct PerimeterArgs {
     pub layer: Option<String>,
 }
 
+/// A layer of buildings that places the residents of the squares a drawn line cuts
+/// (`check`, `adjust`, `atlas`, `serve`).
+#[derive(Debug, Clone, Args)]
+pub struct BuildingsArgs {
+    /// Building footprints (BD TOPO `batiment` with `nombre_de_logements`, or
+    /// OpenStreetMap buildings): each square's residents are spread over its residential
+    /// buildings, so that a line drawn around buildings counts those inside
+    /// (README, "Checking and adjusting any perimeter file").
+    #[arg(long, value_name = "FILE", help_heading = "Judging perimeters")]
+    pub buildings: Option<PathBuf>,
+
+    /// Layer of a buildings GeoPackage holding several (BD TOPO: batiment).
+    #[arg(long, value_name = "NAME", help_heading = "Judging perimeters")]
+    pub buildings_layer: Option<String>,
+}
+
+impl BuildingsArgs {
+    /// What was typed.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            buildings: self.buildings.clone(),
+            buildings_layer: self.buildings_layer.clone(),
+            ..RunOptions::default()
+        }
+    }
+}
+
 /// A perimeter file that a command cannot do without (`check`, `adjust`).
 #[derive(Debug, Clone, Args)]
 pub struct RequiredPerimeterArgs {
@@ -804,6 +834,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub perimeters: RequiredPerimeterArgs,
+
+    #[command(flatten)]
+    pub buildings: BuildingsArgs,
 
     /// Settings (TOML or a run's manifest.json): check against the rule of that run;
     /// options on the command line override them.
@@ -846,6 +879,9 @@ pub struct AdjustArgs {
     #[command(flatten)]
     pub perimeters: RequiredPerimeterArgs,
 
+    #[command(flatten)]
+    pub buildings: BuildingsArgs,
+
     /// The adjustments (TOML, the same steps as `qpv run --edits`; see the README); their
     /// `candidate` fields name the file's perimeters by id.
     #[arg(long, value_name = "FILE")]
@@ -882,6 +918,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub perimeters: PerimeterArgs,
+
+    #[command(flatten)]
+    pub buildings: BuildingsArgs,
 
     /// An adjustments file to start from: a session to resume (`DIR/session.toml`) or
     /// any file of steps; its steps are replayed, then the map takes over.

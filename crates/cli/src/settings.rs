@@ -88,6 +88,10 @@ pub struct RunOptions {
     pub format: Option<Vec<FormatArg>>,
     /// Output CRS (`qpv run` only), e.g. "EPSG:2154"; each format's default when absent.
     pub crs: Option<String>,
+    /// Buildings placing the residents of the squares drawn lines cut.
+    pub buildings: Option<PathBuf>,
+    /// Layer of a buildings GeoPackage.
+    pub buildings_layer: Option<String>,
 }
 
 /// `a.or(b)` for every field: the first set value wins.
@@ -103,7 +107,8 @@ impl RunOptions {
             calibration_factor, min_population, min_territory_population, ratio, national_weight,
             large_unit_national_weight, large_unit_population, rounding_step, min_density,
             min_poor_share, max_poor_share, min_sigma, max_sigma, fallback_sigma, near_miss_floor,
-            poverty_line, national_median, continuity_gap, median_band, edits, format, crs)
+            poverty_line, national_median, continuity_gap, median_band, edits, format, crs, buildings,
+            buildings_layer)
     }
 
     /// The command line's options over the settings file at `path`, if any.
@@ -200,6 +205,8 @@ impl RunOptions {
             edits: self.edits.clone(),
             format: Some(self.formats()),
             crs: self.crs.clone(),
+            buildings: self.buildings.clone(),
+            buildings_layer: self.buildings_layer.clone(),
             ..RunOptions::from_settings(settings)
         }
     }

@@ -141,6 +141,51 @@ fn drawn_perimeters_get_a_verdict_per_criterion() {
     }
 }
 
+/// With a layer of buildings (BD TOPO's schema; `make_buildings_sample.py` places the
+/// cité's flats inside its line and the neighbours' buildings outside), the residents of
+/// the squares the cité cuts are where their dwellings are: 389 of its square's 406, and
+/// none of the neighbours'. The cité fails; the perimeters in squares without buildings
+/// keep their area shares; the manifest names the layer.
+#[test]
+fn buildings_place_the_residents_of_the_squares_a_line_cuts() {
+    let dir = tempfile::tempdir().unwrap();
+    let drawn = sample("drawn_perimeters_l93.shp");
+    let buildings = sample("buildings_cite_bdtopo.geojson");
+    let err = ok(&qpv(&["check", "--perimeters", &drawn, "--buildings", &buildings], dir.path()));
+    assert!(
+        err.contains("read 202 residential buildings") && err.contains("2 other features left out"),
+        "{err}"
+    );
+    let out = dir.path().join("qpv-check");
+    let t = table(&out.join("check.csv"));
+    let dou = &t["DOU-01"];
+    assert_eq!((dou["verdict"].as_str(), dou["population_verdict"].as_str()), ("fails", "fails"));
+    assert_eq!((dou["inhabitants_low"].as_str(), dou["inhabitants_high"].as_str()), ("388.8", "388.8"));
+    assert!(dou["problems"].contains("389 inhabitants, fewer than 1 000"), "{}", dou["problems"]);
+    assert_eq!(
+        (t["DEN-01"]["inhabitants_low"].as_str(), t["DEN-01"]["verdict"].as_str()),
+        ("17156.7", "meets")
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"role\": \"buildings\"") && manifest.contains("buildings_cite_bdtopo.geojson"),
+        "{manifest}"
+    );
+    // A file without any residential building is refused, naming what it expects.
+    std::fs::write(
+        dir.path().join("shops.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"building":"retail"},
+        "geometry":{"type":"Polygon","coordinates":[[[3.39,50.30],[3.391,50.30],[3.391,50.301],[3.39,50.30]]]}}]}"#,
+    )
+    .unwrap();
+    let o =
+        qpv(&["check", "--perimeters", &drawn, "--buildings", "shops.geojson", "--out", "bad"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no residential building among its 1 features"), "{err}");
+    assert!(!dir.path().join("bad").exists());
+}
+
 #[test]
 fn bad_perimeter_files_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@
 //! whole, and the rest of the line stays as drawn.
 
 use crate::Cell;
+use crate::buildings::{Buildings, PeopleShares};
 use crate::continuity::drawn_continuity;
 use crate::overlay::cell_shares;
 use crate::verdict::Continuity;
@@ -24,6 +25,9 @@ pub struct Cover {
     pub share: f64,
     /// Whether the cell's centre is inside: the lattice version holds the cell.
     pub centre_inside: bool,
+    /// With a buildings layer, the shares of the cell's residents inside the line, by
+    /// where its buildings are ([`crate::buildings`]); `None`: the area share counts.
+    pub people: Option<PeopleShares>,
 }
 
 /// A drawn line: its polygons in the grid's CRS, the cells it covers, and its
@@ -66,11 +70,21 @@ impl Drawn {
             .into_iter()
             .map(|(c, share)| {
                 let centre_inside = share >= 1.0 || shape.contains(&centre(c));
-                (c, Cover { share, centre_inside })
+                (c, Cover { share, centre_inside, people: None })
             })
             .collect();
         let as_drawn = drawn_continuity(&shape.0, tolerance_m);
         Some(Drawn { shape: Arc::new(shape), cover: Arc::new(cover), as_drawn, removed: BTreeSet::new() })
+    }
+
+    /// The line with the residents of the squares it cuts placed in `buildings`.
+    pub fn with_buildings(mut self, buildings: &Buildings) -> Drawn {
+        let mut cover = (*self.cover).clone();
+        for (c, v) in cover.iter_mut().filter(|(_, v)| v.share < 1.0) {
+            v.people = buildings.shares(*c, &self.shape);
+        }
+        self.cover = Arc::new(cover);
+        self
     }
 
     /// The cells whose centre is inside: the lattice version of the line.

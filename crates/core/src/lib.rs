@@ -62,6 +62,7 @@ assert!(quartier.area.median.unwrap() < quartier.area.threshold);
 #![deny(missing_docs)]
 
 pub mod adjust;
+pub mod buildings;
 pub mod candidate;
 pub mod commune_code;
 pub mod compare;

@@ -217,6 +217,22 @@ impl Headcount {
         Headcount { point: (low * high).sqrt(), low, high }
     }
 
+    /// From squares counted by area share (as [`Headcount::from_shares`]) and squares
+    /// whose residents a buildings layer places ([`crate::buildings`]): those add their
+    /// own point, low and high.
+    pub fn from_parts(
+        by_area: impl IntoIterator<Item = (f64, f64)>,
+        by_buildings: impl IntoIterator<Item = (f64, crate::buildings::PeopleShares)>,
+    ) -> Headcount {
+        let mut h = Headcount::from_shares(by_area);
+        for (residents, s) in by_buildings {
+            h.point += residents * s.point;
+            h.low += residents * s.low;
+            h.high += residents * s.high;
+        }
+        h
+    }
+
     /// Whether the count is exact.
     pub fn is_exact(&self) -> bool {
         self.low == self.high

@@ -42,6 +42,7 @@ assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 */
 #![deny(missing_docs)]
 
+pub mod buildings;
 pub mod comparison_out;
 pub mod crs;
 pub mod edits;

@@ -58,7 +58,10 @@ pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePer
             id: p.ids[k].clone(),
             name: p.names[k].clone(),
             cells: cells_with_centre_inside(&p.shapes[k], size),
-            drawn: Drawn::new(p.shapes[k].clone(), size, tolerance),
+            drawn: Drawn::new(p.shapes[k].clone(), size, tolerance).map(|d| match &a.buildings {
+                Some(b) => d.with_buildings(b),
+                None => d,
+            }),
             residents: population.residents(&p.shapes[k]),
         })
         .collect();
@@ -123,7 +126,12 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     if !(args.school_distance.is_finite() && args.school_distance >= 0.0) {
         bail!("--school-distance must be zero or more metres, got {}", args.school_distance);
     }
-    let options = args.rule.options().combine(args.input.options()).over_file(args.settings.as_deref())?;
+    let options = args
+        .rule
+        .options()
+        .combine(args.input.options())
+        .combine(args.buildings.options())
+        .over_file(args.settings.as_deref())?;
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let epsg = a.epsg();
     let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?
@@ -175,7 +183,12 @@ pub fn write_check(
         .map(|(k, p)| {
             let perimeter = &adjuster.perimeters[k];
             let f = adjuster.figures(perimeter);
-            let lattice = adjuster.figures(&Perimeter { drawn: Vec::new(), ..perimeter.clone() });
+            // On the lattice the line's figures are the lattice version's.
+            let lattice = if perimeter.is_drawn() {
+                adjuster.figures(&Perimeter { drawn: Vec::new(), ..perimeter.clone() })
+            } else {
+                f.clone()
+            };
             let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, school_distance));
             let units = units_of(a, &adjuster, &perimeter.cover(&a.file.grid));
             row(a, p, &f, &lattice, &units, near)

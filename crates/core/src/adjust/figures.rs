@@ -7,6 +7,7 @@
 //! polygons; squares edits added or took out count whole.
 
 use super::{Adjuster, Perimeter};
+use crate::buildings::PeopleShares;
 use crate::continuity::{drawn_continuity, lattice_continuity};
 use crate::drawn::square;
 use crate::verdict::{Evidence, Headcount, UnitEvidence, UnitFacts, Verdict, judge, listed_in_2015};
@@ -71,9 +72,15 @@ impl Perimeter {
     /// Each cell the perimeter covers with the share of it inside, in (0, 1]: whole
     /// for the lattice version's cells, as drawn for the cells a kept line cuts.
     pub fn cover(&self, grid: &crate::Grid) -> Vec<(Cell, f64)> {
+        self.cover_people(grid).into_iter().map(|(c, s, _)| (c, s)).collect()
+    }
+
+    /// [`Perimeter::cover`], with the shares of each cut cell's residents inside when a
+    /// buildings layer places them.
+    pub fn cover_people(&self, grid: &crate::Grid) -> Vec<(Cell, f64, Option<PeopleShares>)> {
         let lattice = self.cells(grid);
         if self.drawn.is_empty() {
-            return lattice.into_iter().map(|c| (c, 1.0)).collect();
+            return lattice.into_iter().map(|c| (c, 1.0, None)).collect();
         }
         let held: BTreeSet<Cell> = lattice.into_iter().collect();
         let mut cells: BTreeSet<Cell> = held.clone();
@@ -83,8 +90,8 @@ impl Perimeter {
         cells
             .into_iter()
             .filter_map(|c| {
-                let s = self.share_of(c, held.contains(&c));
-                (s > 0.0).then_some((c, s))
+                let (s, people) = self.share_of(c, held.contains(&c));
+                (s > 0.0).then_some((c, s, people))
             })
             .collect()
     }
@@ -93,19 +100,25 @@ impl Perimeter {
     /// holds it. Held and under no line's centre: whole (the lattice, or added by an
     /// edit). Not held though under a line's centre: taken out by an edit. Otherwise
     /// the lines' shares, less those of cells edits took away.
-    fn share_of(&self, cell: Cell, held: bool) -> f64 {
+    fn share_of(&self, cell: Cell, held: bool) -> (f64, Option<PeopleShares>) {
         let under_centre = self.drawn.iter().any(|d| d.holds_centre(cell));
         match (held, under_centre) {
-            (true, false) => 1.0,
-            (false, true) => 0.0,
+            (true, false) => (1.0, None),
+            (false, true) => (0.0, None),
             _ => {
-                let s: f64 = self
+                let covers: Vec<_> = self
                     .drawn
                     .iter()
                     .filter_map(|d| d.cover.get(&cell).filter(|v| v.centre_inside || d.counts_outside(cell)))
-                    .map(|v| v.share)
-                    .sum();
-                s.min(1.0)
+                    .collect();
+                let s: f64 = covers.iter().map(|v| v.share).sum();
+                // Lines merged into one perimeter: their shares of the residents add up.
+                let people = covers.iter().filter_map(|v| v.people).reduce(|a, b| PeopleShares {
+                    point: (a.point + b.point).min(1.0),
+                    low: (a.low + b.low).min(1.0),
+                    high: (a.high + b.high).min(1.0),
+                });
+                (s.min(1.0), people)
             }
         }
     }
@@ -144,26 +157,40 @@ impl Perimeter {
 impl Adjuster<'_> {
     /// The figures of a perimeter and its verdict.
     pub fn figures(&self, p: &Perimeter) -> Figures {
-        let cover = p.cover(self.grid);
+        let cover = p.cover_people(self.grid);
         let mut shares: Vec<(f64, f64)> = Vec::with_capacity(cover.len());
+        let mut placed_by_buildings: Vec<(f64, PeopleShares)> = Vec::new();
         let (mut men, mut pauv) = (0.0, 0.0);
         let mut parts = Vec::with_capacity(cover.len());
         let mut placed: Vec<(u32, f64)> = Vec::with_capacity(cover.len());
         let mut cut_squares = 0;
-        for &(c, s) in &cover {
+        for &(c, area_share, people) in &cover {
             let Some(i) = self.square_at(c) else { continue };
             let v = self.grid.values()[i as usize];
-            shares.push((v.individuals, s));
+            // Residents by where the buildings are when a layer says, else by area.
+            let s = match people {
+                Some(p) => {
+                    placed_by_buildings.push((v.individuals, p));
+                    p.point
+                }
+                None => {
+                    shares.push((v.individuals, area_share));
+                    area_share
+                }
+            };
+            if s <= 0.0 && people.is_some_and(|p| p.high <= 0.0) {
+                continue;
+            }
             men += v.households * s;
             pauv += v.poor_households * s;
-            cut_squares += usize::from(s < 1.0);
+            cut_squares += usize::from(area_share < 1.0);
             if let Some(d) = self.fit(i) {
                 parts.push((v.individuals * s, d));
             }
             // A square where nobody is counted still places the perimeter, barely.
             placed.push((i, v.individuals * s + 1e-9 * s));
         }
-        let headcount = Headcount::from_shares(shares);
+        let headcount = Headcount::from_parts(shares, placed_by_buildings);
         let (unit, unit_evidence, units) = self.unit_evidence(p, &placed);
         let threshold = unit.map(|u| &self.flagged.units[u as usize]);
         let applied = threshold.and_then(|t| t.applied).unwrap_or(f64::NAN);
@@ -171,7 +198,7 @@ impl Adjuster<'_> {
         let median = mixture_median(&parts);
         let cells = p.cells(self.grid);
         let continuity = self.continuity(p, &cells);
-        let area_km2: f64 = cover.iter().map(|(_, s)| s).sum::<f64>() * self.size * self.size / 1e6;
+        let area_km2: f64 = cover.iter().map(|(_, s, _)| s).sum::<f64>() * self.size * self.size / 1e6;
         let evidence =
             Evidence { headcount, median, threshold: applied, continuity, unit: unit_evidence, area_km2 };
         let verdict = judge(&self.rule, &self.judging, &evidence);
@@ -418,6 +445,40 @@ mod tests {
         );
         let outline = a.perimeters[0].drawn_outline(&s.grid, 200.0).unwrap();
         assert_eq!(outline.0.len(), 2);
+    }
+
+    #[test]
+    fn buildings_tell_where_the_residents_of_a_cut_square_live() {
+        use crate::buildings::{Building, Buildings};
+        use crate::drawn::Drawn;
+        let s = block();
+        // Column 2 (x 400..600): its buildings stand east of x = 450, outside the line
+        // (which takes 30 m of it); column 0's stand west of x = 30, outside too.
+        let mut layer = Vec::new();
+        for y in 0..3 {
+            let y0 = y as f64 * 200.0;
+            layer.push(Building::new(rect(460.0, y0 + 20.0, 580.0, y0 + 180.0), 80.0));
+            layer.push(Building::new(rect(2.0, y0 + 20.0, 25.0, y0 + 180.0), 20.0));
+            layer.push(Building::new(rect(40.0, y0 + 20.0, 190.0, y0 + 180.0), 60.0));
+        }
+        let layer = Buildings::new(layer, 200.0);
+        let shape = off_lattice();
+        let cells = crate::lattice::cells_with_centre_inside(&shape, 200.0);
+        let line = Drawn::new(shape, 200.0, 200.0).unwrap().with_buildings(&layer);
+        let settings = RunSettings::for_territory(Territory::Metropolitan);
+        let a = Adjuster::from_lines(
+            &s.grid,
+            &s.run,
+            &settings,
+            vec![("D".into(), String::new(), cells, Some(line))],
+            None,
+        );
+        let f = a.figures(&a.perimeters[0]);
+        // Column 0: 60 of 80 dwellings inside (150 of 200 residents each square); column 1
+        // whole; column 2: none.
+        assert!(close(f.headcount.low, 3.0 * 150.0 + 600.0), "{:?}", f.headcount);
+        assert!(close(f.headcount.high, 3.0 * 150.0 + 600.0), "{:?}", f.headcount);
+        assert!(close(f.individuals, 1_050.0));
     }
 
     #[test]
