@@ -164,7 +164,11 @@ fn perimeters_get_the_figures_of_check_and_the_reference_is_described() {
             let want = figure(row, column);
             assert!(text.contains(&want), "page {} ({}): no {column} {want}", k + 2, row["id"]);
         }
-        let verdict = if row["meets_rule"] == "true" { "meets the rule" } else { "fails the rule" };
+        let verdict = match row["verdict"].as_str() {
+            "meets" => "meets the rule",
+            "undecided" => "undecided",
+            _ => "fails the rule",
+        };
         assert!(text.contains(verdict), "page {} ({}): {verdict}", k + 2, row["id"]);
         assert!(text.contains("Reference qpv-out/candidates.geojson"), "page {}", k + 2);
     }
@@ -172,10 +176,18 @@ fn perimeters_get_the_figures_of_check_and_the_reference_is_described() {
     let merged = checked.iter().position(|r| r["problems"].contains("2 parts")).unwrap();
     let text = page_text(&pdf, merged + 2);
     assert!(
-        text.contains("Why not: not one continuous area (2 parts)") && text.contains("not met"),
+        text.contains("Why not: not one continuous area (2 parts, 200 m apart)") && text.contains("not met"),
         "{text}"
     );
     assert!(page_text(&pdf, 1).contains("Against the reference qpv-out/candidates.geojson (8 perimeters)"));
+    // The drawn perimeters: the one-square cité cannot be decided from the grid, and its
+    // page says so in its own words and colour, with the range of its inhabitants.
+    let drawn = sample("drawn_perimeters_l93.shp");
+    ok(&qpv(&["atlas", "--perimeters", &drawn, "--out", "drawn"], d));
+    let cite = page_text(&d.join("drawn/atlas.pdf"), 3);
+    assert!(cite.contains("DOU-01") && cite.contains("undecided"), "{cite}");
+    assert!(cite.contains("Cannot be decided from the public 200 m grid: between 402 and 1 536"), "{cite}");
+    assert!(cite.contains("786 (between 402 and 1 536"), "{cite}");
 }
 
 /// On Nord: the 78 candidates, with the REP/REP+ collèges of Nord and Pas-de-Calais.

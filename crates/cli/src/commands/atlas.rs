@@ -657,7 +657,17 @@ fn page(
             euros(Some(r.threshold))
         ),
         verdict: f.verdict.state(),
-        problems: f.problems(),
+        // Under "Cannot be decided from the public 200 m grid" the reasons need no prefix.
+        problems: match f.verdict.state() {
+            qpv_core::verdict::State::Undecided => f
+                .verdict
+                .criteria
+                .iter()
+                .filter(|c| c.state == qpv_core::verdict::State::Undecided)
+                .map(|c| c.reason.clone())
+                .collect(),
+            _ => f.problems(),
+        },
         map,
         caption,
         figures,
