@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The screenshots of `qpv serve`'s page in docs/serve/ (page.png, painted.png,
-# compare.png, undone.png): the browser test crates/cli/tests/serve_page.rs, in Debian's
-# headless chromium through chromedriver, run with QPV_SCREENSHOTS=docs/serve.
+# compare.png, undone.png, undecided.png): the browser tests of
+# crates/cli/tests/serve_page.rs, in Debian's headless chromium through chromedriver, run
+# with QPV_SCREENSHOTS=docs/serve.
 #
 #   scripts/docs-serve.sh
 set -euo pipefail

@@ -1,8 +1,10 @@
 //! `qpv serve`'s page (crates/serve/page/) in a real browser, used as a person uses it:
 //! Debian's chromium, headless, driven through Debian's chromedriver (WebDriver) by
-//! fantoccini. The test opens the address the server prints, selects Denain in the list,
+//! fantoccini. One test opens the address the server prints, selects Denain in the list,
 //! paints two of its squares out with real mouse clicks on the map, and undoes one; the
 //! figures the page shows must be those `qpv run --edits` writes from the session file.
+//! Another reads, on a file's drawn perimeters, the three verdicts of the decree (meets,
+//! fails, cannot be decided from the public 200 m grid) wherever the page shows them.
 //!
 //! Ignored by default (a clone may have no chromium); `.ci/run` installs chromium and
 //! chromium-driver and runs it with `-- --include-ignored`, and then a missing tool fails it.
@@ -17,6 +19,20 @@ use serde_json::{Value, json};
 use serve_common::browser::*;
 use serve_common::*;
 use std::path::Path;
+
+/// The criteria the panel lists for the selected perimeter: `[key, data-state, data-ok]`.
+async fn criteria_shown(c: &fantoccini::Client) -> Value {
+    js(c, "[...document.querySelectorAll('#criteria li[data-key]')].map((li) => [li.dataset.key, li.dataset.state, li.dataset.ok])")
+        .await
+}
+
+/// The criteria the server sent for `id`, as `criteria_shown` reads them.
+fn criteria_sent(state: &Value, id: &str) -> Value {
+    let sent = feature(state, id)["properties"]["criteria"].as_array().unwrap().iter();
+    Value::Array(
+        sent.map(|k| json!([k["key"], k["state"], k["ok"].as_bool().unwrap().to_string()])).collect(),
+    )
+}
 
 /// What `qpv run --settings DIR/settings.toml --edits DIR/session.toml` writes for `id`.
 fn replayed_inhabitants(server: &Server, other: &Path, id: &str) -> f64 {
@@ -44,14 +60,11 @@ async fn a_person_paints_two_squares_out_of_denain_and_undoes_one() {
     let state = server.state();
     let before = inhabitants_shown(&c).await;
     assert_eq!(before, inhabitants(&state, DENAIN), "the page shows the server's figure");
-    let criteria = js(&c, "[...document.querySelectorAll('#criteria li[data-key]')].map((li) => [li.dataset.key, li.dataset.ok])").await;
-    let expected: Vec<Value> = feature(&state, DENAIN)["properties"]["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| json!([k["key"], k["ok"].as_bool().unwrap().to_string()]))
-        .collect();
-    assert_eq!(criteria, json!(expected), "each criterion of the decree, as the server judged it");
+    assert_eq!(
+        criteria_shown(&c).await,
+        criteria_sent(&state, DENAIN),
+        "each criterion of the decree, as the server judged it"
+    );
     screenshot(&c, "page.png").await;
 
     // Zoomed on Denain (the view only, as the mouse wheel would; not under test), squares loaded.
@@ -107,5 +120,227 @@ async fn a_person_paints_two_squares_out_of_denain_and_undoes_one() {
     assert_eq!(js(&c, "document.querySelectorAll('#steps > li').length").await, 1);
     assert_eq!(js(&c, "document.getElementById('redo').disabled").await, false);
     screenshot(&c, "undone.png").await;
+    c.close().await.unwrap();
+}
+
+/// The drawn perimeters of the sample file, as the server judges them (README, "Checking
+/// and adjusting any perimeter file").
+const UNDECIDED: &str = "DOU-01";
+const FAILING: &str = "RAI-01";
+const MEETING: &str = "DEN-01";
+
+/// The inhabitants of a drawn perimeter, as `panel` read them, are the server's: the
+/// point estimate and its range in the words of the population criterion ("786
+/// inhabitants, between 402 and 1 536"), and the values behind them.
+fn range_shown(shown: &Value, p: &Value) {
+    let figure =
+        p["criteria"].as_array().unwrap().iter().find(|k| k["key"] == "population").unwrap()["figure"]
+            .as_str()
+            .unwrap();
+    let (point, range) =
+        figure.split_once(" inhabitants, ").unwrap_or_else(|| panic!("no range in {figure:?}"));
+    assert_eq!(shown["inhabitants"], format!("{point} ({range})"), "{shown}");
+    let number = |k: &str| shown[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(
+        [number("value"), number("low"), number("high")],
+        ["inhabitants", "inhabitants_low", "inhabitants_high"].map(|k| p[k].as_f64().unwrap())
+    );
+}
+
+/// What the panel shows of the selected perimeter: its verdict line, the reasons under its
+/// criteria, and its inhabitants (the text, the value behind it and the range's ends).
+async fn panel(c: &fantoccini::Client) -> Value {
+    js(
+        c,
+        "(() => { const v = document.getElementById('verdict'), i = document.getElementById('inhabitants');
+           return { verdict: v.textContent, state: v.dataset.state, class: v.className,
+                    reasons: Object.fromEntries([...document.querySelectorAll('#criteria li[data-key]')]
+                      .map((li) => [li.dataset.key, li.querySelector('.reason')?.textContent ?? null])),
+                    inhabitants: i.textContent.replace(/\\s+/g, ' '), value: i.dataset.value,
+                    low: i.dataset.low, high: i.dataset.high }; })()",
+    )
+    .await
+}
+
+/// The outline the map draws for a perimeter: its colour and dashes, as Leaflet draws them.
+async fn outline(c: &fantoccini::Client, id: &str) -> Value {
+    js(c, &format!("qpv.perimeterOutline('{id}')")).await
+}
+
+/// How many pixels of the map's perimeter layer, within `extent` (`[[south, west], [north,
+/// east]]`) and a few pixels around it, have the colour `#rrggbb`: what a person sees drawn.
+async fn pixels_of(c: &fantoccini::Client, extent: &Value, colour: &str) -> u64 {
+    let script = r#"
+        const [extent, hex] = arguments, m = qpv.map;
+        const rgb = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+        const canvas = m.getPane('perimeters').querySelector('canvas');
+        const cr = canvas.getBoundingClientRect(), mr = m.getContainer().getBoundingClientRect();
+        const sx = canvas.width / cr.width, sy = canvas.height / cr.height;
+        const [a, b] = extent.map((ll) => m.latLngToContainerPoint(ll));
+        const x0 = Math.max(0, Math.floor((Math.min(a.x, b.x) - 8 + mr.left - cr.left) * sx));
+        const y0 = Math.max(0, Math.floor((Math.min(a.y, b.y) - 8 + mr.top - cr.top) * sy));
+        const x1 = Math.min(canvas.width, Math.ceil((Math.max(a.x, b.x) + 8 + mr.left - cr.left) * sx));
+        const y1 = Math.min(canvas.height, Math.ceil((Math.max(a.y, b.y) + 8 + mr.top - cr.top) * sy));
+        if (x1 <= x0 || y1 <= y0) return 0;
+        const data = canvas.getContext('2d').getImageData(x0, y0, x1 - x0, y1 - y0).data;
+        let n = 0;
+        for (let k = 0; k < data.length; k += 4) {
+          const d = Math.abs(data[k] - rgb[0]) + Math.abs(data[k + 1] - rgb[1]) + Math.abs(data[k + 2] - rgb[2]);
+          if (data[k + 3] > 200 && d < 24) n += 1;
+        }
+        return n;"#;
+    let n =
+        c.execute(script, vec![extent.clone(), json!(colour)]).await.expect("the perimeter layer's pixels");
+    n.as_u64().expect("a count")
+}
+
+/// The extent holding two extents.
+fn union(a: &Value, b: &Value) -> Value {
+    let f = |v: &Value, i: usize, j: usize| v[i][j].as_f64().unwrap();
+    json!([
+        [f(a, 0, 0).min(f(b, 0, 0)), f(a, 0, 1).min(f(b, 0, 1))],
+        [f(a, 1, 0).max(f(b, 1, 0)), f(a, 1, 1).max(f(b, 1, 1))]
+    ])
+}
+
+/// Shows an extent on the map (the view only, as the mouse wheel would; not under test) and
+/// waits for its squares, which are loaded after the map is redrawn.
+async fn view(c: &fantoccini::Client, extent: &Value) {
+    let loaded = squares_loaded(c).await;
+    c.execute(
+        "qpv.map.fitBounds(arguments[0], { animate: false, padding: [20, 20] });",
+        vec![extent.clone()],
+    )
+    .await
+    .unwrap();
+    until(c, &format!("qpv.squaresLoaded > {loaded} && !document.body.dataset.busy")).await;
+}
+
+/// Clicks a perimeter in the side list and waits until the panel shows it.
+async fn select(c: &fantoccini::Client, id: &str) {
+    click(c, &format!("#perimeter-list li[data-id='{id}']")).await;
+    until(
+        c,
+        &format!(
+            "document.getElementById('selected-id').textContent === '{id}' && !document.body.dataset.busy"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver (Debian's packages)"]
+async fn a_person_reads_which_drawn_perimeters_meet_fail_or_cannot_be_decided() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server =
+        Server::start(&tmp.path().join("session"), &["--perimeters", &sample("drawn_perimeters_l93.shp")]);
+    let driver = Chromedriver::start(&tmp.path().join("chromedriver.log"));
+    let c = driver.browser(&tmp.path().join("profile")).await;
+    open(&c, &server).await;
+    no_error_shown(&c, "loaded").await;
+    let state = server.state();
+    let sent = |id: &str| feature(&state, id)["properties"].clone();
+    // The sample file's three verdicts, so that the page below is read on each of them.
+    for (id, verdict) in [(UNDECIDED, "undecided"), (FAILING, "fails"), (MEETING, "meets")] {
+        assert_eq!(sent(id)["verdict"], verdict, "{id}: {}", sent(id));
+    }
+
+    // The list: each perimeter's mark in its verdict's state, and how many fail or cannot
+    // be decided.
+    let list = js(&c, "[...document.querySelectorAll('#perimeter-list li[data-id]')].map((li) => [li.dataset.id, li.dataset.verdict, li.querySelector('.verdict-mark').textContent])").await;
+    let features = state["perimeters"]["features"].as_array().unwrap();
+    let marks = json!({ "meets": "✓", "fails": "✗", "undecided": "?" });
+    let mark = |v: &Value| marks[v.as_str().unwrap()].clone();
+    let expected: Vec<Value> = features
+        .iter()
+        .map(|f| &f["properties"])
+        .map(|p| json!([p["id"], p["verdict"], mark(&p["verdict"])]))
+        .collect();
+    assert_eq!(list, json!(expected), "the list, as the server judged each perimeter");
+    let count = |v: &str| features.iter().filter(|f| f["properties"]["verdict"] == v).count();
+    assert_eq!(
+        js(&c, "document.getElementById('perimeter-count').textContent").await,
+        format!("{}, {} failing, {} undecided", features.len(), count("fails"), count("undecided"))
+    );
+
+    // Cité Émile-Zola: the line cuts squares, so its inhabitants are a range across the
+    // 1 000 floor, and the page says the grid cannot decide.
+    select(&c, UNDECIDED).await;
+    let p = sent(UNDECIDED);
+    let shown = panel(&c).await;
+    assert_eq!(shown["verdict"], "? cannot be decided from the public 200 m grid", "{shown}");
+    assert_eq!((&shown["state"], &shown["class"]), (&json!("undecided"), &json!("verdict undecided")));
+    assert_eq!(criteria_shown(&c).await, criteria_sent(&state, UNDECIDED));
+    let population = p["criteria"].as_array().unwrap().iter().find(|k| k["key"] == "population").unwrap();
+    assert_eq!(population["state"], "undecided", "{p}");
+    assert_eq!(shown["reasons"]["population"], population["reason"], "the server's reason, in plain words");
+    assert!(shown["reasons"]["population"].as_str().unwrap().contains("cannot be decided"), "{shown}");
+    assert_eq!(shown["reasons"]["median"], Value::Null, "no reason under a criterion that meets: {shown}");
+    let (low, high) = (p["inhabitants_low"].as_f64().unwrap(), p["inhabitants_high"].as_f64().unwrap());
+    assert!(low < 1000.0 && 1000.0 <= high, "{low} – {high}");
+    range_shown(&shown, &p);
+    // In view with Denain's quartier, which meets.
+    let both = union(&extent(&state, UNDECIDED), &extent(&state, MEETING));
+    view(&c, &both).await;
+    screenshot(&c, "undecided.png").await;
+
+    // Deux-Rives: two parts 5 km apart, which fails the one continuous area.
+    select(&c, FAILING).await;
+    let p = sent(FAILING);
+    let shown = panel(&c).await;
+    assert_eq!(shown["verdict"], "✗ fails the decree", "{shown}");
+    assert_eq!(shown["state"], "fails");
+    assert_eq!(criteria_shown(&c).await, criteria_sent(&state, FAILING));
+    let continuity = p["criteria"].as_array().unwrap().iter().find(|k| k["key"] == "continuity").unwrap();
+    assert_eq!((&continuity["state"], &p["parts"]), (&json!("fails"), &json!(2)), "{p}");
+    assert_eq!(shown["reasons"]["continuity"], continuity["reason"]);
+    assert!(shown["reasons"]["continuity"].as_str().unwrap().contains("not one continuous area"), "{shown}");
+    range_shown(&shown, &p);
+
+    // The map: with another perimeter selected, the undecided one is outlined in amber
+    // dots, the failing ones in red dashes, the one that meets in a black line; and the
+    // amber is what is drawn where Cité Émile-Zola lies.
+    view(&c, &both).await;
+    assert_eq!(outline(&c, UNDECIDED).await, json!({ "color": "#fdae61", "dashArray": "1 6" }));
+    assert_eq!(outline(&c, "UU-01").await, json!({ "color": "#d7191c", "dashArray": "9 6" }));
+    assert_eq!(outline(&c, MEETING).await, json!({ "color": "#111111", "dashArray": null }));
+    let amber = pixels_of(&c, &extent(&state, UNDECIDED), "#fdae61").await;
+    assert!(amber > 20, "{amber} amber pixels drawn around {UNDECIDED}");
+    assert_eq!(pixels_of(&c, &extent(&state, UNDECIDED), "#d7191c").await, 0, "no red around {UNDECIDED}");
+    let legend = js(&c, "document.querySelector('.legend').textContent").await;
+    assert!(
+        legend.as_str().unwrap().contains("undecided: cannot be decided from the public 200 m grid"),
+        "{legend}"
+    );
+
+    // Denain's quartier meets every criterion: no reason under any.
+    select(&c, MEETING).await;
+    let p = sent(MEETING);
+    let shown = panel(&c).await;
+    assert_eq!(shown["verdict"], "✓ meets the decree", "{shown}");
+    assert_eq!(criteria_shown(&c).await, criteria_sent(&state, MEETING));
+    assert!(shown["reasons"].as_object().unwrap().values().all(Value::is_null), "{shown}");
+    range_shown(&shown, &p);
+
+    // A step on the undecided perimeter: its warning is listed under the step like any other.
+    select(&c, UNDECIDED).await;
+    click(&c, "#tool-rename").await;
+    until(
+        &c,
+        "!document.getElementById('dialog-backdrop').hidden && !!document.getElementById('dialog-name')",
+    )
+    .await;
+    type_into(&c, "#dialog-name", "Cité Émile-Zola (Douchy)").await;
+    click_for_step(&c, "#dialog-ok", 1, "rename").await;
+    let warnings = server.state()["steps"][0]["warnings"].clone();
+    let wanted = format!("{UNDECIDED} cannot be decided against the rule: ");
+    assert!(
+        warnings.as_array().unwrap().iter().any(|w| w.as_str().unwrap().starts_with(&wanted)),
+        "{warnings}"
+    );
+    let listed = js(&c, "[...document.querySelectorAll('#steps li.warn')].map((li) => li.textContent)").await;
+    let expected: Vec<String> =
+        warnings.as_array().unwrap().iter().map(|w| format!("⚠ {}", w.as_str().unwrap())).collect();
+    assert_eq!(listed, json!(expected), "the step's warnings, as the server wrote them");
     c.close().await.unwrap();
 }

@@ -27,6 +27,16 @@ function medianColour(m) {
   return MEDIAN_COLOURS[i === -1 ? MEDIAN_COLOURS.length - 1 : i];
 }
 
+// The decree's verdict in three states (crates/core/src/verdict.rs), one look each, used
+// wherever a verdict is shown: the map's outlines, the legend, the panel and the list.
+const UNDECIDED = 'cannot be decided from the public 200 m grid';
+const VERDICTS = {
+  meets: { mark: '✓', says: 'meets the decree', line: '#111111', dash: null },
+  fails: { mark: '✗', says: 'fails the decree', line: '#d7191c', dash: '9 6' },
+  // Dotted, not dashed: told apart from a failing outline without its colour.
+  undecided: { mark: '?', says: UNDECIDED, line: '#fdae61', dash: '1 6' },
+};
+
 const SCHOOL_COLOURS = { inside: '#1a9641', added: '#ffd400', 'too far': '#f46d43', 'taken out': '#d7191c' };
 const schoolColour = (status) => SCHOOL_COLOURS[String(status || '').replace(/ by step.*/, '')] || '#9e9e9e';
 
@@ -137,7 +147,7 @@ legend.onAdd = () => {
   const rows = ['<button type="button" class="legend-toggle" title="Hide or show the legend">Legend ▾</button><div class="legend-body">'];
   const sw = (fill, stroke, label, extra = '') =>
     `<div class="row"><span class="sw" style="background:${fill};${stroke}${extra}"></span>${label}</div>`;
-  const line = (css, label) => `<div class="row"><span class="line" style="${css}"></span>${label}</div>`;
+  const line = (css, label, cls = '') => `<div class="row ${cls}"><span class="line" style="${css}"></span>${label}</div>`;
   const dot = (c, label) => `<div class="row"><span class="dot" style="background:${c}"></span>${label}</div>`;
   rows.push('<h4>Estimated median (squares)</h4>');
   MEDIAN_COLOURS.forEach((c, i) => {
@@ -148,8 +158,9 @@ legend.onAdd = () => {
   rows.push(sw(NO_MEDIAN, 'border:1px solid #bbb;', 'no estimate'));
   rows.push(sw('#fff', 'border:2px solid #111;', 'low-income square (outlined)'));
   rows.push('<h4>Perimeters</h4>');
-  rows.push(line('border-top:3px solid #111', 'meets the decree'));
-  rows.push(line('border-top:3px dashed #d7191c', 'fails a criterion'));
+  rows.push(line(`border-top:3px solid ${VERDICTS.meets.line}`, 'meets the decree'));
+  rows.push(line(`border-top:3px dashed ${VERDICTS.fails.line}`, 'fails a criterion'));
+  rows.push(line(`border-top:3px dotted ${VERDICTS.undecided.line}`, `undecided: ${UNDECIDED}`, 'wraps'));
   rows.push(line('border-top:5px solid #ff7f00', 'selected'));
   rows.push(line('border-top:2px dashed #333', 'near miss'));
   rows.push(sw('rgba(123,50,148,0.25)', 'border:2px solid #7b3294;', 'poche de pauvreté'));
@@ -295,16 +306,16 @@ const perimeterLayers = new Map(); // id -> L.GeoJSON
 const props = (id) => app.state?.perimeters.features.find((f) => f.properties.id === id)?.properties;
 
 function perimeterStyle(p) {
-  const sel = p.id === app.selected, flash = app.flash.has(p.id), ok = p.meets_rule !== false;
+  const sel = p.id === app.selected, flash = app.flash.has(p.id), v = VERDICTS[p.verdict];
   // Outlines thin out when zoomed out (a thick one hides a small perimeter's squares); a
   // touched perimeter flashes by its outline, never by a fill that would change the
-  // squares' colours.
+  // squares' colours. The selected one keeps its verdict's dashes under the accent colour.
   const close = map.getZoom() >= 13;
   return {
     pane: 'perimeters', interactive: false,
-    color: flash ? '#ffd400' : sel ? '#ff7f00' : ok ? '#111111' : '#d7191c',
+    color: flash ? '#ffd400' : sel ? '#ff7f00' : v.line,
     weight: (sel || flash ? 2 : 0) + (close ? 3 : 2),
-    dashArray: ok || flash ? null : '9 6',
+    dashArray: flash ? null : v.dash,
     fill: false,
   };
 }
@@ -324,7 +335,7 @@ function drawPerimeters() {
     // The id just above the perimeter, so that the label never hides a small one.
     layers.perimeters.addLayer(L.tooltip({
       permanent: true, direction: 'top', offset: [0, -2], interactive: false,
-      className: `perim-label${p.meets_rule === false ? ' failing' : ''}`,
+      className: `perim-label ${p.verdict}`,
     }).setLatLng([b.getNorth(), b.getCenter().lng]).setContent(esc(p.id)));
     perimeterLayers.set(p.id, layer);
   }
@@ -451,17 +462,25 @@ function renderSelected() {
   $('selected').classList.toggle('none', !p);
   if (!p) {
     $('selected-id').textContent = 'no perimeter selected';
-    for (const id of ['verdict', 'selected-name', 'selected-place', 'problems', 'criteria']) $(id).textContent = '';
+    for (const id of ['verdict', 'selected-name', 'selected-place', 'criteria']) $(id).textContent = '';
     for (const id of ['inhabitants', 'households', 'poor-share', 'median', 'threshold', 'margin']) setFigure(id, null, '–');
     return;
   }
   $('selected-id').textContent = p.id;
-  $('verdict').className = `verdict ${p.meets_rule === false ? 'bad' : 'ok'}`;
-  $('verdict').textContent = p.meets_rule === false ? '✗ fails the decree' : '✓ meets the decree';
+  const v = p.verdict;
+  $('verdict').className = `verdict ${v}`;
+  $('verdict').dataset.state = v;
+  $('verdict').textContent = `${VERDICTS[v].mark} ${VERDICTS[v].says}`;
   $('selected-name').textContent = p.name || '';
   $('selected-place').textContent = [p.commune_names || p.communes, p.uu_code && `urban unit ${p.uu_code} ${p.uu_name ?? ''}`]
     .filter(Boolean).join(' · ');
-  setFigure('inhabitants', p.inhabitants, fmtInt(p.inhabitants));
+  // A drawn line cuts squares: the server sends the range their residents allow, and the
+  // point estimate between (API.md); a perimeter of whole squares has low = high.
+  const ranged = p.inhabitants_low != null && p.inhabitants_high != null && p.inhabitants_low !== p.inhabitants_high;
+  setFigure('inhabitants', p.inhabitants, `${fmtInt(p.inhabitants)}${ranged
+    ? ` <small>(between ${fmtInt(p.inhabitants_low)} and ${fmtInt(p.inhabitants_high)})</small>` : ''}`);
+  $('inhabitants').dataset.low = ranged ? String(p.inhabitants_low) : '';
+  $('inhabitants').dataset.high = ranged ? String(p.inhabitants_high) : '';
   setFigure('households', p.households, fmtInt(p.households));
   setFigure('poor-share', p.poor_share, fmtPct(p.poor_share));
   setFigure('median', p.median, fmtEur(p.median));
@@ -471,21 +490,28 @@ function renderSelected() {
   setFigure('margin', m, m == null ? '–' : `${fmtEur(Math.abs(m))} <small>${m >= 0 ? 'below' : 'above'} the threshold</small>`);
   $('margin').className = m == null ? '' : m >= 0 ? 'ok' : 'bad';
   $('squares-parts').textContent = `${fmtInt(p.squares)} · ${plural(p.parts ?? 0, 'part')}`;
-  $('criteria').innerHTML = (p.criteria || []).map((c) =>
-    `<li data-key="${esc(c.key)}" data-ok="${c.ok ? 'true' : 'false'}"><span class="mark">${c.ok ? '✓' : '✗'}</span>`
-    + `<span class="label">${esc(c.label)}</span><span class="fig">${esc(c.figure)}</span></li>`).join('');
-  $('problems').textContent = p.problems || '';
+  // Each criterion with its figure and, unless it meets, why in plain words (the reason
+  // the server gives); `data-ok` stays for the scripts written before `data-state`.
+  $('criteria').innerHTML = (p.criteria || []).map((c) => {
+    const st = c.state;
+    return `<li data-key="${esc(c.key)}" data-state="${esc(st)}" data-ok="${st === 'meets'}">`
+      + `<span class="mark">${VERDICTS[st].mark}</span><span class="label">${esc(c.label)}</span>`
+      + `<span class="fig">${esc(c.figure)}</span>`
+      + `${st !== 'meets' && c.reason ? `<span class="reason">${esc(c.reason)}</span>` : ''}</li>`;
+  }).join('');
 }
 
 function renderPerimeterList() {
   const feats = app.state?.perimeters.features || [];
-  const failing = feats.filter((f) => f.properties.meets_rule === false).length;
-  $('perimeter-count').textContent = `${feats.length}${failing ? `, ${failing} failing` : ''}`;
+  const count = (v) => feats.filter((f) => f.properties.verdict === v).length;
+  const failing = count('fails'), undecided = count('undecided');
+  $('perimeter-count').textContent = `${feats.length}${failing ? `, ${failing} failing` : ''}${
+    undecided ? `, ${undecided} undecided` : ''}`;
   $('perimeter-list').innerHTML = feats.map(({ properties: p }) => {
-    const ok = p.meets_rule !== false;
-    return `<li data-id="${esc(p.id)}" class="${p.id === app.selected ? 'selected' : ''}${app.flash.has(p.id) ? ' flash' : ''}"`
-      + ` title="${esc(ok ? 'meets the decree' : p.problems || 'fails the decree')}">`
-      + `<span class="${ok ? 'ok' : 'bad'}">${ok ? '✓' : '✗'}</span><span class="pid">${esc(p.id)}</span>`
+    const v = p.verdict;
+    return `<li data-id="${esc(p.id)}" data-verdict="${esc(v)}" class="${p.id === app.selected ? 'selected' : ''}${app.flash.has(p.id) ? ' flash' : ''}"`
+      + ` title="${esc(v === 'meets' ? VERDICTS.meets.says : p.problems || VERDICTS[v].says)}">`
+      + `<span class="verdict-mark ${esc(v)}">${VERDICTS[v].mark}</span><span class="pid">${esc(p.id)}</span>`
       + `<span class="pname">${esc(p.name || p.commune_names || p.communes || '')}</span><span class="pinh">${fmtInt(p.inhabitants)}</span></li>`;
   }).join('');
 }

@@ -454,6 +454,11 @@ window.qpv = {
     const p = map.latLngToContainerPoint(sq.centre);
     return { x: p.x, y: p.y };
   },
+  // The outline the map draws for a perimeter: on a canvas, there is no element to read.
+  perimeterOutline(id) {
+    const path = perimeterLayers.get(id)?.getLayers()[0];
+    return path ? { color: path.options.color, dashArray: path.options.dashArray ?? null } : null;
+  },
   edit,
   setTool,
   get selected() { return app.selected; },

@@ -97,6 +97,10 @@ fn perimeter_feature(r: &CandidateRecord, f: &Figures, to_wgs84: &Transformer) -
     p.insert("parts".into(), json!(f.parts));
     p.insert("units".into(), json!(f.units));
     p.insert("widest_gap_m".into(), json!(f.widest_gap_m.round()));
+    // The range's ends unrounded (the files hold them to 0.1): the page rounds them to whole
+    // inhabitants as the criteria's figures do, and 3 644.46 rounded twice would read 3 645.
+    p.insert("inhabitants_low".into(), json!(f.headcount.low));
+    p.insert("inhabitants_high".into(), json!(f.headcount.high));
     p.insert("criteria".into(), criteria_json(f));
     let geometry = geojson_geometry(&to_wgs84.multipolygon(&r.geometry)?);
     Ok(json!({ "type": "Feature", "properties": p, "geometry": geometry }))
