@@ -177,6 +177,7 @@ pub fn write_check(
     let started = std::time::Instant::now();
     let perimeters = file_perimeters(a, file)?;
     let adjuster = super::adjust::file_adjuster(a, &perimeters, None);
+    let mut ranges = Vec::with_capacity(perimeters.len());
     let rows: Vec<Map<String, Value>> = perimeters
         .iter()
         .enumerate()
@@ -191,6 +192,7 @@ pub fn write_check(
             };
             let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, school_distance));
             let units = units_of(a, &adjuster, &perimeter.cover(&a.file.grid));
+            ranges.push(range_text(&f.headcount));
             row(a, p, &f, &lattice, &units, near)
         })
         .collect();
@@ -216,7 +218,7 @@ pub fn write_check(
     };
     writer.write(&[layer], &[], &mut out)?;
     let counts = Counts::of(&rows);
-    let markdown = markdown(a, file, &rows, schools.is_some(), school_distance);
+    let markdown = markdown(a, file, &rows, &ranges, schools.is_some(), school_distance);
     out.add("check.md", markdown.into_bytes());
     let mut inputs = vec![file.input.clone()];
     inputs.extend(a.inputs.iter().cloned());
@@ -463,12 +465,22 @@ fn row(
     m
 }
 
+/// Inhabitants as `check.md` writes them, rounded as the verdict's words round them.
+fn range_text(h: &qpv_core::verdict::Headcount) -> String {
+    if h.is_exact() {
+        thousands(h.point)
+    } else {
+        format!("{} ({}–{})", thousands(h.point), thousands(h.low), thousands(h.high))
+    }
+}
+
 /// `check.md`: how many meet, fail or cannot be decided and why, every perimeter sorted
 /// by margin.
 fn markdown(
     a: &Analysed,
     file: &PerimeterFile,
     rows: &[Map<String, Value>],
+    ranges: &[String],
     schools: bool,
     distance: f64,
 ) -> String {
@@ -512,9 +524,9 @@ fn markdown(
          undecided; further above, it fails.\n",
         100.0 * judging.median_band
     );
-    let mut order: Vec<&Map<String, Value>> = rows.iter().collect();
+    let mut order: Vec<(&Map<String, Value>, &String)> = rows.iter().zip(ranges).collect();
     let margin = |r: &Map<String, Value>| r["margin"].as_f64().unwrap_or(f64::NEG_INFINITY);
-    order.sort_by(|x, y| {
+    order.sort_by(|(x, _), (y, _)| {
         margin(y).total_cmp(&margin(x)).then_with(|| x["id"].as_str().cmp(&y["id"].as_str()))
     });
     let _ = writeln!(
@@ -523,21 +535,11 @@ fn markdown(
     );
     let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---|");
     let num = |v: &Value| v.as_f64().map_or("–".to_owned(), thousands);
-    for r in &order {
+    for (r, range) in &order {
         let verdict = match r["verdict"].as_str() {
             Some("meets") => "meets the rule",
             Some("undecided") => "*undecided*",
             _ => "**fails**",
-        };
-        let range = if r["inhabitants_low"] == r["inhabitants_high"] {
-            num(&r["inhabitants"])
-        } else {
-            format!(
-                "{} ({}–{})",
-                num(&r["inhabitants"]),
-                num(&r["inhabitants_low"]),
-                num(&r["inhabitants_high"])
-            )
         };
         let _ = writeln!(
             s,
@@ -554,7 +556,7 @@ fn markdown(
     }
     if schools {
         let _ = writeln!(s, "\n## REP and REP+ schools within {distance:.0} m\n");
-        for r in &order {
+        for (r, _) in &order {
             let names = r["rep_school_names"].as_str().unwrap_or("");
             let _ = writeln!(
                 s,
