@@ -247,6 +247,16 @@ fn bad_option_values_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--medians nowhere.json"));
     assert!(!dir.path().join("out").exists());
+    let drawn = sample("drawn_perimeters_l93.shp");
+    for (flag, message) in [
+        ("--continuity-gap=-1", "--continuity-gap must be zero or more, got -1"),
+        ("--median-band=2", "--median-band must be between 0 and 1, got 2"),
+    ] {
+        let o = qpv(&["check", "--perimeters", &drawn, flag, "--out", "out"], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(stderr(&o).contains(message), "{}", stderr(&o));
+        assert!(!dir.path().join("out").exists());
+    }
 }
 
 #[test]
