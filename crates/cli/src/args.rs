@@ -795,6 +795,17 @@ impl BuildingsArgs {
     }
 }
 
+/// The options of a command that judges a perimeter file (`check`, `adjust`, `atlas`,
+/// `serve`): the rule, the grid and the buildings typed, over the settings file.
+pub fn judging_options(
+    rule: &RuleArgs,
+    input: &GridArgs,
+    buildings: &BuildingsArgs,
+    settings: Option<&std::path::Path>,
+) -> anyhow::Result<RunOptions> {
+    rule.options().combine(input.options()).combine(buildings.options()).over_file(settings)
+}
+
 /// A perimeter file that a command cannot do without (`check`, `adjust`).
 #[derive(Debug, Clone, Args)]
 pub struct RequiredPerimeterArgs {
