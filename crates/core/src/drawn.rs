@@ -61,9 +61,25 @@ impl Drawn {
     /// assert_eq!(d.lattice_cells(), vec![Cell::new(0, 0), Cell::new(1, 0)]);
     /// ```
     pub fn new(shape: MultiPolygon<f64>, size: f64, tolerance_m: f64) -> Option<Drawn> {
+        Drawn::measure(shape, size, tolerance_m).1
+    }
+
+    /// What a perimeter read from a file starts as: the cells whose centre `shape`
+    /// contains (its lattice version, which the adjustments edit) and its line (`None`
+    /// on the lattice, see [`Drawn::new`]). The squares' shares are clipped once for both.
+    ///
+    /// ```
+    /// use geo_types::{MultiPolygon, Rect, coord};
+    /// use qpv_core::{Cell, drawn::Drawn};
+    /// let on_lattice = Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 400.0, y: 200.0 }).to_polygon();
+    /// let (cells, line) = Drawn::measure(MultiPolygon(vec![on_lattice]), 200.0, 200.0);
+    /// assert_eq!((cells, line), (vec![Cell::new(0, 0), Cell::new(1, 0)], None));
+    /// ```
+    pub fn measure(shape: MultiPolygon<f64>, size: f64, tolerance_m: f64) -> (Vec<Cell>, Option<Drawn>) {
         let shares = cell_shares(&shape, size);
         if shares.iter().all(|(_, s)| *s >= 1.0) {
-            return None;
+            // Every square it covers it covers whole: those are the cells of its centres.
+            return (shares.into_iter().map(|(c, _)| c).collect(), None);
         }
         let centre = |c: Cell| Point::new((c.x as f64 + 0.5) * size, (c.y as f64 + 0.5) * size);
         let cover = shares
@@ -74,7 +90,9 @@ impl Drawn {
             })
             .collect();
         let as_drawn = drawn_continuity(&shape.0, tolerance_m);
-        Some(Drawn { shape: Arc::new(shape), cover: Arc::new(cover), as_drawn, removed: BTreeSet::new() })
+        let line =
+            Drawn { shape: Arc::new(shape), cover: Arc::new(cover), as_drawn, removed: BTreeSet::new() };
+        (line.lattice_cells(), Some(line))
     }
 
     /// The line with the residents of the squares it cuts placed in `buildings`.
@@ -90,18 +108,6 @@ impl Drawn {
     /// The cells whose centre is inside: the lattice version of the line.
     pub fn lattice_cells(&self) -> Vec<Cell> {
         self.cover.iter().filter(|(_, v)| v.centre_inside).map(|(c, _)| *c).collect()
-    }
-
-    /// The share of `cell` this line gives a perimeter, given whether the perimeter's
-    /// lattice version holds the cell: as drawn for a cell whose centre is inside while
-    /// the lattice holds it, or whose centre is outside while no edit took it away.
-    pub fn share(&self, cell: Cell, in_lattice: bool) -> Option<f64> {
-        let v = self.cover.get(&cell)?;
-        match (v.centre_inside, in_lattice) {
-            (true, true) => Some(v.share),
-            (false, false) if !self.removed.contains(&cell) => Some(v.share),
-            _ => None,
-        }
     }
 
     /// Whether `cell`'s centre is inside the line.
@@ -156,24 +162,30 @@ mod tests {
     use geo::Area;
     use geo_types::coord;
 
-    fn off_lattice() -> Drawn {
-        // 30 m off the lattice: 85 % of (0, 0), all of (1, 0), 15 % of (2, 0).
-        let r = Rect::new(coord! { x: 30.0, y: 0.0 }, coord! { x: 430.0, y: 200.0 }).to_polygon();
-        Drawn::new(MultiPolygon(vec![r]), 200.0, 200.0).unwrap()
+    /// 30 m off the lattice: 85 % of (0, 0), all of (1, 0), 15 % of (2, 0).
+    fn off_lattice_shape() -> MultiPolygon<f64> {
+        MultiPolygon(vec![Rect::new(coord! { x: 30.0, y: 0.0 }, coord! { x: 430.0, y: 200.0 }).to_polygon()])
     }
 
+    fn off_lattice() -> Drawn {
+        Drawn::new(off_lattice_shape(), 200.0, 200.0).unwrap()
+    }
+
+    /// What edits do to these shares is `Perimeter::cover`'s (adjust/figures.rs tests).
     #[test]
-    fn shares_follow_the_lattice_version() {
+    fn a_line_knows_the_share_of_each_cell_and_where_the_centres_are() {
         let d = off_lattice();
         let lattice: BTreeSet<Cell> = d.lattice_cells().into_iter().collect();
-        assert!((d.share(Cell::new(0, 0), true).unwrap() - 0.85).abs() < 1e-9);
-        assert_eq!(d.share(Cell::new(1, 0), true), Some(1.0));
-        assert!((d.share(Cell::new(2, 0), false).unwrap() - 0.15).abs() < 1e-9);
-        // A cell whose centre is inside but that the lattice no longer holds: taken out.
-        assert_eq!(d.share(Cell::new(0, 0), false), None);
-        // A cell whose centre is outside that the lattice now holds: added whole elsewhere.
-        assert_eq!(d.share(Cell::new(2, 0), true), None);
+        let cover = |x: i32| d.cover[&Cell::new(x, 0)];
+        assert!((cover(0).share - 0.85).abs() < 1e-9 && cover(0).centre_inside);
+        assert!(cover(1).share == 1.0 && cover(1).centre_inside);
+        assert!((cover(2).share - 0.15).abs() < 1e-9 && !cover(2).centre_inside);
+        assert!(d.counts_outside(Cell::new(2, 0)) && !d.counts_outside(Cell::new(0, 0)));
         assert!(d.untouched(&lattice));
+        let (cells, line) = Drawn::measure(off_lattice_shape(), 200.0, 200.0);
+        assert_eq!((cells, line.as_ref()), (d.lattice_cells(), Some(&d)));
+        // The lattice version is the cells whose centre the line contains.
+        assert_eq!(d.lattice_cells(), crate::lattice::cells_with_centre_inside(&d.shape, 200.0));
     }
 
     #[test]
@@ -187,7 +199,7 @@ mod tests {
         assert!((area - (170.0 + 30.0) * 200.0).abs() < 1e-6, "{area}");
         assert_eq!(kept.len(), 2, "the line falls in two");
         d.removed.insert(Cell::new(2, 0));
-        assert_eq!(d.share(Cell::new(2, 0), false), None);
+        assert!(!d.counts_outside(Cell::new(2, 0)));
         let area: f64 = d.kept(&lattice, 200.0).iter().map(|p| p.unsigned_area()).sum();
         assert!((area - 170.0 * 200.0).abs() < 1e-6, "{area}");
     }

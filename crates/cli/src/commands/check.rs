@@ -16,7 +16,6 @@ use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
 use qpv_core::compare::{Perimeters, Population, Residents};
 use qpv_core::drawn::Drawn;
-use qpv_core::lattice::cells_with_centre_inside;
 use qpv_core::verdict::Key;
 use qpv_core::{Cell, Figures, Perimeter, Territory};
 use qpv_grid::OutputSet;
@@ -54,15 +53,18 @@ pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePer
     let tolerance = a.settings.judging.continuity_gap_m;
     let population = Population::new(&a.file.grid, None, a.fits());
     let out: Vec<FilePerimeter> = (0..p.len())
-        .map(|k| FilePerimeter {
-            id: p.ids[k].clone(),
-            name: p.names[k].clone(),
-            cells: cells_with_centre_inside(&p.shapes[k], size),
-            drawn: Drawn::new(p.shapes[k].clone(), size, tolerance).map(|d| match &a.buildings {
-                Some(b) => d.with_buildings(b),
-                None => d,
-            }),
-            residents: population.residents(&p.shapes[k]),
+        .map(|k| {
+            let (cells, drawn) = Drawn::measure(p.shapes[k].clone(), size, tolerance);
+            FilePerimeter {
+                id: p.ids[k].clone(),
+                name: p.names[k].clone(),
+                cells,
+                drawn: drawn.map(|d| match &a.buildings {
+                    Some(b) => d.with_buildings(b),
+                    None => d,
+                }),
+                residents: population.residents(&p.shapes[k]),
+            }
         })
         .collect();
     if out.iter().all(|f| f.residents.squares == 0) {

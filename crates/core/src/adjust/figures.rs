@@ -143,14 +143,22 @@ impl Perimeter {
         Some(polygons)
     }
 
-    /// The perimeter's outline as one valid multipolygon: the drawn polygons unioned
-    /// (lines and added squares may touch or overlap), `None` on the lattice.
+    /// The perimeter's outline as one valid multipolygon: its line as drawn when no edit
+    /// touched it, else the drawn polygons unioned (lines and added squares may touch or
+    /// overlap); `None` on the lattice.
     pub fn drawn_outline(&self, grid: &crate::Grid, size: f64) -> Option<MultiPolygon<f64>> {
-        let polygons = self.drawn_polygons(grid, size)?;
-        if self.drawn.len() == 1 && self.drawn[0].untouched(&self.cells(grid).into_iter().collect()) {
-            return Some((*self.drawn[0].shape).clone());
+        if let Some(line) = self.untouched_line(&self.cells(grid).into_iter().collect()) {
+            return Some((*line.shape).clone());
         }
-        Some(geo::unary_union(&polygons))
+        Some(geo::unary_union(&self.drawn_polygons(grid, size)?))
+    }
+
+    /// Its one line, when no edit touched it (`held`: the lattice version's cells).
+    fn untouched_line(&self, held: &BTreeSet<Cell>) -> Option<&crate::drawn::Drawn> {
+        match self.drawn.as_slice() {
+            [line] if line.untouched(held) => Some(line),
+            _ => None,
+        }
     }
 }
 
@@ -269,9 +277,8 @@ impl Adjuster<'_> {
         if p.drawn.is_empty() {
             return lattice_continuity(cells, self.connectivity, self.size);
         }
-        let held: BTreeSet<Cell> = cells.iter().copied().collect();
-        if p.drawn.len() == 1 && p.drawn[0].untouched(&held) {
-            return p.drawn[0].as_drawn;
+        if let Some(line) = p.untouched_line(&cells.iter().copied().collect()) {
+            return line.as_drawn;
         }
         let polygons = p.drawn_polygons(self.grid, self.size).unwrap_or_default();
         // Pieces of one line that an edit cut apart, and squares added beside them.

@@ -251,8 +251,7 @@ impl<'a> Adjuster<'a> {
         let lines = perimeters
             .into_iter()
             .map(|(id, name, shape)| {
-                let cells = crate::lattice::cells_with_centre_inside(&shape, size);
-                let drawn = Drawn::new(shape, size, tolerance);
+                let (cells, drawn) = Drawn::measure(shape, size, tolerance);
                 (id, name, cells, drawn)
             })
             .collect();
