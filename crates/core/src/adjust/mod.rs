@@ -132,7 +132,7 @@ pub enum AdjustError {
 
 /// The squares of a grid by cell. [`Adjuster::new`] builds one; a caller that replays
 /// steps many times on one grid (`qpv serve`, at every edit) builds it once and passes
-/// it to [`Adjuster::new_with`] or [`Adjuster::from_cells_with`]: a national grid's
+/// it to [`Adjuster::new_with`] or [`Adjuster::from_lines`]: a national grid's
 /// takes 0.2 s to build, more than the steps themselves.
 #[derive(Debug, Clone, Default)]
 pub struct CellLookup(FxHashMap<u64, u32>);
@@ -212,9 +212,9 @@ impl<'a> Adjuster<'a> {
         a
     }
 
-    /// Starts from perimeters given as lattice cells `(id, name, cells)`: those of a
-    /// perimeter file (the cells whose centre each polygon contains, see
-    /// [`crate::lattice`]), checked and adjusted exactly as candidates are.
+    /// Starts from perimeters given as lattice cells `(id, name, cells)`, checked and
+    /// adjusted exactly as candidates are (a file's perimeters keep their lines:
+    /// [`Adjuster::from_drawn`]).
     pub fn from_cells(
         grid: &'a Grid,
         run: &'a crate::RunOutput,
@@ -223,17 +223,6 @@ impl<'a> Adjuster<'a> {
     ) -> Self {
         Adjuster::starting(grid, run, settings, std::borrow::Cow::Owned(CellLookup::new(grid)))
             .cells(perimeters)
-    }
-
-    /// [`Adjuster::from_cells`] with the grid's lookup built beforehand.
-    pub fn from_cells_with(
-        grid: &'a Grid,
-        run: &'a crate::RunOutput,
-        settings: &crate::RunSettings,
-        perimeters: Vec<(String, String, Vec<Cell>)>,
-        lookup: &'a CellLookup,
-    ) -> Self {
-        Adjuster::starting(grid, run, settings, std::borrow::Cow::Borrowed(lookup)).cells(perimeters)
     }
 
     /// Starts from perimeters as drawn in a file `(id, name, polygons in the grid's CRS)`:
