@@ -84,6 +84,49 @@ pub fn overlapping_none(comparison: &[HashMap<String, String>]) -> Vec<String> {
     comparison.iter().filter(|r| r["status"] == "other_only").map(|r| r["other_id"].clone()).collect()
 }
 
+/// `qpv ARGS` run by the binary `qpv` in `dir`; panics with its stderr when it fails.
+pub fn run_qpv(qpv: &Path, args: &[&str], dir: &Path) {
+    let o = std::process::Command::new(qpv).args(args).current_dir(dir).output().expect("qpv runs");
+    assert!(o.status.success(), "qpv {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `qpv check --grid GRID --perimeters FILE --out OUT` in `dir`: the rows of `check.csv`.
+pub fn check(
+    qpv: &Path,
+    dir: &Path,
+    grid: &Path,
+    perimeters: &Path,
+    out: &str,
+) -> Vec<HashMap<String, String>> {
+    let (grid, perimeters) = (grid.to_str().expect("path"), perimeters.to_str().expect("path"));
+    run_qpv(qpv, &["check", "-q", "--grid", grid, "--perimeters", perimeters, "--out", out], dir);
+    read_csv(&dir.join(out).join("check.csv"))
+}
+
+/// The shapes of `official` moved 2.5 km in four directions ([`moved`]), those that
+/// overlap no official perimeter (as `qpv compare` finds them) checked: the rows of those
+/// touching an inhabited square. `tag` names the files written in `dir`.
+pub fn moved_off(
+    qpv: &Path,
+    dir: &Path,
+    grid: &Path,
+    official: &Path,
+    tag: &str,
+) -> Vec<HashMap<String, String>> {
+    let fc: Value =
+        serde_json::from_slice(&std::fs::read(official).expect("official file")).expect("GeoJSON");
+    let file = dir.join(format!("{tag}-moved.geojson"));
+    std::fs::write(&file, moved(&fc, 2_500.0).to_string()).expect("written");
+    let cmp = format!("{tag}-cmp");
+    let (official, moved_file) = (official.to_str().expect("path"), file.to_str().expect("path"));
+    run_qpv(qpv, &["compare", "-q", "--reference", official, "--other", moved_file, "--out", &cmp], dir);
+    let away = overlapping_none(&read_csv(&dir.join(cmp).join("comparison.csv")));
+    check(qpv, dir, grid, &file, &format!("{tag}-moved"))
+        .into_iter()
+        .filter(|r| away.contains(&r["id"]) && num(r, "inhabitants_high") > 0.0)
+        .collect()
+}
+
 /// The published figures of a quartier (`qp2015_haute_garonne.csv`).
 #[derive(Debug, Clone)]
 pub struct Published {

@@ -7,26 +7,11 @@
 //!
 //! `benches/verdicts.sh` runs it.
 
-use qpv_tests::verdicts::{
-    median_accuracy, moved, num, overlapping_none, population_accuracy, published, read_csv, states,
-};
+use qpv_tests::verdicts::{check, median_accuracy, moved_off, population_accuracy, published, states};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 type Rows = Vec<HashMap<String, String>>;
-
-fn qpv(bin: &Path, args: &[&str], dir: &Path) {
-    let o = Command::new(bin).args(args).current_dir(dir).output().expect("qpv runs");
-    assert!(o.status.success(), "qpv {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn check(bin: &Path, dir: &Path, grid: &Path, perimeters: &Path, out: &str) -> Rows {
-    let args =
-        ["check", "-q", "--grid", grid.to_str().unwrap(), "--perimeters", perimeters.to_str().unwrap()];
-    qpv(bin, &[&args[..], &["--out", out]].concat(), dir);
-    read_csv(&dir.join(out).join("check.csv"))
-}
 
 fn line(name: &str, rows: &Rows) {
     let (m, u, f) = states(rows, "verdict");
@@ -44,21 +29,6 @@ fn line(name: &str, rows: &Rows) {
         crit("continuity_verdict"),
         crit("urban_unit_verdict"),
     );
-}
-
-fn moved_off(bin: &Path, dir: &Path, grid: &Path, official: &Path, tag: &str) -> Rows {
-    let fc: serde_json::Value = serde_json::from_slice(&std::fs::read(official).unwrap()).unwrap();
-    let file = dir.join(format!("{tag}-moved.geojson"));
-    std::fs::write(&file, moved(&fc, 2_500.0).to_string()).unwrap();
-    let cmp = format!("{tag}-cmp");
-    let args =
-        ["compare", "-q", "--reference", official.to_str().unwrap(), "--other", file.to_str().unwrap()];
-    qpv(bin, &[&args[..], &["--out", &cmp]].concat(), dir);
-    let away = overlapping_none(&read_csv(&dir.join(cmp).join("comparison.csv")));
-    check(bin, dir, grid, &file, &format!("{tag}-moved"))
-        .into_iter()
-        .filter(|r| away.contains(&r["id"]) && num(r, "inhabitants_high") > 0.0)
-        .collect()
 }
 
 fn main() {

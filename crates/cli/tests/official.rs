@@ -9,30 +9,13 @@
 mod common;
 use common::*;
 
-use qpv_tests::verdicts::{
-    median_accuracy, moved, num, overlapping_none, population_accuracy, published, read_csv, states,
-};
+use qpv_tests::verdicts::{self, median_accuracy, num, population_accuracy, published, states};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// `qpv check --grid GRID --perimeters FILE --out OUT` in `d`; the rows of `check.csv`.
+/// `qpv check` by the binary under test; the rows of `check.csv`.
 fn check(d: &Path, grid: &Path, perimeters: &Path, out: &str) -> Vec<HashMap<String, String>> {
-    let (grid, perimeters) = (grid.to_str().unwrap(), perimeters.to_str().unwrap());
-    ok(&qpv(&["check", "--grid", grid, "--perimeters", perimeters, "--out", out], d));
-    read_csv(&d.join(out).join("check.csv"))
-}
-
-/// The shapes of `official` moved 2.5 km in four directions, those overlapping no
-/// official perimeter (as `qpv compare` finds them), checked; rows of those touching an
-/// inhabited square.
-fn moved_off(d: &Path, grid: &Path, official: &Path) -> Vec<HashMap<String, String>> {
-    let fc: serde_json::Value = serde_json::from_slice(&std::fs::read(official).unwrap()).unwrap();
-    std::fs::write(d.join("moved.geojson"), moved(&fc, 2_500.0).to_string()).unwrap();
-    let official = official.to_str().unwrap();
-    ok(&qpv(&["compare", "--reference", official, "--other", "moved.geojson", "--out", "cmp"], d));
-    let away = overlapping_none(&read_csv(&d.join("cmp/comparison.csv")));
-    let rows = check(d, grid, &d.join("moved.geojson"), "moved");
-    rows.into_iter().filter(|r| away.contains(&r["id"]) && num(r, "inhabitants_high") > 0.0).collect()
+    verdicts::check(Path::new(QPV), d, grid, perimeters, out)
 }
 
 /// Nord's 94 official 2024 perimeters: none fails on continuity or on the urban unit;
@@ -110,7 +93,7 @@ fn the_same_shapes_moved_off_the_quartiers_fail() {
     let dir = tempfile::tempdir().unwrap();
     let grid = qpv_tests::shared_file("filosofi2019/carreaux_200m_dep59.csv");
     let official = qpv_tests::shared_file("qpv-official/qpv2024_nord.geojson");
-    let rows = moved_off(dir.path(), &grid, &official);
+    let rows = verdicts::moved_off(Path::new(QPV), dir.path(), &grid, &official, "nord");
     let (meets, undecided, fails) = states(&rows, "verdict");
     assert!(rows.len() > 150, "{}", rows.len());
     assert!(fails as f64 >= 0.95 * rows.len() as f64, "{meets} meet, {undecided} undecided, {fails} fail");
