@@ -350,12 +350,10 @@ pub fn perimeter_record(
 ) -> AreaRecord {
     let mut r = lattice_record(p, f, grid, communes, output);
     if p.is_drawn() {
-        let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
-        let cover = p.cover(grid);
         r.inhabitants = f.individuals;
         r.households = f.households;
         r.poor_share = if f.households > 0.0 { f.poor_households / f.households } else { f64::NAN };
-        r.area_m2 = cover.iter().map(|(_, s)| s).sum::<f64>() * size * size;
+        r.area_m2 = f.area_m2;
     }
     r
 }

@@ -43,6 +43,8 @@ pub struct Figures {
     pub parts: usize,
     /// The widest gap between its parts, m (0 for one part).
     pub widest_gap_m: f64,
+    /// Area inside the line (the cells' on the lattice), m².
+    pub area_m2: f64,
     /// Inhabitants per km² (the overseas rule wants 2 000 or more).
     pub density_per_km2: f64,
     /// Squares its line cuts (0 on the lattice).
@@ -223,6 +225,7 @@ impl Adjuster<'_> {
             units,
             parts: continuity.parts,
             widest_gap_m: continuity.widest_gap_m,
+            area_m2: area_km2 * 1e6,
             density_per_km2: if area_km2 > 0.0 { headcount.point / area_km2 } else { 0.0 },
             cut_squares,
             verdict,
