@@ -2,6 +2,7 @@
 //! in `../shared` (which the tests needing it require: they are ignored by default),
 //! checking prerequisites, and running the whole method on a grid.
 
+pub mod quartiers;
 pub mod verdicts;
 
 use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};

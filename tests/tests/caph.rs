@@ -22,8 +22,8 @@ fn sample_is_the_caph_extract() {
 fn every_candidate_passes_the_rule() {
     let r = caph();
     let c = &r.output.candidates.candidates;
-    // The README's 8: Denain and its neighbours.
-    assert_eq!(c.len(), 8);
+    // The README's 9: Denain (north and south) and its neighbours.
+    assert_eq!(c.len(), 9);
     for cand in c {
         let a = &cand.area;
         assert!(a.individuals >= 1_000.0, "{a:?}");
@@ -52,20 +52,41 @@ fn outlines_are_valid_ccw_and_exactly_the_squares() {
 #[test]
 fn populations_add_up() {
     let r = caph();
-    let flagged: f64 =
-        r.output.flagged.flagged.iter().map(|&i| r.grid.values()[i as usize].individuals).sum();
     let c = &r.output.candidates;
-    let areas: f64 = c.candidates.iter().map(|x| x.area.individuals).sum::<f64>()
-        + c.near_misses.iter().map(|a| a.individuals).sum::<f64>()
-        + c.small_area_individuals;
-    assert!((flagged - areas).abs() < 1e-6, "{flagged} vs {areas}");
     // No square is in two areas.
     let mut seen = std::collections::HashSet::new();
-    for a in c.candidates.iter().map(|x| &x.area).chain(&c.near_misses) {
+    for a in c.candidates.iter().map(|x| &x.area).chain(&c.near_misses).chain(&c.small) {
         for s in &a.squares {
             assert!(seen.insert(*s), "square {s} twice");
         }
     }
+    // Every flagged square is in an area; the others there are the squares the closing
+    // took in: at least `DEFAULT_CLOSE` of their 8 neighbours flagged, of their own unit.
+    let flagged: std::collections::HashSet<u32> = r.output.flagged.flagged.iter().copied().collect();
+    assert!(flagged.iter().all(|s| seen.contains(s)), "a flagged square in no area");
+    let cells = r.grid.cells();
+    let unit = &r.output.placement.unit_of_square;
+    let at: std::collections::HashMap<(i32, i32), u32> =
+        flagged.iter().map(|&i| ((cells[i as usize].x, cells[i as usize].y), unit[i as usize])).collect();
+    let closed: Vec<u32> = seen.iter().copied().filter(|s| !flagged.contains(s)).collect();
+    assert!(!closed.is_empty(), "the sample has squares surrounded by flagged ones");
+    for &s in &closed {
+        let (x, y) = (cells[s as usize].x, cells[s as usize].y);
+        let around = (-1..=1)
+            .flat_map(|dx| (-1..=1).map(move |dy| (dx, dy)))
+            .filter(|&(dx, dy)| (dx, dy) != (0, 0) && at.get(&(x + dx, y + dy)) == Some(&unit[s as usize]))
+            .count();
+        assert!(
+            around >= qpv_core::candidate::DEFAULT_CLOSE as usize,
+            "square {s}: {around} flagged neighbours"
+        );
+    }
+    // The areas' residents are those of the flagged squares and of the squares taken in.
+    let squares: f64 = seen.iter().map(|&i| r.grid.values()[i as usize].individuals).sum();
+    let areas: f64 = c.candidates.iter().map(|x| x.area.individuals).sum::<f64>()
+        + c.near_misses.iter().map(|a| a.individuals).sum::<f64>()
+        + c.small_area_individuals;
+    assert!((squares - areas).abs() < 1e-6, "{squares} vs {areas}");
 }
 
 #[test]

@@ -271,6 +271,42 @@ pub struct RuleArgs {
     #[arg(long, overrides_with = "keep_empty_holes")]
     pub fill_empty_holes: bool,
 
+    /// A square that is not low-income joins the quartier that surrounds it when at least
+    /// N of its 8 neighbours are low-income squares of its urban unit (README,
+    /// "Closing"); 0 never takes a square in.
+    #[arg(long, help_heading = "Shaping quartiers", value_name = "N", value_parser = clap::value_parser!(u8).range(0..=8))]
+    pub close: Option<u8>,
+
+    /// Keep every continuous area whole instead of cutting large ones into
+    /// neighbourhood-sized quartiers along density valleys (README, "Splitting").
+    #[arg(long, help_heading = "Shaping quartiers", overrides_with = "split")]
+    pub no_split: bool,
+
+    /// Cut large continuous areas into neighbourhood-sized quartiers (the default;
+    /// overrides a settings file's split = false).
+    #[arg(long, help_heading = "Shaping quartiers", overrides_with = "no_split")]
+    pub split: bool,
+
+    /// The drop of local density (residents of the 3 × 3 block around a square), from
+    /// the lower of two dense cores to the saddle between them, that makes them two
+    /// quartiers: 0.5 cuts where density halves.
+    #[arg(long, help_heading = "Shaping quartiers", value_name = "SHARE")]
+    pub split_depth: Option<f64>,
+
+    /// A part with more inhabitants than this is cut at its weakest link (the lowest
+    /// saddle of density) even where density does not drop.
+    #[arg(long, help_heading = "Shaping quartiers", value_name = "N")]
+    pub split_max: Option<f64>,
+
+    /// A commune boundary always separates two cores (each part must still pass alone).
+    #[arg(long, help_heading = "Shaping quartiers", overrides_with = "split_across_communes")]
+    pub split_at_communes: bool,
+
+    /// Commune boundaries separate only where density drops (overrides a settings
+    /// file's split_at_communes = true).
+    #[arg(long, help_heading = "Shaping quartiers", overrides_with = "split_at_communes")]
+    pub split_across_communes: bool,
+
     /// Multiplies the legal threshold before it is compared with estimated niveau-de-vie
     /// medians (the law speaks of declared income, the grid of disposable income).
     /// The default was calibrated on the 2024 geography (README, "Calibration").
@@ -362,6 +398,11 @@ impl RuleArgs {
             medians: self.medians.clone(),
             connectivity: self.connectivity,
             keep_empty_holes: flag(self.keep_empty_holes, self.fill_empty_holes),
+            close: self.close,
+            split: flag(self.split, self.no_split),
+            split_depth: self.split_depth,
+            split_max: self.split_max,
+            split_at_communes: flag(self.split_at_communes, self.split_across_communes),
             calibration_factor: self.calibration_factor,
             min_population: self.min_population,
             min_territory_population: self.min_territory_population,

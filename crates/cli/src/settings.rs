@@ -44,6 +44,16 @@ pub struct RunOptions {
     pub connectivity: Option<u8>,
     /// Keep empty holes (the opposite of the core's `fill_empty_holes`).
     pub keep_empty_holes: Option<bool>,
+    /// Flagged neighbours that take a square in (0: never).
+    pub close: Option<u8>,
+    /// Cut large areas into neighbourhood-sized quartiers.
+    pub split: Option<bool>,
+    /// The density drop that separates two cores.
+    pub split_depth: Option<f64>,
+    /// Parts with more inhabitants are cut at their lowest saddle.
+    pub split_max: Option<f64>,
+    /// Whether a commune boundary always separates two cores.
+    pub split_at_communes: Option<bool>,
     /// Calibration factor.
     pub calibration_factor: Option<f64>,
     /// Smallest quartier, inhabitants.
@@ -103,7 +113,8 @@ impl RunOptions {
     /// These options over `fallback`: a value set here wins, an unset one falls back.
     pub fn combine(self, fallback: RunOptions) -> RunOptions {
         combine_fields!(self, fallback;
-            grid, communes, cog, skip_bad_rows, medians, connectivity, keep_empty_holes,
+            grid, communes, cog, skip_bad_rows, medians, connectivity, keep_empty_holes, close, split,
+            split_depth, split_max, split_at_communes,
             calibration_factor, min_population, min_territory_population, ratio, national_weight,
             large_unit_national_weight, large_unit_population, rounding_step, min_density,
             min_poor_share, max_poor_share, min_sigma, max_sigma, fallback_sigma, near_miss_floor,
@@ -124,6 +135,11 @@ impl RunOptions {
         RunOptions {
             connectivity: Some(s.grouping.connectivity.neighbours()),
             keep_empty_holes: Some(!s.grouping.fill_empty_holes),
+            close: Some(s.grouping.close.unwrap_or(0)),
+            split: Some(s.grouping.split.is_some()),
+            split_depth: Some(s.grouping.split.unwrap_or_default().depth),
+            split_max: Some(s.grouping.split.unwrap_or_default().max_inhabitants),
+            split_at_communes: Some(s.grouping.split.unwrap_or_default().at_communes),
             calibration_factor: Some(s.rule.calibration_factor),
             min_population: Some(s.rule.min_population),
             min_territory_population: Some(s.rule.min_territory_population),
@@ -179,6 +195,21 @@ impl RunOptions {
             s.grouping.fill_empty_holes = !keep;
         }
         set(&mut s.grouping.near_miss_floor, self.near_miss_floor);
+        if let Some(k) = self.close {
+            if k > 8 {
+                bail!("close = {k}: a square has 8 neighbours; give 0 to 8");
+            }
+            s.grouping.close = (k > 0).then_some(k);
+        }
+        let mut split = s.grouping.split.unwrap_or_default();
+        set(&mut split.depth, self.split_depth);
+        set(&mut split.max_inhabitants, self.split_max);
+        split.at_communes = self.split_at_communes.unwrap_or(split.at_communes);
+        s.grouping.split = match self.split {
+            Some(false) => None,
+            Some(true) => Some(split),
+            None => s.grouping.split.map(|_| split),
+        };
         s.overrides.poverty_line = self.poverty_line.or(s.overrides.poverty_line);
         s.overrides.national_median = self.national_median.or(s.overrides.national_median);
         let m = &mut s.model;
@@ -285,6 +316,10 @@ pub fn validate(s: &RunSettings) -> Result<()> {
     non_negative("--min-density", r.min_density)?;
     positive("--calibration-factor", r.calibration_factor)?;
     non_negative("--near-miss-floor", g.near_miss_floor)?;
+    if let Some(split) = g.split {
+        share("--split-depth", split.depth)?;
+        positive("--split-max", split.max_inhabitants)?;
+    }
     s.overrides.poverty_line.map(|v| positive("--poverty-line", v)).transpose()?;
     s.overrides.national_median.map(|v| positive("--national-median", v)).transpose()?;
     share("--min-poor-share", m.min_poor_share)?;

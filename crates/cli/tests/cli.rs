@@ -46,7 +46,7 @@ fn run_without_arguments_uses_the_embedded_sample() {
         serde_json::from_slice(&std::fs::read(out.join("candidates.geojson")).unwrap()).unwrap();
     assert_eq!(geojson["type"], "FeatureCollection");
     let features = geojson["features"].as_array().unwrap();
-    assert_eq!(features.len(), 8, "the README's 8 candidates on the CAPH sample");
+    assert_eq!(features.len(), 9, "the README's 9 candidates on the CAPH sample");
     let f = &features[0];
     for key in [
         "id",
@@ -74,7 +74,7 @@ fn run_without_arguments_uses_the_embedded_sample() {
     assert!((2.5..4.5).contains(&lon) && (50.0..50.7).contains(&lat), "{lon} {lat}");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["settings"]["calibration_factor"], 1.32);
+    assert_eq!(manifest["settings"]["calibration_factor"], 1.30);
     assert_eq!(manifest["settings"]["connectivity"], 8);
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
     assert_eq!(manifest["results"]["candidates"].as_u64().unwrap() as usize, features.len());
@@ -322,21 +322,22 @@ fn worked_example_of_adjustments_on_the_caph_sample() {
     assert!(o.status.success(), "{msg}");
     let out = dir.path().join("adj");
     let audit = std::fs::read_to_string(out.join("audit.csv")).unwrap();
-    // The REP collège Villars (Denain) is 54 m from the Denain candidate: brought in.
-    assert!(audit.contains("include_schools,59701-01,\"school 0590062X VILLARS, 54 m away\""), "{audit}");
-    // The drawn removal (Lambert-93 polygon) takes two squares out.
-    let removal = audit.lines().find(|l| l.starts_with("2,remove,59701-01")).expect("removal row");
+    // The REP collège Villars (Denain) is 14 m from 59701-01, the north of Denain: brought in.
+    assert!(audit.contains("include_schools,59701-01,\"school 0590062X VILLARS, 14 m away\""), "{audit}");
+    // The drawn removal (Lambert-93 polygon) takes two squares out of 59701-02, the south
+    // of Denain.
+    let removal = audit.lines().find(|l| l.starts_with("2,remove,59701-02")).expect("removal row");
     assert!(removal.contains(",0,2,true,meets,"), "{removal}");
     // The merge joins two areas that do not touch: recorded, and flagged by the re-check.
     assert!(audit.contains("not one continuous area (2 parts, 200 m apart)"), "{audit}");
-    assert!(msg.contains("warning: 59701-01 no longer meets the rule"), "{msg}");
+    assert!(msg.contains("warning: 59701-02 no longer meets the rule"), "{msg}");
     let schools = std::fs::read_to_string(out.join("schools.csv")).unwrap();
-    assert!(schools.contains("0594408W GERMINAL,59701-04,1850,too far"), "{schools}");
+    assert!(schools.contains("0594408W GERMINAL,59701-05,1850,too far"), "{schools}");
     let adjusted: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("adjusted.geojson")).unwrap()).unwrap();
     let features = adjusted["features"].as_array().unwrap();
-    assert_eq!(features.len(), 7, "8 candidates, one merged away");
-    let denain = features.iter().find(|f| f["properties"]["id"] == "59701-01").unwrap();
+    assert_eq!(features.len(), 8, "9 candidates, one merged away");
+    let denain = features.iter().find(|f| f["properties"]["id"] == "59701-02").unwrap();
     assert_eq!(denain["properties"]["name"], "Denain, Lourches, Escaudain");
     assert_eq!(denain["properties"]["meets_rule"], false);
     let poches: serde_json::Value =
@@ -372,7 +373,7 @@ fn bad_edits_files_are_refused_before_anything_is_written() {
     edits_fail("[[step]]\nop = \"remove\"\n", "missing field `candidate`");
     edits_fail("[[step]]\nop = \"keep_whole\"\nareas = \"anru.geojson\"\n", "anru.geojson does not exist");
     edits_fail(
-        "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"l93.geojson\"\n",
+        "[[step]]\nop = \"remove\"\ncandidate = \"59701-02\"\npolygon = \"l93.geojson\"\n",
         "declares no CRS",
     );
     edits_fail(
@@ -632,7 +633,7 @@ fn an_invalid_drawn_polygon_is_repaired_with_a_warning_naming_it() {
     let e = write(
         dir.path(),
         "e.toml",
-        "[[step]]\nop = \"remove\"\ncandidate = \"59701-01\"\npolygon = \"bow.geojson\"\n",
+        "[[step]]\nop = \"remove\"\ncandidate = \"59701-02\"\npolygon = \"bow.geojson\"\n",
     );
     let o = qpv(&["run", "--edits", e.to_str().unwrap(), "--out", "out"], dir.path());
     let msg = stderr(&o);

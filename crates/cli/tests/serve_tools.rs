@@ -23,8 +23,8 @@ use std::path::Path;
 /// The ids the test gives to the perimeters it makes.
 const CREATED: &str = "59701-50";
 const SPLIT_OFF: &str = "59701-60";
-/// The perimeter merged into Denain.
-const MERGED: &str = "59701-05";
+/// The perimeter merged into Denain (Lourches, Escaudain, Rœulx).
+const MERGED: &str = "59701-06";
 const SIDE: i64 = 200;
 const AXES: [(i64, i64); 4] = [(0, SIDE), (0, -SIDE), (SIDE, 0), (-SIDE, 0)];
 
@@ -344,7 +344,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     assert_eq!(text(&c, "selected-id").await, SPLIT_OFF);
     assert_eq!((geometry_files(&server), holder(&server, &piece.id)), (2, json!(SPLIT_OFF)));
 
-    // 8. Merge 59701-05 into Denain, rename Denain, poches, the REP collèges.
+    // 8. Merge 59701-06 into Denain, rename Denain, poches, the REP collèges.
     select(&c, DENAIN).await;
     let (denain, merged) = (inhabitants(&server.state(), DENAIN), inhabitants(&server.state(), MERGED));
     click(&c, "#tool-merge").await;
@@ -358,7 +358,7 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
         js(&c, &format!("!document.querySelector(\"#perimeter-list li[data-id='{MERGED}']\")")).await,
         true
     );
-    same(inhabitants_shown(&c).await, denain + merged, "Denain and 59701-05 as one");
+    same(inhabitants_shown(&c).await, denain + merged, "Denain and 59701-06 as one");
 
     click(&c, "#tool-rename").await;
     dialog_shows(&c, "dialog-name").await;

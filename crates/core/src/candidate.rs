@@ -1,7 +1,9 @@
 //! Stage 3: gather flagged squares into continuous areas and keep those that pass
 //! the rule on their pooled residents (METHOD.md §2–§3).
 
+use crate::closing::closed_squares;
 use crate::medians::pooled_median;
+use crate::split::{SplitSettings, split_zone};
 use crate::{
     Cell, Connectivity, FlaggedSquares, Grid, Placement, Rule, SquareIndex, connected_components,
     fill_empty_holes, trace_outline,
@@ -18,13 +20,29 @@ pub struct GroupingSettings {
     pub fill_empty_holes: bool,
     /// Failing areas with at least this many inhabitants are reported as near misses.
     pub near_miss_floor: f64,
+    /// How passing areas are cut into neighbourhood-sized quartiers; `None` keeps each
+    /// continuous area whole.
+    pub split: Option<SplitSettings>,
+    /// A square that is not flagged joins the low-income squares when at least this
+    /// many of its 8 neighbours are flagged ([`crate::closing`]); `None`: never.
+    pub close: Option<u8>,
 }
 
 impl Default for GroupingSettings {
     fn default() -> Self {
-        GroupingSettings { connectivity: Connectivity::Eight, fill_empty_holes: true, near_miss_floor: 500.0 }
+        GroupingSettings {
+            connectivity: Connectivity::Eight,
+            fill_empty_holes: true,
+            near_miss_floor: 500.0,
+            split: Some(SplitSettings::default()),
+            close: Some(DEFAULT_CLOSE),
+        }
     }
 }
+
+/// Flagged neighbours (of 8) that take a square into a low-income area by default:
+/// more than half (`benches/RESULTS.md`, "Quartier scale").
+pub const DEFAULT_CLOSE: u8 = 5;
 
 /// Why an area is not a quartier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,21 +141,33 @@ pub fn group_candidates(
     settings: &GroupingSettings,
     index: &SquareIndex,
 ) -> Candidates {
-    let cells: Vec<Cell> = flagged.flagged.iter().map(|&i| grid.cells()[i as usize]).collect();
-    let unit_of = |k: usize| placement.unit_of_square[flagged.flagged[k] as usize];
+    let members = low_income_squares(grid, placement, flagged, settings);
+    let cells: Vec<Cell> = members.iter().map(|&i| grid.cells()[i as usize]).collect();
+    let unit_of = |k: usize| placement.unit_of_square[members[k] as usize];
     let components = connected_components(&cells, unit_of, settings.connectivity);
     let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    let outline = |squares: Vec<u32>| {
+        let filled = if settings.fill_empty_holes {
+            let cs: Vec<Cell> = squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+            fill_empty_holes(&cs, settings.connectivity, |c| index.contains(c))
+        } else {
+            Vec::new()
+        };
+        measure(grid, placement, flagged, rule, squares, filled, size)
+    };
     let mut areas: Vec<Area> = components
         .par_iter()
-        .map(|members| {
-            let squares: Vec<u32> = members.iter().map(|&k| flagged.flagged[k as usize]).collect();
-            let filled = if settings.fill_empty_holes {
-                let cs: Vec<Cell> = members.iter().map(|&k| cells[k as usize]).collect();
-                fill_empty_holes(&cs, settings.connectivity, |c| index.contains(c))
-            } else {
-                Vec::new()
-            };
-            measure(grid, placement, flagged, rule, squares, filled, size)
+        .flat_map_iter(|component| {
+            let squares: Vec<u32> = component.iter().map(|&k| members[k as usize]).collect();
+            let area = outline(squares);
+            match settings.split {
+                Some(split) if area.passes() && area.individuals >= 2.0 * rule.min_population => {
+                    let cut =
+                        split_area(grid, placement, flagged, rule, &area.squares, settings, &split, size);
+                    if cut.len() > 1 { cut.into_iter().map(outline).collect() } else { vec![area] }
+                }
+                _ => vec![area],
+            }
         })
         .collect();
     areas.sort_by(|a, b| {
@@ -165,6 +195,55 @@ pub fn group_candidates(
         small_area_individuals: small.iter().map(|a| a.individuals).sum(),
         small,
     }
+}
+
+/// The flagged squares and, with closing, the squares they surround; increasing.
+fn low_income_squares(
+    grid: &Grid,
+    placement: &Placement,
+    flagged: &FlaggedSquares,
+    settings: &GroupingSettings,
+) -> Vec<u32> {
+    let Some(k) = settings.close else { return flagged.flagged.clone() };
+    let eligible = |i: usize| {
+        let u = placement.unit_of_square[i];
+        u != crate::NO_UNIT && flagged.units[u as usize].eligible && flagged.fits[i].is_some()
+    };
+    let closed = closed_squares(grid.cells(), &flagged.flagged, &placement.unit_of_square, eligible, k);
+    let mut all = flagged.flagged.clone();
+    all.extend(closed);
+    all.sort_unstable();
+    all
+}
+
+/// Cuts a passing area into parts that each pass alone ([`crate::split`]); the parts'
+/// squares, each increasing.
+#[allow(clippy::too_many_arguments)]
+fn split_area(
+    grid: &Grid,
+    placement: &Placement,
+    flagged: &FlaggedSquares,
+    rule: &Rule,
+    squares: &[u32],
+    settings: &GroupingSettings,
+    split: &SplitSettings,
+    size: f64,
+) -> Vec<Vec<u32>> {
+    let cells: Vec<Cell> = squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+    let residents: Vec<f64> = squares.iter().map(|&i| grid.values()[i as usize].individuals).collect();
+    let communes: Vec<u32> = squares.iter().map(|&i| placement.commune_of_square[i as usize]).collect();
+    let of = |part: &[usize]| -> Vec<u32> { part.iter().map(|&k| squares[k]).collect() };
+    // Judged on its own squares, holes left open: the same rule as a whole area.
+    // (Any set of flagged squares has a pooled median below the threshold, each of its
+    // distributions having more than half its mass below it; with the few squares
+    // closing takes in, a branch in practice fails on the population floor, or on the
+    // density floor overseas.)
+    let passes =
+        |part: &[usize]| measure(grid, placement, flagged, rule, of(part), Vec::new(), size).passes();
+    split_zone(&cells, &residents, &communes, settings.connectivity, split, passes)
+        .iter()
+        .map(|p| of(p))
+        .collect()
 }
 
 fn measure(
@@ -312,11 +391,20 @@ mod tests {
     fn inhabited_hole_stays_a_hole() {
         let mut squares = poor_block(150.0, &[(1, 1)]);
         squares.push((1, 1, 50.0, RICH, 0.02));
-        let c = run(&squares, GroupingSettings::default());
+        // Without closing: hole filling leaves an inhabited square out.
+        let c = run(&squares, GroupingSettings { close: None, ..GroupingSettings::default() });
         let cand = &c.candidates[0];
         assert!(cand.area.filled.is_empty());
         assert_eq!(cand.geometry.0[0].interiors().len(), 1);
         assert_eq!(cand.area.individuals, 1_200.0);
+        // By default the closing takes it in (its 8 neighbours are flagged), with its
+        // residents: a square of the area, not a filled one.
+        let c = run(&squares, GroupingSettings::default());
+        let cand = &c.candidates[0];
+        assert!(cand.area.filled.is_empty());
+        assert_eq!(cand.area.squares.len(), 9);
+        assert!(cand.geometry.0[0].interiors().is_empty());
+        assert_eq!(cand.area.individuals, 1_250.0);
     }
 
     #[test]

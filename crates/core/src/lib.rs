@@ -12,9 +12,11 @@ The pipeline has typed stages (METHOD.md §2–§5):
 3. [`FlaggedSquares`]: each square's income distribution estimated as a log-normal
    ([`IncomeModel`]), thresholds per unit from the decree ([`Rule`]), and the
    squares whose estimated median is below their threshold;
-4. [`Candidates`]: connected flagged squares grouped within one unit, empty holes
-   filled, each area re-tested on its pooled residents, passing ones outlined as
-   polygons with holes ([`trace_outline`]).
+4. [`Candidates`]: the squares a low-income area surrounds taken in ([`closing`]),
+   connected flagged squares grouped within one unit, empty holes filled, each area
+   re-tested on its pooled residents, large passing ones cut into neighbourhood-sized
+   parts that each pass alone ([`split`]), and outlined as polygons with holes
+   ([`trace_outline`]).
 
 [`Pipeline`] runs them all. The income estimate is an approximation: the public
 grid has no median (METHOD.md §5).
@@ -64,6 +66,7 @@ assert!(quartier.area.median.unwrap() < quartier.area.threshold);
 pub mod adjust;
 pub mod buildings;
 pub mod candidate;
+pub mod closing;
 pub mod commune_code;
 pub mod compare;
 pub mod components;
@@ -83,6 +86,7 @@ pub mod places;
 pub mod poches;
 pub mod profile;
 mod raster;
+pub mod split;
 pub mod square_id;
 #[cfg(test)]
 mod testutil;
@@ -106,5 +110,6 @@ pub use pipeline::{Pipeline, Prepared, RunError, RunOutput, RunSettings};
 pub use places::{Commune, CommuneTable, NO_UNIT, Placement, TerritoryUnit, UnknownCommunes};
 pub use poches::{Poche, PocheSettings, find_poches};
 pub use profile::{PROFILE_COLUMNS, PROFILE_WIDTH, SquareProfiles, Totals};
+pub use split::SplitSettings;
 pub use square_id::{Cell, SquareId, SquareIdError};
 pub use threshold::{DEFAULT_CALIBRATION_FACTOR, Rule, Territory};

@@ -34,6 +34,16 @@ pub enum Param {
     NationalWeight,
     /// Smallest urban unit.
     MinTerritoryPopulation,
+    /// Flagged neighbours that take a square in (0: never).
+    Close,
+    /// Cut large areas (1, the default) or keep them whole (0).
+    Split,
+    /// The density drop that separates two cores.
+    SplitDepth,
+    /// Parts larger than this are cut at their lowest saddle.
+    SplitMax,
+    /// Commune boundaries always separate (1) or not (0, the default).
+    SplitAtCommunes,
 }
 
 impl Param {
@@ -46,6 +56,11 @@ impl Param {
             Param::Ratio => "ratio",
             Param::NationalWeight => "national_weight",
             Param::MinTerritoryPopulation => "min_territory_population",
+            Param::Close => "close",
+            Param::Split => "split",
+            Param::SplitDepth => "split_depth",
+            Param::SplitMax => "split_max",
+            Param::SplitAtCommunes => "split_at_communes",
         }
     }
 
@@ -63,6 +78,19 @@ impl Param {
             Param::Ratio => s.rule.ratio = v,
             Param::NationalWeight => s.rule.national_weight = v,
             Param::MinTerritoryPopulation => s.rule.min_territory_population = v,
+            Param::Close => {
+                if !(v.fract() == 0.0 && (0.0..=8.0).contains(&v)) {
+                    bail!("close is a number of neighbours from 0 to 8, not {v}");
+                }
+                s.grouping.close = (v > 0.0).then_some(v as u8)
+            }
+            Param::Split => s.grouping.split = (v != 0.0).then(|| s.grouping.split.unwrap_or_default()),
+            // A split setting turns splitting on: sweeping split_depth means splitting.
+            Param::SplitDepth => s.grouping.split.get_or_insert_with(Default::default).depth = v,
+            Param::SplitMax => s.grouping.split.get_or_insert_with(Default::default).max_inhabitants = v,
+            Param::SplitAtCommunes => {
+                s.grouping.split.get_or_insert_with(Default::default).at_communes = v != 0.0
+            }
         }
         validate(s)
     }
@@ -80,9 +108,14 @@ pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
         "ratio" => Param::Ratio,
         "national_weight" => Param::NationalWeight,
         "min_territory_population" => Param::MinTerritoryPopulation,
+        "close" => Param::Close,
+        "split" => Param::Split,
+        "split_depth" => Param::SplitDepth,
+        "split_max" => Param::SplitMax,
+        "split_at_communes" => Param::SplitAtCommunes,
         other => bail!(
             "--set {text}: unknown parameter {other:?}; known: factor, connectivity, min_population, holes, ratio, \
-             national_weight, min_territory_population"
+             national_weight, min_territory_population, close, split, split_depth, split_max, split_at_communes"
         ),
     };
     let number = |s: &str| -> Result<f64> {
