@@ -26,9 +26,9 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 if [ $# -eq 0 ]; then
   set -- "default:" "before (1.32, no closing, no split):--calibration-factor 1.32 --close 0 --no-split" \
-    "1.30, no closing, no split:--close 0 --no-split" "no split:--no-split" "no closing:--close 0" \
-    "no closing, factor 1.31:--close 0 --calibration-factor 1.31" "closing, factor 1.29:--calibration-factor 1.29" "closing at 4, factor 1.29:--close 4 --calibration-factor 1.29" \
-    "closing at 6:--close 6" "depth 0.5, max 20 000:--split-depth 0.5 --split-max 20000" \
+    "no split:--no-split" "no closing:--close 0" "no closing, factor 1.32:--close 0 --calibration-factor 1.32" \
+    "closing at 5, factor 1.30:--close 5 --calibration-factor 1.30" "closing at 6, factor 1.31:--close 6 --calibration-factor 1.31" \
+    "max 10 000:--split-max 10000" "max 30 000:--split-max 30000" "depth 0.5:--split-depth 0.5" \
     "depth 1 (size only):--split-depth 1" "at communes:--split-at-communes"
 fi
 echo "Nord (59), Filosofi 2019 grid, against the 94 official 2024 perimeters:"

@@ -22,8 +22,8 @@ fn sample_is_the_caph_extract() {
 fn every_candidate_passes_the_rule() {
     let r = caph();
     let c = &r.output.candidates.candidates;
-    // The README's 9: Denain (north and south) and its neighbours.
-    assert_eq!(c.len(), 9);
+    // The README's 8: Denain (north and south) and its neighbours.
+    assert_eq!(c.len(), 8);
     for cand in c {
         let a = &cand.area;
         assert!(a.individuals >= 1_000.0, "{a:?}");

@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(a.medians, MedianSource::Embedded("filosofi2019".into()));
         assert_eq!(a.options.medians.as_deref(), Some("filosofi2019"));
         assert_eq!(a.settings, RunSettings::for_territory(Territory::Metropolitan));
-        assert_eq!(a.output.candidates.candidates.len(), 9);
+        assert_eq!(a.output.candidates.candidates.len(), 8);
         let fits = a.fits();
         assert_eq!(fits.len(), a.file.grid.len());
         assert!(std::ptr::eq(fits, a.fits()), "computed once");

@@ -45,13 +45,15 @@ fn candidates_against_their_adjusted_copy() {
     for f in ["comparison.csv", "by_commune.csv", "diff.geojson", "comparison.md", "manifest.json"] {
         assert!(out.join(f).exists(), "{f}");
     }
-    // Audit: the drawn removal took 2 squares from 59701-02; the school step added cells to 59701-06.
+    // Audit: the drawn removal took 2 squares from 59701-02; the school step added Villars'
+    // square to 59701-01, a square where nobody lives (Voltaire was already inside 59701-06).
     let audit = csv_rows(&dir.path().join("qpv-out/audit.csv"));
     let step = |op: &str, target: &str| {
         let r = audit.iter().find(|r| r["op"] == op && r["target"] == target).unwrap();
         num(r, "inhabitants_after") - num(r, "inhabitants_before")
     };
-    let (removed, school) = (-step("remove", "59701-02"), step("include_schools", "59701-06"));
+    let (removed, school) = (-step("remove", "59701-02"), step("include_schools", "59701-01"));
+    assert_eq!(school, 0.0, "Villars' square has no residents");
     let rows = csv_rows(&out.join("comparison.csv"));
     let lost: f64 = rows.iter().map(|r| num(r, "inhabitants_reference_only")).sum();
     let gained: f64 = rows
@@ -64,9 +66,13 @@ fn candidates_against_their_adjusted_copy() {
     let by_commune = csv_rows(&out.join("by_commune.csv"));
     let total_gained: f64 = by_commune.iter().map(|r| num(r, "gained")).sum();
     assert!((total_gained - school).abs() <= 1.0, "gained {total_gained}, audit {school}");
+    // The school's square: one more square of area in 59701-01, no resident.
+    let north = rows.iter().find(|r| r["reference_id"] == "59701-01").unwrap();
+    assert!((num(north, "area_other_only_m2") - 40_000.0).abs() < 10.0, "{north:?}");
+    assert_eq!(num(north, "inhabitants_other_only"), 0.0);
     assert!(
-        (gained - 4_801.0).abs() < 1e-6,
-        "the merged Denain perimeter adds 59701-02 and the school's cell to 59701-06: {gained}"
+        (gained - 4_698.5).abs() < 1e-6,
+        "the merged Denain perimeter adds 59701-02, less its 2 removed squares, to 59701-06: {gained}"
     );
     let diff: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("diff.geojson")).unwrap()).unwrap();
@@ -121,7 +127,7 @@ fn a_file_without_crs_is_refused_unless_one_is_given() {
 }
 
 /// The candidates of the sample compared with themselves within a file holding three of
-/// them: the six others are left out of both sets, and every output says so.
+/// them: the five others are left out of both sets, and every output says so.
 #[test]
 fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -130,7 +136,7 @@ fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out(
     let mut part: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join(gj)).unwrap()).unwrap();
     let features = part["features"].as_array_mut().unwrap();
-    assert_eq!(features.len(), 9);
+    assert_eq!(features.len(), 8);
     features.truncate(3);
     let inside: Vec<String> =
         features.iter().map(|f| f["properties"]["id"].as_str().unwrap().to_owned()).collect();
@@ -138,13 +144,13 @@ fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out(
     let args = ["compare", "--reference", gj, "--other", gj, "--grid", "sample", "--within", "part.geojson"];
     let o = qpv(&args, dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("compared 3 of 9 perimeters of A and 3 of 9 of B"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compared 3 of 8 perimeters of A and 3 of 8 of B"), "{}", stderr(&o));
     let out = dir.path().join("qpv-compare");
     let rows = csv_rows(&out.join("comparison.csv"));
     let compared: Vec<&str> = rows.iter().map(|r| r["reference_id"].as_str()).collect();
     assert_eq!(compared, inside);
     assert!(rows.iter().all(|r| r["status"] == "matched" && num(r, "iou") == 1.0));
-    // The six left out, from the run's own table.
+    // The five left out, from the run's own table.
     let candidates = csv_rows(&dir.path().join("qpv-out/candidates.csv"));
     let outside: Vec<_> = candidates.iter().filter(|c| !inside.contains(&c["id"])).collect();
     let people: f64 = outside.iter().map(|c| num(c, "inhabitants")).sum();
@@ -153,21 +159,21 @@ fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out(
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let w = &manifest["results"]["within"];
     for set in ["reference", "other"] {
-        assert_eq!((w[set]["read"].as_u64(), w[set]["compared"].as_u64()), (Some(9), Some(3)), "{w}");
+        assert_eq!((w[set]["read"].as_u64(), w[set]["compared"].as_u64()), (Some(8), Some(3)), "{w}");
         let left = w[set]["left_out_inhabitants"].as_f64().unwrap();
-        assert!((left - people).abs() < 1.0, "{left} left out, {people} in the six candidates");
+        assert!((left - people).abs() < 1.0, "{left} left out, {people} in the five candidates");
         // Read back from WGS84 with 7 decimals: areas within 0.01 %.
         let left = w[set]["left_out_area_m2"].as_f64().unwrap();
-        assert!((left / area - 1.0).abs() < 1e-4, "{left} m² left out, {area} m² in the six");
+        assert!((left / area - 1.0).abs() < 1e-4, "{left} m² left out, {area} m² in the five");
     }
     assert_eq!(manifest["settings"]["within"], "part.geojson");
     assert!(manifest["inputs"].as_array().unwrap().iter().any(|i| i["role"] == "within"), "{manifest}");
     let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
     assert!(md.contains("## Restricted to `part.geojson`"), "{md}");
-    assert!(md.contains("| compared | 3 | 3 |") && md.contains("| left out | 6 | 6 |"), "{md}");
+    assert!(md.contains("| compared | 3 | 3 |") && md.contains("| left out | 5 | 5 |"), "{md}");
     assert!(md.contains("| inhabitants left out (estimate) |"), "{md}");
     let within = csv_rows(&out.join("within.csv"));
-    assert_eq!(within.len(), 18);
+    assert_eq!(within.len(), 16);
     for r in &within {
         let expected = if inside.contains(&r["id"]) { ("1", "yes") } else { ("0", "no") };
         assert_eq!((r["share_inside"].as_str(), r["compared"].as_str()), expected, "{r:?}");
@@ -175,7 +181,7 @@ fn within_a_file_compares_only_the_perimeters_inside_and_says_what_was_left_out(
 }
 
 /// `--within other` on the sample grid: the communes touched by the three candidates
-/// of the other set decide which of the nine reference candidates are compared.
+/// of the other set decide which of the eight reference candidates are compared.
 #[test]
 fn within_the_other_set_s_communes_keeps_the_candidates_of_those_communes() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,16 +335,16 @@ fn map_draws_candidates_squares_schools_and_a_comparison() {
     // Every square is drawn (counted in its group: the legend has rectangles too).
     let squares = &svg[svg.find(r#"<g id="squares""#).unwrap()..];
     let squares = &squares[..squares.find("</g>").unwrap()];
-    // Measured: 2 224 squares with an income fit lie in the frame (the 2 241 rectangles
-    // counted before the background's legend were these, 13 legend boxes, the scale bar's
-    // 3 and the clip path's).
-    assert_eq!(squares.matches("<rect x=").count(), 2_224, "squares are drawn");
+    // Measured: 2 177 squares with an income fit lie in the frame (the SVG's other
+    // rectangles, outside this group, are the legend's boxes, the scale bar's and the
+    // clip path's).
+    assert_eq!(squares.matches("<rect x=").count(), 2_177, "squares are drawn");
     // Communes named (Denain's own name gives way to the id of 59701-01, placed first
     // over the town centre).
     assert!(svg.contains("VILLARS") && svg.contains(">Lourches<") && svg.contains("id=\"scale\""));
     let (w, h) = png_size(&std::fs::read(out.join("map.png")).unwrap());
     assert_eq!(w, 1200);
-    assert_eq!(h, 1_401);
+    assert_eq!(h, 1_424);
     let page = std::fs::read_to_string(out.join("map.html")).unwrap();
     assert!(page.contains("59701-01") && page.contains("addEventListener('wheel'"));
     assert_eq!(page.matches("http").count(), page.matches("http://www.w3.org/2000/svg").count());
@@ -349,5 +355,8 @@ fn map_draws_candidates_squares_schools_and_a_comparison() {
     let adjusted: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("qpv-out/adjusted.geojson")).unwrap()).unwrap();
     assert_eq!(svg.matches(r#"class="feature""#).count(), adjusted["features"].as_array().unwrap().len());
-    assert!(svg.contains("inhabitants (area share): 6 91"), "the merged Denain perimeter, 6 91x inhabitants");
+    assert!(
+        svg.contains("inhabitants (area share): 6 994"),
+        "the merged Denain perimeter, 6 994 inhabitants"
+    );
 }

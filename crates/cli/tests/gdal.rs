@@ -84,7 +84,7 @@ fn every_format_opens_in_gdal_with_its_crs_counts_accents_and_valid_geometries()
     let out = dir.path().join("qpv-out");
     let file = |name: &str| out.join(name).to_str().unwrap().to_owned();
     let gpkg = file("qpv.gpkg");
-    for (layer, count) in [("candidates", 9), ("near_misses", 9), ("adjusted", 8), ("poches", 10)] {
+    for (layer, count) in [("candidates", 8), ("near_misses", 7), ("adjusted", 7), ("poches", 7)] {
         let n = geojson_count(&out.join(format!("{layer}.geojson")));
         assert_eq!(n, count, "{layer}");
         let gj = ogrinfo(&["-so", &file(&format!("{layer}.geojson")), layer]);

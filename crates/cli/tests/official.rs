@@ -31,9 +31,9 @@ fn official_perimeters_of_nord_are_not_failed_on_grid_artefacts() {
     assert_eq!(rows.len(), 94);
     assert_eq!(states(&rows, "continuity_verdict").2, 0, "no official perimeter fails continuity");
     assert_eq!(states(&rows, "urban_unit_verdict").2, 0, "none fails the urban unit");
-    assert_eq!(states(&rows, "verdict"), (68, 26, 0), "meets, undecided, fails (README)");
+    assert_eq!(states(&rows, "verdict"), (64, 30, 0), "meets, undecided, fails (README)");
     assert_eq!(states(&rows, "population_verdict"), (73, 21, 0));
-    assert_eq!(states(&rows, "median_verdict"), (86, 8, 0));
+    assert_eq!(states(&rows, "median_verdict"), (82, 12, 0));
     for r in rows.iter().filter(|r| r["verdict"] == "undecided") {
         let why = &r["problems"];
         assert!(
@@ -82,7 +82,17 @@ fn published_populations_of_haute_garonne_lie_in_the_range() {
     assert!((m.within_band * 19.0).round() == 16.0, "{m:?}");
     assert_eq!(states(&rows, "continuity_verdict").2, 0);
     assert_eq!(states(&rows, "urban_unit_verdict").2, 0);
-    assert_eq!(states(&rows, "verdict").2, 0, "no published quartier fails");
+    // One published quartier fails, on the median alone and just outside the ±7 % band:
+    // Négreneys, the perimeter on no square's centre whose estimate is the worst of the 19,
+    // since closing lowered the calibration factor to 1.285 (README, "One verdict"; at 1.32
+    // it was undecided).
+    let failing: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r["verdict"] == "fails")
+        .map(|r| (r["id"].as_str(), r["median_verdict"].as_str()))
+        .collect();
+    assert_eq!(failing, [("QP031018", "fails")]);
+    assert_eq!(states(&rows, "population_verdict").2, 0);
 }
 
 /// The official shapes of Nord moved 2.5 km onto inhabited ground that is no quartier:

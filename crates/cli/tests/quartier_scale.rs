@@ -40,8 +40,15 @@ fn the_previous_method_is_one_set_of_flags_away() {
         &["run", "--close", "0", "--no-split", "--calibration-factor", "1.32", "--out", "before"],
         dir.path(),
     ));
-    // The README's figures on the CAPH sample: 9 candidates, 8 before (Denain whole).
-    assert_eq!((candidates(dir.path(), "now"), candidates(dir.path(), "before")), (9, 8));
+    // The README's figures on the CAPH sample: 8 candidates, 8 before (Denain whole).
+    assert_eq!((candidates(dir.path(), "now"), candidates(dir.path(), "before")), (8, 8));
+    // Denain in two now (59701-01 north, 59701-02 south), whole before.
+    let in_denain = |out: &str| {
+        let mut r = csv::Reader::from_path(dir.path().join(out).join("candidates.csv")).unwrap();
+        let names = r.headers().unwrap().iter().position(|h| h == "commune_names").unwrap();
+        r.records().filter(|row| row.as_ref().unwrap()[names].split("; ").any(|c| c == "Denain")).count()
+    };
+    assert_eq!((in_denain("now"), in_denain("before")), (2, 1));
     let s = &manifest(dir.path(), "before")["settings"];
     assert_eq!((s["close"].clone(), s["split"].clone()), (serde_json::json!(0), serde_json::json!(false)));
 }
@@ -64,7 +71,7 @@ fn out_of_range_settings_are_refused_naming_the_option() {
 #[test]
 fn sweep_varies_closing_and_splitting() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&qpv(&["sweep", "--set", "split=0,1", "--set", "close=0,5", "--out", "s"], dir.path()));
+    ok(&qpv(&["sweep", "--set", "split=0,1", "--set", "close=0,4", "--out", "s"], dir.path()));
     let text = std::fs::read_to_string(dir.path().join("s/sweep.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -77,7 +84,8 @@ fn sweep_varies_closing_and_splitting() {
         found.insert((f[split].to_string(), f[close].to_string()), f[quartiers].parse::<usize>().unwrap());
     }
     assert_eq!(found.len(), 4, "{text}");
-    // Splitting makes more quartiers of the same squares, on the sample as on Nord.
-    assert!(found[&("1".into(), "5".into())] > found[&("0".into(), "5".into())], "{text}");
-    assert_eq!(found[&("1".into(), "5".into())], 9, "{text}");
+    // Splitting makes more quartiers of the same squares, on the sample as on Nord (with
+    // closing at its default, 4 neighbours).
+    assert!(found[&("1".into(), "4".into())] > found[&("0".into(), "4".into())], "{text}");
+    assert_eq!(found[&("1".into(), "4".into())], 8, "{text}");
 }

@@ -41,8 +41,8 @@ impl Default for GroupingSettings {
 }
 
 /// Flagged neighbours (of 8) that take a square into a low-income area by default:
-/// more than half (`benches/RESULTS.md`, "Quartier scale").
-pub const DEFAULT_CLOSE: u8 = 5;
+/// half of them, a square at least half surrounded (`benches/RESULTS.md`, "Quartier scale").
+pub const DEFAULT_CLOSE: u8 = 4;
 
 /// Why an area is not a quartier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -164,7 +164,12 @@ pub fn group_candidates(
                 Some(split) if area.passes() && area.individuals >= 2.0 * rule.min_population => {
                     let cut =
                         split_area(grid, placement, flagged, rule, &area.squares, settings, &split, size);
-                    if cut.len() > 1 { cut.into_iter().map(outline).collect() } else { vec![area] }
+                    let parts: Vec<Area> =
+                        if cut.len() > 1 { cut.into_iter().map(outline).collect() } else { Vec::new() };
+                    // A branch that stayed with its neighbour can tip that part over the
+                    // threshold (squares taken in by closing may be richer): then the
+                    // area stays whole rather than losing residents.
+                    if !parts.is_empty() && parts.iter().all(Area::passes) { parts } else { vec![area] }
                 }
                 _ => vec![area],
             }

@@ -26,7 +26,9 @@
 //!    residents (fewer than 1 000 inhabitants, pooled median not below the threshold)
 //!    is not cut off: it stays with the part of its sibling it shares the highest
 //!    saddle with, and the sibling is cut further. No square is dropped: the parts
-//!    cover the area, and each passes.
+//!    cover the area. (A branch that stays can tip its part over the threshold when it
+//!    holds richer squares that closing took in; the grouping stage then keeps the area
+//!    whole, `candidate.rs`.)
 //!
 //! ```
 //! use qpv_core::{Cell, Connectivity};
@@ -64,7 +66,7 @@ pub struct SplitSettings {
 impl Default for SplitSettings {
     /// The defaults measured on Nord (`benches/RESULTS.md`, "Quartier scale").
     fn default() -> Self {
-        SplitSettings { depth: 0.6, max_inhabitants: 30_000.0, at_communes: false }
+        SplitSettings { depth: 0.6, max_inhabitants: 20_000.0, at_communes: false }
     }
 }
 
