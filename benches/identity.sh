@@ -39,7 +39,7 @@
 #     differing lines are printed without failing.
 # Exit status: 0 when everything is the same, 1 otherwise, 64 on bad usage.
 # Scopes (commands in commands_SCOPE below; time for both binaries on 2 cores): caph, the
-# embedded sample (18 commands, ~3 s); nord, the Nord grid (4, ~2 s) and france, the
+# embedded sample (23 commands, ~6 s); nord, the Nord grid (4, ~2 s) and france, the
 # national .csv.gz (4, 15-55 s by machine load), both from ../shared/data/filosofi2019 beside the
 # repository and skipped with a message when it is absent.
 # QPV_IDENTITY_KEEP=1 keeps $TMP (kept anyway when a check fails).
@@ -469,6 +469,14 @@ commands_caph() {
   step run-cache run --grid cache/grid.qpvgrid --out fromcache
   step reference-build reference build -o reference/medians.json
   step reference-totals reference totals -o reference/totals.csv.gz
+  step check check --perimeters data-samples/drawn_perimeters_l93.shp \
+    --schools data-samples/rep_colleges_caph_2021.geojson --out check
+  step check-buildings check --perimeters data-samples/drawn_perimeters_l93.shp \
+    --buildings data-samples/buildings_cite_bdtopo.geojson --out check-buildings
+  step adjust adjust --perimeters data-samples/drawn_perimeters_l93.shp \
+    --edits data-samples/drawn_edits.toml --out adjust
+  step atlas atlas --schools data-samples/rep_colleges_caph_2021.geojson --out atlas
+  step atlas-file atlas --perimeters edits/adjusted.geojson --reference qpv-out/candidates.geojson --out atlas-file
 }
 
 commands_nord() {
