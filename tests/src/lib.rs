@@ -5,7 +5,7 @@
 pub mod quartiers;
 pub mod verdicts;
 
-use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput};
+use qpv_core::{CommuneTable, Grid, Pipeline, RunOutput, RunSettings};
 use qpv_grid::communes::{CommuneVintage, embedded_communes};
 use qpv_grid::{GridReader, GridSource};
 use std::path::PathBuf;
@@ -125,7 +125,18 @@ pub struct Run {
 pub fn run(source: GridSource) -> Run {
     let grid = GridReader::new(source).finish().expect("grid reads").grid;
     let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-    let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").expect("embedded reference");
-    let output = Pipeline::new(&grid, &communes).reference(Some(&reference)).run().expect("run succeeds");
+    let output = run_method(&grid, &communes, None);
     Run { grid, communes, output }
+}
+
+/// The whole method on `grid` with the embedded Filosofi 2019 medians, and `settings`
+/// instead of the defaults of the grid's territory when given.
+pub fn run_method(grid: &Grid, communes: &CommuneTable, settings: Option<RunSettings>) -> RunOutput {
+    let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").expect("embedded reference");
+    let pipeline = Pipeline::new(grid, communes).reference(Some(&reference));
+    let pipeline = match settings {
+        Some(s) => pipeline.settings(s),
+        None => pipeline,
+    };
+    pipeline.run().expect("run succeeds")
 }

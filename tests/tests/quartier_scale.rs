@@ -2,20 +2,19 @@
 //! `../shared` is present, the Nord grid against the official 2024 perimeters.
 
 use qpv_core::compare::Perimeters;
-use qpv_core::{Cell, Connectivity, Grid, Pipeline, RunOutput, RunSettings, Territory, connected_components};
+use qpv_core::{Cell, Connectivity, Grid, RunOutput, RunSettings, Territory, connected_components};
 use qpv_grid::communes::{CommuneVintage, embedded_communes};
 use qpv_grid::{GridReader, GridSource};
 use qpv_tests::quartiers::{Score, score};
-use qpv_tests::shared_file;
+use qpv_tests::{run_method, shared_file};
 use std::collections::BTreeSet;
 
 /// The method on `grid` with the embedded reference, settings changed by `edit`.
 fn run_with(grid: &Grid, edit: impl Fn(&mut RunSettings)) -> RunOutput {
     let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-    let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
     let mut settings = RunSettings::for_territory(Territory::Metropolitan);
     edit(&mut settings);
-    Pipeline::new(grid, &communes).settings(settings).reference(Some(&reference)).run().unwrap()
+    run_method(grid, &communes, Some(settings))
 }
 
 fn read(source: GridSource) -> Grid {

@@ -113,21 +113,17 @@ pub fn split_zone(
         passes,
         verdicts: FxHashMap::default(),
     };
-    let parts = cutter.cut(tree.root());
-    let squares = |groups: Vec<Vec<usize>>| {
-        let mut out: Vec<Vec<usize>> = groups
-            .into_iter()
-            .map(|cores| {
-                let mut part: Vec<usize> =
-                    cores.iter().flat_map(|&c| squares_of_core[c].iter().copied()).collect();
-                part.sort_unstable();
-                part
-            })
-            .collect();
-        out.sort_by_key(|p| p[0]);
-        out
-    };
-    squares(parts)
+    let mut parts: Vec<Vec<usize>> =
+        cutter.cut(tree.root()).iter().map(|cores| squares_of(cores, &squares_of_core)).collect();
+    parts.sort_by_key(|p| p[0]);
+    parts
+}
+
+/// The squares of some cores, sorted.
+fn squares_of(cores: &[usize], squares_of_core: &[Vec<usize>]) -> Vec<usize> {
+    let mut squares: Vec<usize> = cores.iter().flat_map(|&c| squares_of_core[c].iter().copied()).collect();
+    squares.sort_unstable();
+    squares
 }
 
 /// A saddle between two cores: its level, the cores, whether it crosses communes.
@@ -302,10 +298,7 @@ impl<F: FnMut(&[usize]) -> bool> Cutter<'_, F> {
         if let Some(&v) = self.verdicts.get(&at) {
             return v;
         }
-        let mut squares: Vec<usize> =
-            self.tree.nodes[at].cores.iter().flat_map(|&c| self.squares_of_core[c].iter().copied()).collect();
-        squares.sort_unstable();
-        let v = (self.passes)(&squares);
+        let v = (self.passes)(&squares_of(&self.tree.nodes[at].cores, self.squares_of_core));
         self.verdicts.insert(at, v);
         v
     }
