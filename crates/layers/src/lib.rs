@@ -8,7 +8,8 @@ Perimeter files and layers of `qpv`: what goes to and comes from QGIS.
 - candidates as records and outlines ([`records`]), written as RFC 7946 GeoJSON and CSV
   ([`export`]), shapefiles ([`shapefile_out`]) and GeoPackages ([`gpkg_out`]), a layer
   in every format and CRS at once ([`layers`]), each with its QGIS style ([`styles`]);
-- adjustments files and the geometry files they name ([`edits`]);
+- adjustments files and the geometry files they name ([`edits`]), and the step
+  interpreter that applies them ([`adjustments`]);
 - the tables of a comparison, of indicators and of the CLI's other outputs
   ([`comparison_out`], [`indicators_out`], [`tables`]).
 
@@ -42,6 +43,7 @@ assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 */
 #![deny(missing_docs)]
 
+pub mod adjustments;
 pub mod buildings;
 pub mod comparison_out;
 pub mod crs;

@@ -247,7 +247,8 @@ fn file_subjects(a: &Analysed, file: &PerimeterFile) -> Result<Vec<Subject>> {
         .enumerate()
         .map(|(k, (p, perimeter))| {
             let f = engine.figures(perimeter);
-            let record = super::adjust::perimeter_record(perimeter, &f, grid, &a.communes, &a.output);
+            let record =
+                qpv_layers::adjustments::perimeter_record(perimeter, &f, grid, &a.communes, &a.output);
             Subject {
                 record,
                 figures: f,

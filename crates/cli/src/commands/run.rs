@@ -87,9 +87,10 @@ pub fn write_outputs(
     let mut adjustments = None;
     if let Some(edits) = request.edits {
         let ids: Vec<String> = candidates.iter().map(|c| c.record.id.clone()).collect();
-        let base = super::adjust::Run { output, grid: &file.grid, communes, settings: run_settings };
+        let base =
+            qpv_layers::adjustments::Run { output, grid: &file.grid, communes, settings: run_settings };
         let start = qpv_core::Adjuster::new(&file.grid, output, &ids, run_settings);
-        let adjusted = super::adjust::apply(edits, &base, start, &mut out)?;
+        let adjusted = qpv_layers::adjustments::apply(edits, &base, start, &mut out)?;
         inputs.push(edits.input.clone());
         inputs.extend(adjusted.inputs.clone());
         warnings.extend(adjusted.warnings.clone());

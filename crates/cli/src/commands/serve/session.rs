@@ -1,16 +1,17 @@
 //! A negotiation session: the perimeters a session starts from, the steps made on the
 //! map, and the session file written after each of them.
 //!
-//! Every edit replays the whole list of steps through [`super::super::adjust::apply`],
+//! Every edit replays the whole list of steps through [`qpv_layers::adjustments::apply`],
 //! the function `qpv run --edits` and `qpv adjust` use: the page can show nothing that
 //! the adjustments file, replayed by the CLI, would not give byte for byte.
 
 use crate::analysed::Analysed;
-use crate::commands::adjust::{self, Adjusted, Run};
+use crate::commands::adjust;
 use crate::commands::check::FilePerimeter;
 use anyhow::Result;
 use qpv_core::{Adjuster, CellLookup};
 use qpv_grid::{InputFile, OutputSet};
+use qpv_layers::adjustments::{Adjusted, Run};
 use qpv_layers::edits::{Edits, Step, steps_toml};
 use qpv_layers::perimeters::PerimeterFile;
 use qpv_serve::ApiError;
@@ -138,7 +139,7 @@ impl Session {
         let run = Run { output: &a.output, grid: &a.file.grid, communes: &a.communes, settings: &a.settings };
         // The tables apply() adds are not written: the session file is what is kept.
         let mut scratch = OutputSet::new(&self.dir);
-        adjust::apply(&edits, &run, start, &mut scratch)
+        Ok(qpv_layers::adjustments::apply(&edits, &run, start, &mut scratch)?)
     }
 
     /// Writes the session file, all or nothing.
