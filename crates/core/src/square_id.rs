@@ -83,6 +83,20 @@ impl SquareId {
         parsed.ok_or_else(|| SquareIdError::Malformed(String::from_utf8_lossy(text).into_owned()))
     }
 
+    /// The square of a lattice cell: the inverse of [`SquareId::cell`]. Its text (by
+    /// `Display`) is the INSEE id, as `qpv serve` gives each square in view.
+    ///
+    /// ```
+    /// use qpv_core::{Cell, SquareId};
+    /// let id = SquareId::of_cell(Cell::new(21_262, 10_149), 3035, 200);
+    /// assert_eq!(id.to_string(), "CRS3035RES200mN2029800E4252400");
+    /// ```
+    pub fn of_cell(cell: Cell, epsg: u32, size: u32) -> SquareId {
+        // In i64: a 1 km cell far east would overflow i32 metres.
+        let (north, east) = (i64::from(cell.y) * i64::from(size), i64::from(cell.x) * i64::from(size));
+        SquareId { epsg, size, north, east }
+    }
+
     /// The lattice cell of this square, or an error when the corner is off the lattice.
     pub fn cell(&self) -> Result<Cell, SquareIdError> {
         let s = self.size as i64;
@@ -146,6 +160,29 @@ impl Cursor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_gives_back_the_id_it_was_read_from() {
+        for text in ["CRS3035RES200mN2029800E4252400", "CRS5490RES200mN1794200E694600", "CRS3035RES1000mN0E0"]
+        {
+            let id = SquareId::parse(text.as_bytes()).unwrap();
+            let back = SquareId::of_cell(id.cell().unwrap(), id.epsg, id.size);
+            assert_eq!((back, back.to_string()), (id, text.to_owned()));
+        }
+    }
+
+    #[test]
+    fn a_cell_west_or_south_of_the_origin_has_negative_coordinates() {
+        let id = SquareId::of_cell(Cell::new(-3, -1), 3035, 200);
+        assert_eq!((id.north, id.east), (-200, -600));
+        assert_eq!(id.cell().unwrap(), Cell::new(-3, -1));
+    }
+
+    #[test]
+    fn large_cells_do_not_overflow_metres() {
+        let id = SquareId::of_cell(Cell::new(i32::MAX, 1), 3035, 1000);
+        assert_eq!(id.east, i64::from(i32::MAX) * 1000);
+    }
 
     #[test]
     fn bonifacio_square_reads_northing_first() {

@@ -78,7 +78,7 @@ pub fn squares(
         }
         let owner = owner.get(i).copied().filter(|k| *k != u32::MAX);
         list.push(json!({
-            "id": square_id(c, frame.epsg, frame.square_size),
+            "id": SquareId::of_cell(c, frame.epsg, frame.square_size).to_string(),
             "ring": ring,
             "inhabitants": v.individuals,
             "households": v.households,
@@ -142,12 +142,6 @@ fn blocks(
         list.push(json!({ "ring": ring, "inhabitants": people.round(), "median": median }));
     }
     Ok((k as u32 * size, list))
-}
-
-/// The INSEE id of a cell (`CRS3035RES200mN…E…`, the lower-left corner).
-fn square_id(c: qpv_core::Cell, epsg: u32, size: u32) -> String {
-    let (north, east) = (i64::from(c.y) * i64::from(size), i64::from(c.x) * i64::from(size));
-    SquareId { epsg, size, north, east }.to_string()
 }
 
 fn round7(x: f64) -> f64 {
