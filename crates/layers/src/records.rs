@@ -137,6 +137,30 @@ pub fn area_records(
     (candidates, near)
 }
 
+/// Near misses as perimeter records (the `records` of [`area_records`], in the same
+/// order), outlined from their squares and the empty cells filled in them; the
+/// shortfalls are the `reason`.
+pub fn near_miss_records(output: &RunOutput, grid: &Grid, records: Vec<AreaRecord>) -> Vec<CandidateRecord> {
+    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
+    output
+        .candidates
+        .near_misses
+        .iter()
+        .zip(records)
+        .map(|(area, record)| {
+            let mut cells: Vec<qpv_core::Cell> =
+                area.squares.iter().map(|&i| grid.cells()[i as usize]).collect();
+            cells.extend(area.filled.iter().copied());
+            let reason = serde_json::Value::String(record.shortfalls.clone());
+            CandidateRecord {
+                record,
+                extra: vec![("reason".into(), reason)],
+                geometry: qpv_core::trace_outline(&cells, size),
+            }
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct Ranks(std::collections::HashMap<(String, bool), usize>);
 
@@ -277,4 +301,44 @@ fn commune_shares(grid: &Grid, communes: &CommuneTable, squares: &[u32]) -> Vec<
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qpv_grid::communes::{CommuneVintage, embedded_communes};
+    use qpv_grid::{GridReader, GridSource};
+
+    // Three poor squares of 400 in Denain (a candidate) and, 2 km away, two poor
+    // squares of 300: fewer residents than the rule's 1 000, more than the near-miss
+    // floor (500).
+    const CSV: &[u8] = b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n\
+CRS3035RES200mN2969400E3794800,59172,400,160,90,4200000\n\
+CRS3035RES200mN2969400E3795000,59172,400,160,90,4200000\n\
+CRS3035RES200mN2969600E3794800,59172,400,160,90,4200000\n\
+CRS3035RES200mN2971400E3794800,59172,300,120,68,3150000\n\
+CRS3035RES200mN2971400E3795000,59172,300,120,68,3150000\n";
+
+    #[test]
+    fn near_misses_are_outlined_with_their_shortfalls() {
+        let file = GridReader::new(GridSource::Embedded { name: "tiny.csv", bytes: CSV }).finish().unwrap();
+        let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
+        let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
+        let out = qpv_core::Pipeline::new(&file.grid, &communes).reference(Some(&reference)).run().unwrap();
+        let (candidates, near) = area_records(&out, &file.grid, &communes);
+        assert_eq!(candidates.len(), 1);
+        let expected = near.clone();
+        let layer = near_miss_records(&out, &file.grid, near);
+        assert_eq!(layer.len(), out.candidates.near_misses.len());
+        assert!(!layer.is_empty(), "the fixture holds a near miss");
+        for (r, e) in layer.iter().zip(&expected) {
+            assert_eq!(r.record, *e);
+            assert!(!e.shortfalls.is_empty());
+            assert_eq!(r.extra, vec![("reason".to_owned(), serde_json::Value::String(e.shortfalls.clone()))]);
+        }
+        // The outline covers every square and filled cell, 200 m x 200 m each.
+        use geo::Area as _;
+        let area = out.candidates.near_misses[0].squares.len() + out.candidates.near_misses[0].filled.len();
+        assert_eq!(layer[0].geometry.unsigned_area(), area as f64 * 40_000.0);
+    }
 }

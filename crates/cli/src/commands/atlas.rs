@@ -366,7 +366,7 @@ impl Layers {
             .collect();
         let inhabitants = subjects.iter().map(|s| s.record.inhabitants).collect();
         let (_, near) = records::area_records(&a.output, grid, &a.communes);
-        let near = super::run::near_miss_records(&a.output, grid, near);
+        let near = qpv_layers::records::near_miss_records(&a.output, grid, near);
         let near_miss_reasons = near
             .iter()
             .map(|n| (n.record.id.clone(), n.record.inhabitants, n.record.shortfalls.clone()))

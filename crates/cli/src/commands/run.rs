@@ -96,7 +96,7 @@ pub fn write_outputs(
         warnings.extend(adjusted.warnings.clone());
         adjustments = Some(adjusted);
     }
-    let near_miss_layer = near_miss_records(output, &file.grid, near_misses);
+    let near_miss_layer = records::near_miss_records(output, &file.grid, near_misses);
     let mut layers = vec![
         Layer {
             name: "candidates",
@@ -145,32 +145,6 @@ pub fn output_crs(name: Option<&str>) -> Result<Option<u32>> {
     code.map(Some).ok_or_else(|| {
         anyhow::anyhow!("--crs {name}: outputs are written in EPSG:4326, EPSG:2154 or EPSG:3035")
     })
-}
-
-/// Near misses as perimeter records, outlined from their squares.
-pub fn near_miss_records(
-    output: &RunOutput,
-    grid: &qpv_core::Grid,
-    records: Vec<records::AreaRecord>,
-) -> Vec<records::CandidateRecord> {
-    let size = grid.frame().map_or(200.0, |f| f.square_size as f64);
-    output
-        .candidates
-        .near_misses
-        .iter()
-        .zip(records)
-        .map(|(area, record)| {
-            let mut cells: Vec<qpv_core::Cell> =
-                area.squares.iter().map(|&i| grid.cells()[i as usize]).collect();
-            cells.extend(area.filled.iter().copied());
-            let reason = serde_json::Value::String(record.shortfalls.clone());
-            records::CandidateRecord {
-                record,
-                extra: vec![("reason".into(), reason)],
-                geometry: qpv_core::trace_outline(&cells, size),
-            }
-        })
-        .collect()
 }
 
 /// Stage timings for `--timings`.

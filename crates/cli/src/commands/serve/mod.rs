@@ -87,7 +87,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     };
     let (candidates, near_miss_areas) =
         qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
-    let near_misses = crate::commands::run::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
+    let near_misses = qpv_layers::records::near_miss_records(&a.output, &a.file.grid, near_miss_areas);
     let to_wgs84 = Transformer::new(epsg, 4326)?;
     let near_misses = state::features(&near_misses, &to_wgs84, |_, _| {})?;
     let candidate_set = compare::perimeter_set(&candidates);
