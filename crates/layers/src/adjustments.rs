@@ -13,6 +13,7 @@ use crate::error::IoError;
 use crate::gpkg_out::AttributeTable;
 use crate::layers::{Content, Layer};
 use crate::records::{AreaRecord, CandidateRecord, SquareSet, square_set_record};
+use crate::schools::{Keep, schools_of};
 use crate::styles::Style;
 use crate::{InputFile, OutputSet};
 use qpv_core::lattice::{cells_intersecting, cells_of_ids, cells_with_centre_inside};
@@ -156,10 +157,8 @@ pub fn apply<'a>(
         let file = |error: AdjustError| ApplyError::Adjust { path: edits.path.clone(), error };
         match step {
             Step::IncludeSchools { schools, distance_m, filter, crs } => {
-                for s in shapes(schools, crs, &mut inputs)?.iter().filter(|s| keep(s, filter)) {
-                    for &(x, y) in &s.points {
-                        a.include_point(n, &school_label(s), x, y, *distance_m).map_err(file)?;
-                    }
+                for s in schools_of(&shapes(schools, crs, &mut inputs)?, Keep::Where(filter)) {
+                    a.include_point(n, &s.label(), s.x, s.y, *distance_m).map_err(file)?;
                 }
             }
             Step::KeepWhole { areas, crs } => {
@@ -303,25 +302,6 @@ fn check_square_ids(
 
 fn count(a: &Adjuster<'_>, status: &str) -> usize {
     a.schools.iter().filter(|s| s.status == status).count()
-}
-
-fn keep(s: &Shape, filter: &std::collections::BTreeMap<String, Vec<String>>) -> bool {
-    filter.iter().all(|(k, allowed)| {
-        let v = match s.properties.get(k) {
-            Some(Value::String(t)) => t.trim().to_owned(),
-            Some(other) => other.to_string(),
-            None => return false,
-        };
-        allowed.iter().any(|a| a.trim() == v)
-    })
-}
-
-fn school_label(s: &Shape) -> String {
-    let pick =
-        |keys: &[&str]| keys.iter().find_map(|k| s.properties.get(*k).and_then(Value::as_str)).map(str::trim);
-    let code = pick(&["Code etablissement", "uai", "UAI", "code"]);
-    let name = pick(&["Nom", "nom", "name", "appellation_officielle"]);
-    [code, name].into_iter().flatten().collect::<Vec<_>>().join(" ")
 }
 
 fn describe_selection(squares: usize, polygon: Option<&Path>) -> String {

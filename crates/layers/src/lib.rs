@@ -9,7 +9,8 @@ Perimeter files and layers of `qpv`: what goes to and comes from QGIS.
   ([`export`]), shapefiles ([`shapefile_out`]) and GeoPackages ([`gpkg_out`]), a layer
   in every format and CRS at once ([`layers`]), each with its QGIS style ([`styles`]);
 - adjustments files and the geometry files they name ([`edits`]), and the step
-  interpreter that applies them ([`adjustments`]);
+  interpreter that applies them ([`adjustments`]), and the one reader of REP/REP+
+  school files ([`schools`]);
 - the tables of a comparison, of indicators and of the CLI's other outputs
   ([`comparison_out`], [`indicators_out`], [`tables`]).
 
@@ -57,6 +58,7 @@ pub mod layers;
 pub mod parquet;
 pub mod perimeters;
 pub mod records;
+pub mod schools;
 pub mod shapefile_in;
 pub mod shapefile_out;
 pub mod styles;

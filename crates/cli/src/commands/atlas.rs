@@ -13,7 +13,7 @@
 //! of the engine's figures in both cases; the indicators are those of `qpv indicators`.
 //! The layout, the PDF and the HTML are `qpv_map::atlas`.
 
-use super::check::{self, School};
+use super::check;
 use crate::analysed::{self, Analysed, Reading};
 use crate::args::{AtlasArgs, PerimeterArgs};
 use crate::printer::{Printer, thousands};
@@ -27,6 +27,7 @@ use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::indicators_out::LevelFigures;
 use qpv_layers::perimeters::PerimeterFile;
 use qpv_layers::records::{self, AreaRecord};
+use qpv_layers::schools::{Keep, School, read_schools};
 use qpv_map::atlas::{
     Atlas, Criterion, Day, IndicatorLine, Kind, PerimeterPage, SummaryRow, clip_to, html, page_svgs, pdf,
     window_around,
@@ -85,7 +86,7 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
         }
         None => None,
     };
-    let schools = args.schools.as_deref().map(|p| check::read_schools(p, epsg)).transpose()?;
+    let schools = args.schools.as_deref().map(|p| read_schools(p, None, epsg, Keep::Rep)).transpose()?;
     let started = Instant::now();
     let mut subjects = match &file {
         None => candidates(&a)?,
@@ -400,7 +401,12 @@ impl Layers {
         let points = schools
             .unwrap_or_default()
             .iter()
-            .map(|s| MapPoint { x: s.x, y: s.y, label: s.label.clone(), category: s.category.clone() })
+            .map(|s| MapPoint {
+                x: s.x,
+                y: s.y,
+                label: s.label(),
+                category: s.category.clone().unwrap_or_default(),
+            })
             .collect();
         let mut squares: Vec<MapSquare> = grid
             .cells()

@@ -22,6 +22,7 @@ use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
 use qpv_layers::perimeters::PerimeterFile;
+use qpv_layers::schools::{Keep, School, read_schools};
 use qpv_layers::styles::Style;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -78,48 +79,6 @@ pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePer
     Ok(out)
 }
 
-/// A REP/REP+ school: label, category, position in the grid's CRS.
-pub struct School {
-    /// Code and name.
-    pub label: String,
-    /// `REP`, `REP+`, or empty when the file does not say.
-    pub category: String,
-    /// Position, grid CRS.
-    pub x: f64,
-    /// Position, grid CRS.
-    pub y: f64,
-}
-
-/// Reads the schools of a file, keeping REP and REP+ ones when the file says which.
-pub fn read_schools(path: &Path, epsg: u32) -> Result<Vec<School>> {
-    let shapes = qpv_layers::edits::read_shapes(path, None, epsg)?;
-    let text = |p: &Map<String, Value>, keys: &[&str]| {
-        keys.iter().find_map(|k| p.get(*k).and_then(Value::as_str)).map(|s| s.trim().to_owned())
-    };
-    let mut schools = Vec::new();
-    for s in &shapes {
-        let category = text(&s.properties, &["Classement REP", "classement_rep", "rep", "ep"]);
-        if category.as_deref().is_some_and(|c| !c.to_uppercase().starts_with("REP")) {
-            continue;
-        }
-        let code = text(&s.properties, &["Code etablissement", "uai", "UAI", "code"]);
-        let name = text(&s.properties, &["Nom", "nom", "name", "appellation_officielle"]);
-        let label = [code, name].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        for &(x, y) in &s.points {
-            schools.push(School {
-                label: label.clone(),
-                category: category.clone().unwrap_or_default(),
-                x,
-                y,
-            });
-        }
-    }
-    if schools.is_empty() {
-        bail!("{}: no REP or REP+ school (points) in the file", path.display());
-    }
-    Ok(schools)
-}
-
 /// Checks the perimeters and writes the outputs.
 pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     let formats = Formats::parse(&FormatArg::names(&FormatArg::with_geojson(args.format.as_deref())))
@@ -171,7 +130,7 @@ pub fn write_check(
 ) -> Result<Vec<std::path::PathBuf>> {
     let CheckRequest { file, schools: schools_path, school_distance, formats, out_crs } = request;
     let epsg = a.epsg();
-    let schools = schools_path.map(|p| read_schools(p, epsg)).transpose()?;
+    let schools = schools_path.map(|p| read_schools(p, None, epsg, Keep::Rep)).transpose()?;
     let started = std::time::Instant::now();
     let perimeters = file_perimeters(a, file)?;
     let adjuster = super::adjust::file_adjuster(a, &perimeters, None);
@@ -291,8 +250,10 @@ pub fn schools_near(
         .map(|s| (s, qpv_core::overlay::distance_to(s.x, s.y, &perimeters.shapes[k])))
         .filter(|(_, d)| *d <= distance)
         .map(|(s, d)| {
-            let label =
-                if s.category.is_empty() { s.label.clone() } else { format!("{} ({})", s.label, s.category) };
+            let label = match &s.category {
+                Some(c) if !c.is_empty() => format!("{} ({c})", s.label()),
+                _ => s.label(),
+            };
             (label, d)
         })
         .collect();

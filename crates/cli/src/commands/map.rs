@@ -163,21 +163,14 @@ fn diff_features(file: &qpv_layers::perimeters::PerimeterFile) -> Vec<MapFeature
 }
 
 fn schools(path: &std::path::Path, epsg: u32) -> Result<Vec<MapPoint>> {
-    let shapes = qpv_layers::edits::read_shapes(path, None, epsg)?;
-    let text = |p: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| {
-        keys.iter().find_map(|k| p.get(*k).and_then(|v| v.as_str()).map(str::to_owned)).unwrap_or_default()
-    };
-    Ok(shapes
-        .iter()
-        .flat_map(|s| {
-            let label = text(&s.properties, &["Nom", "nom", "name", "appellation_officielle"]);
-            let category = text(&s.properties, &["Classement REP", "rep", "ep"]);
-            s.points.iter().map(move |(x, y)| MapPoint {
-                x: *x,
-                y: *y,
-                label: label.clone(),
-                category: category.clone(),
-            })
+    let schools = qpv_layers::schools::read_schools(path, None, epsg, qpv_layers::schools::Keep::All)?;
+    Ok(schools
+        .into_iter()
+        .map(|s| MapPoint {
+            x: s.x,
+            y: s.y,
+            label: s.name.unwrap_or_default(),
+            category: s.category.unwrap_or_default(),
         })
         .collect())
 }

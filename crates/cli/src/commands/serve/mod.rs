@@ -82,7 +82,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let epsg = a.epsg();
     let file_schools = match &schools {
-        Some(path) => crate::commands::check::read_schools(path, epsg)?,
+        Some(path) => qpv_layers::schools::read_schools(path, None, epsg, qpv_layers::schools::Keep::Rep)?,
         None => Vec::new(),
     };
     let (candidates, near_miss_areas) =

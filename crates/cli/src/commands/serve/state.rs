@@ -141,7 +141,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         schools.push(json!({
             "type": "Feature",
             "geometry": { "type": "Point", "coordinates": [lon, lat] },
-            "properties": { "school": school.label, "category": school.category, "perimeter": null,
+            "properties": { "school": school.label(), "category": school.category.as_deref().unwrap_or_default(), "perimeter": null,
                             "status": "not included", "distance_m": null, "step": null },
         }));
     }
@@ -233,7 +233,7 @@ pub struct Fixed {
     /// The run's near misses.
     pub near_misses: Value,
     /// The schools of `--schools`, shown before any `include_schools` step.
-    pub schools: Vec<crate::commands::check::School>,
+    pub schools: Vec<qpv_layers::schools::School>,
     /// Urban units and communes to name, as `qpv map` names them.
     pub places: Value,
 }
