@@ -210,11 +210,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
 
-    /// Read every setting (grid, tables, parameters, edits) from a file: TOML written by
-    /// `qpv calibrate`, or a run's manifest.json, which makes the run again. Options given
-    /// on the command line override the file.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// Folder for the outputs (created if needed; files in it are replaced only when
     /// the run succeeds).
@@ -436,7 +433,7 @@ impl RunArgs {
             crs: self.crs.clone(),
             ..self.rule.options().combine(self.input.options())
         };
-        typed.over_file(self.settings.as_deref())
+        self.settings.over(typed)
     }
 }
 
@@ -489,9 +486,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
 
-    /// Baseline settings (TOML or a manifest.json); options on the command line override them.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// A parameter and its values: `factor=1.15..1.45:0.05` (range with step) or
     /// `connectivity=4,8` (list). Parameters: factor (calibration_factor), connectivity,
@@ -514,9 +510,8 @@ pub struct CalibrateArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
 
-    /// Baseline settings (TOML or a manifest.json).
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// Number of quartiers to reproduce (2024 geography, metropolitan France: 1 362).
     #[arg(long, default_value_t = 1362.0, value_name = "N")]
@@ -759,10 +754,8 @@ pub struct AtlasArgs {
     #[command(flatten)]
     pub buildings: BuildingsArgs,
 
-    /// Settings (TOML or a run's manifest.json): the rule and method of that run; options
-    /// on the command line override them.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// Reference perimeters (e.g. the published QPV; GeoJSON, shapefile or GeoPackage, read
     /// as --perimeters is, --crs included) drawn on every map against the atlas's: kept,
@@ -836,15 +829,32 @@ impl BuildingsArgs {
     }
 }
 
+/// `--settings FILE`, the one settings-file argument of every command that reads one.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArg {
+    /// Settings: TOML written by `qpv calibrate`, or a run's manifest.json, which gives
+    /// the rule and method of that run (for `qpv run`, its grid, tables and edits too).
+    /// Options given on the command line override the file.
+    #[arg(id = "settings", long = "settings", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl SettingsArg {
+    /// The options typed, over those of the file when one is given (typed ones win).
+    pub fn over(&self, typed: RunOptions) -> anyhow::Result<RunOptions> {
+        typed.over_file(self.file.as_deref())
+    }
+}
+
 /// The options of a command that judges a perimeter file (`check`, `adjust`, `atlas`,
 /// `serve`): the rule, the grid and the buildings typed, over the settings file.
 pub fn judging_options(
     rule: &RuleArgs,
     input: &GridArgs,
     buildings: &BuildingsArgs,
-    settings: Option<&std::path::Path>,
+    settings: &SettingsArg,
 ) -> anyhow::Result<RunOptions> {
-    rule.options().combine(input.options()).combine(buildings.options()).over_file(settings)
+    settings.over(rule.options().combine(input.options()).combine(buildings.options()))
 }
 
 /// A perimeter file that a command cannot do without (`check`, `adjust`).
@@ -890,10 +900,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub buildings: BuildingsArgs,
 
-    /// Settings (TOML or a run's manifest.json): check against the rule of that run;
-    /// options on the command line override them.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// REP/REP+ schools (GeoJSON or shapefile points; a "Classement REP" field, when
     /// present, keeps REP and REP+ ones): listed per perimeter when inside or near.
@@ -939,9 +947,8 @@ pub struct AdjustArgs {
     #[arg(long, value_name = "FILE")]
     pub edits: PathBuf,
 
-    /// Settings (TOML or a run's manifest.json); options on the command line override them.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// Formats of the adjusted perimeters, comma-separated: geojson (always), shapefile,
     /// gpkg (qpv.gpkg).
@@ -1002,9 +1009,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
 
-    /// Settings (TOML or a run's manifest.json); options on the command line override them.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArg,
 
     /// Folder of the session: session.toml (the adjustments, written after every edit),
     /// geometry/ (the polygons drawn), settings.toml, and export/.
@@ -1058,5 +1064,53 @@ mod tests {
         assert_eq!(shown_default(&serde_json::json!(["geojson"])).as_deref(), Some("geojson"));
         assert_eq!(shown_default(&serde_json::json!(false)), None);
         assert_eq!(shown_default(&serde_json::Value::Null), None);
+    }
+
+    #[test]
+    fn every_command_reading_settings_takes_the_one_argument() {
+        let with = |sub: &[&str]| {
+            let line = [&["qpv"][..], sub, &["--settings", "s.toml"]].concat();
+            let m = command().try_get_matches_from(line).unwrap();
+            let settings = match Cli::from_arg_matches(&m).unwrap().command {
+                Command::Run(a) => a.settings,
+                Command::Sweep(a) => a.settings,
+                Command::Calibrate(a) => a.settings,
+                Command::Check(a) => a.settings,
+                Command::Adjust(a) => a.settings,
+                Command::Atlas(a) => a.settings,
+                Command::Serve(a) => a.settings,
+                _ => unreachable!(),
+            };
+            settings.file
+        };
+        for sub in [
+            &["run"][..],
+            &["sweep", "--set", "factor=1.3"],
+            &["calibrate"],
+            &["check", "--perimeters", "p.geojson"],
+            &["adjust", "--perimeters", "p.geojson", "--edits", "e.toml"],
+            &["atlas"],
+            &["serve", "--out", "s"],
+        ] {
+            assert_eq!(with(sub).as_deref(), Some(std::path::Path::new("s.toml")), "{sub:?}");
+        }
+    }
+
+    #[test]
+    fn typed_options_win_over_the_settings_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, "calibration_factor = 1.2\nratio = 0.5\n").unwrap();
+        let o = run_args(&["--calibration-factor", "1.4", "--settings", path.to_str().unwrap()])
+            .options()
+            .unwrap();
+        assert_eq!((o.calibration_factor, o.ratio), (Some(1.4), Some(0.5)));
+        // No file: what was typed, unchanged.
+        let typed = RunOptions { ratio: Some(0.7), ..RunOptions::default() };
+        assert_eq!(SettingsArg::default().over(typed.clone()).unwrap(), typed);
+        // A missing file is an error naming it.
+        let missing = SettingsArg { file: Some(dir.path().join("none.toml")) };
+        let e = missing.over(RunOptions::default()).unwrap_err();
+        assert!(format!("{e:#}").contains("none.toml"), "{e:#}");
     }
 }

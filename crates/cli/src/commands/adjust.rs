@@ -23,8 +23,7 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
     let formats = Formats::parse(&names).map_err(anyhow::Error::msg)?;
     let out_crs = super::run::output_crs(args.out_crs.as_deref())?;
     let edits = Edits::read(&args.edits)?;
-    let options =
-        crate::args::judging_options(&args.rule, &args.input, &args.buildings, args.settings.as_deref())?;
+    let options = crate::args::judging_options(&args.rule, &args.input, &args.buildings, &args.settings)?;
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let file = super::perimeter_file(&args.perimeters.optional(), a.epsg(), printer)?
         .context("--perimeters FILE is needed: the perimeters to adjust")?;

@@ -87,8 +87,7 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
     if !(args.school_distance.is_finite() && args.school_distance >= 0.0) {
         bail!("--school-distance must be zero or more metres, got {}", args.school_distance);
     }
-    let options =
-        crate::args::judging_options(&args.rule, &args.input, &args.buildings, args.settings.as_deref())?;
+    let options = crate::args::judging_options(&args.rule, &args.input, &args.buildings, &args.settings)?;
     let a = analysed::analyse(&options, Reading::default(), printer)?;
     let epsg = a.epsg();
     let file = super::perimeter_file(&args.perimeters.optional(), epsg, printer)?

@@ -4,7 +4,7 @@
 //! only re-flags and re-groups, and variants run in parallel.
 
 use crate::analysed::{self, Loaded, Reading};
-use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SweepArgs};
+use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SettingsArg, SweepArgs};
 use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
@@ -15,7 +15,6 @@ use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
 /// A sweepable parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -147,8 +146,8 @@ pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
 }
 
 /// The grid and tables of a sweep or a calibration, read once, with the baseline settings.
-fn load(input: &GridArgs, rule: &RuleArgs, settings: Option<&Path>, printer: Printer) -> Result<Loaded> {
-    let options = rule.options().combine(input.options()).over_file(settings)?;
+fn load(input: &GridArgs, rule: &RuleArgs, settings: &SettingsArg, printer: Printer) -> Result<Loaded> {
+    let options = settings.over(rule.options().combine(input.options()))?;
     analysed::load(&options, Reading::default(), printer)
 }
 
@@ -191,7 +190,7 @@ fn run_variant(pipeline: &Pipeline<'_>, prepared: &Prepared, s: &RunSettings) ->
 /// `qpv sweep`
 pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>>>()?;
-    let l = load(&args.input, &args.rule, args.settings.as_deref(), printer)?;
+    let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let mut variants: Vec<(Vec<f64>, RunSettings)> = vec![(Vec::new(), l.settings.clone())];
     for (param, values) in &sets {
         let mut next = Vec::with_capacity(variants.len() * values.len());
@@ -359,7 +358,7 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     if !(args.target_count > 0.0 && args.target_population > 0.0) {
         bail!("--target-count and --target-population must be positive");
     }
-    let l = load(&args.input, &args.rule, args.settings.as_deref(), printer)?;
+    let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let n = ((args.to - args.from) / args.step + 1e-9).floor() as usize + 1;
     let factors: Vec<f64> =
         (0..n).map(|k| ((args.from + k as f64 * args.step) * 1e9).round() / 1e9).collect();

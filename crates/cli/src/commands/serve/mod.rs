@@ -69,8 +69,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         .as_deref()
         .map(|p| p.canonicalize().with_context(|| format!("--schools {}: cannot open it", p.display())))
         .transpose()?;
-    let mut options =
-        crate::args::judging_options(&args.rule, &args.input, &args.buildings, args.settings.as_deref())?;
+    let mut options = crate::args::judging_options(&args.rule, &args.input, &args.buildings, &args.settings)?;
     // Absolute, so that settings.toml replays from anywhere and the export's manifest
     // names the grid as the replay's does.
     if let Some(grid) = options.grid.as_mut().filter(|g| g.is_file()) {
