@@ -514,11 +514,11 @@ pub struct CalibrateArgs {
     pub settings: SettingsArg,
 
     /// Number of quartiers to reproduce (2024 geography, metropolitan France: 1 362).
-    #[arg(long, default_value_t = 1362.0, value_name = "N")]
+    #[arg(long, default_value_t = qpv_core::GEOGRAPHY_2024_QUARTIERS, value_name = "N")]
     pub target_count: f64,
 
     /// Inhabitants to reproduce (2024 geography: about 5.3 million).
-    #[arg(long, default_value_t = 5_300_000.0, value_name = "N")]
+    #[arg(long, default_value_t = qpv_core::GEOGRAPHY_2024_INHABITANTS, value_name = "N")]
     pub target_population: f64,
 
     /// Try 4 as well as 8 neighbours.
@@ -560,7 +560,7 @@ pub struct ReferenceBuildArgs {
     pub input: GridArgs,
 
     /// Name of the data vintage, recorded in the file (e.g. filosofi2019).
-    #[arg(long, default_value = "filosofi2019")]
+    #[arg(long, default_value = qpv_grid::reference::FILOSOFI2019)]
     pub vintage: String,
 
     /// Output JSON file.
@@ -773,7 +773,7 @@ pub struct AtlasArgs {
     pub schools: Option<PathBuf>,
 
     /// How near a school must be to a perimeter to be listed on its page, m.
-    #[arg(long, default_value_t = 300.0, value_name = "M")]
+    #[arg(long, default_value_t = qpv_core::DEFAULT_SCHOOL_DISTANCE_M, value_name = "M")]
     pub school_distance: f64,
 
     /// Title of the cover.
@@ -909,7 +909,7 @@ pub struct CheckArgs {
     pub schools: Option<PathBuf>,
 
     /// How near a school must be to a perimeter to be listed, m.
-    #[arg(long, default_value_t = 300.0, value_name = "M")]
+    #[arg(long, default_value_t = qpv_core::DEFAULT_SCHOOL_DISTANCE_M, value_name = "M")]
     pub school_distance: f64,
 
     /// Formats of the checked perimeters, comma-separated: geojson (always), shapefile,
@@ -997,12 +997,12 @@ pub struct ServeArgs {
     pub tiles: Option<String>,
 
     /// Port (0: any free port, printed).
-    #[arg(long, default_value_t = 8765, value_name = "N")]
+    #[arg(long, default_value_t = qpv_serve::DEFAULT_PORT, value_name = "N")]
     pub port: u16,
 
     /// Address to listen on. 0.0.0.0 opens the session to the network (a meeting room's):
     /// a warning is printed.
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    #[arg(long, default_value_t = qpv_serve::DEFAULT_LISTEN, value_name = "ADDR")]
     pub listen: std::net::IpAddr,
 
     /// Open the page in the default browser.
@@ -1112,5 +1112,32 @@ mod tests {
         let missing = SettingsArg { file: Some(dir.path().join("none.toml")) };
         let e = missing.over(RunOptions::default()).unwrap_err();
         assert!(format!("{e:#}").contains("none.toml"), "{e:#}");
+    }
+
+    #[test]
+    fn defaults_come_from_the_libraries() {
+        let parse =
+            |line: &[&str]| Cli::from_arg_matches(&command().try_get_matches_from(line).unwrap()).unwrap();
+        match parse(&["qpv", "check", "--perimeters", "p.geojson"]).command {
+            Command::Check(a) => assert_eq!(a.school_distance, qpv_core::DEFAULT_SCHOOL_DISTANCE_M),
+            _ => unreachable!(),
+        }
+        match parse(&["qpv", "serve", "--out", "s"]).command {
+            Command::Serve(a) => {
+                assert_eq!((a.port, a.listen), (qpv_serve::DEFAULT_PORT, qpv_serve::DEFAULT_LISTEN))
+            }
+            _ => unreachable!(),
+        }
+        match parse(&["qpv", "calibrate"]).command {
+            Command::Calibrate(a) => assert_eq!(
+                (a.target_count, a.target_population),
+                (qpv_core::GEOGRAPHY_2024_QUARTIERS, qpv_core::GEOGRAPHY_2024_INHABITANTS)
+            ),
+            _ => unreachable!(),
+        }
+        // What --help shows is that value.
+        let mut cmd = command();
+        let serve = cmd.find_subcommand_mut("serve").unwrap().render_help().to_string();
+        assert!(serve.contains(&format!("[default: {}]", qpv_serve::DEFAULT_PORT)), "{serve}");
     }
 }

@@ -374,7 +374,9 @@ impl MedianSource {
     pub fn resolve(arg: Option<&str>, release: Release) -> Result<MedianSource> {
         let embedded = qpv_grid::reference::embedded_vintages();
         Ok(match arg {
-            None if release == Release::Filosofi2019Or2021 => MedianSource::Embedded("filosofi2019".into()),
+            None if release == Release::Filosofi2019Or2021 => {
+                MedianSource::Embedded(qpv_grid::reference::FILOSOFI2019.into())
+            }
             None => MedianSource::Grid,
             Some("grid") => MedianSource::Grid,
             Some(v) if embedded.contains(&v) => MedianSource::Embedded(v.into()),

@@ -94,7 +94,10 @@ pub mod threshold;
 pub mod verdict;
 pub mod within;
 
-pub use adjust::{AdjustError, Adjuster, AuditEntry, CellLookup, Figures, Perimeter, SchoolOutcome};
+pub use adjust::{
+    AdjustError, Adjuster, AuditEntry, CellLookup, DEFAULT_SCHOOL_DISTANCE_M, Figures, Perimeter,
+    SchoolOutcome,
+};
 pub use candidate::{Area, Candidate, Candidates, GroupingSettings, Shortfall, group_candidates};
 pub use commune_code::{CommuneCode, CommuneCodeError};
 pub use components::{Connectivity, connected_components};
@@ -108,8 +111,10 @@ pub use medians::{MedianReference, UnitReference};
 pub use outline::trace_outline;
 pub use pipeline::{Pipeline, Prepared, RunError, RunOutput, RunSettings};
 pub use places::{Commune, CommuneTable, NO_UNIT, Placement, TerritoryUnit, UnknownCommunes};
-pub use poches::{Poche, PocheSettings, find_poches};
+pub use poches::{DEFAULT_POCHE_FLOOR, Poche, PocheSettings, find_poches};
 pub use profile::{PROFILE_COLUMNS, PROFILE_WIDTH, SquareProfiles, Totals};
 pub use split::SplitSettings;
 pub use square_id::{Cell, SquareId, SquareIdError};
-pub use threshold::{DEFAULT_CALIBRATION_FACTOR, Rule, Territory};
+pub use threshold::{
+    DEFAULT_CALIBRATION_FACTOR, GEOGRAPHY_2024_INHABITANTS, GEOGRAPHY_2024_QUARTIERS, Rule, Territory,
+};

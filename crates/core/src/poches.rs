@@ -36,10 +36,14 @@ pub struct Poche {
     pub reason: String,
 }
 
+/// The floor of a `poches` step given none, inhabitants: what INSEE's 2024 study of poor
+/// neighbourhoods used.
+pub const DEFAULT_POCHE_FLOOR: f64 = 500.0;
+
 /// Settings of the search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PocheSettings {
-    /// Smallest pocket, inhabitants (default 500).
+    /// Smallest pocket, inhabitants ([`DEFAULT_POCHE_FLOOR`] in a step that gives none).
     pub floor: f64,
     /// Contiguity.
     pub connectivity: Connectivity,

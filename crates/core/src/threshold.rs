@@ -47,6 +47,13 @@ pub struct Rule {
 /// Filosofi 2019 comes close to the 2024 geography (see the README, "Calibration").
 pub const DEFAULT_CALIBRATION_FACTOR: f64 = 1.285;
 
+/// Quartiers of the 2024 geography in metropolitan France: what `qpv calibrate`
+/// reproduces unless told otherwise.
+pub const GEOGRAPHY_2024_QUARTIERS: f64 = 1362.0;
+
+/// Inhabitants of those quartiers, about 5.3 million: `qpv calibrate`'s other target.
+pub const GEOGRAPHY_2024_INHABITANTS: f64 = 5_300_000.0;
+
 impl Rule {
     /// The decree's metropolitan rule with the default calibration factor.
     pub fn metropolitan() -> Self {

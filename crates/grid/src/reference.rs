@@ -28,8 +28,12 @@ struct UnitEntry {
 
 const FORMAT: &str = "qpv-median-reference/1";
 
+/// The vintage of the reference and totals compiled into the binary (Filosofi 2019), the
+/// one a 2019 or 2021 grid is judged with and `qpv reference build` names by default.
+pub const FILOSOFI2019: &str = "filosofi2019";
+
 /// References compiled into the binary, by vintage name.
-const EMBEDDED: &[(&str, &str)] = &[("filosofi2019", include_str!("../data/medians_filosofi2019.json"))];
+const EMBEDDED: &[(&str, &str)] = &[(FILOSOFI2019, include_str!("../data/medians_filosofi2019.json"))];
 
 /// Vintage names of the embedded references.
 pub fn embedded_vintages() -> Vec<&'static str> {

@@ -24,7 +24,7 @@ const FIXED: [&str; 7] =
 /// The embedded table of a vintage.
 pub fn embedded_totals(vintage: &str) -> Option<(TotalsTable, crate::InputFile)> {
     const FILOSOFI2019: &[u8] = include_bytes!("../data/totals_filosofi2019.csv.gz");
-    if vintage != "filosofi2019" {
+    if vintage != crate::reference::FILOSOFI2019 {
         return None;
     }
     let mut text = Vec::new();

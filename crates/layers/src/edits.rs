@@ -165,11 +165,11 @@ pub enum Step {
 }
 
 fn default_distance() -> f64 {
-    300.0
+    qpv_core::DEFAULT_SCHOOL_DISTANCE_M
 }
 
 fn default_floor() -> f64 {
-    500.0
+    qpv_core::DEFAULT_POCHE_FLOOR
 }
 
 #[derive(Deserialize, Serialize)]

@@ -72,7 +72,7 @@ mod testutil;
 pub use api::router;
 pub use error::{ApiError, ServeError};
 pub use security::{DEFAULT_BODY_LIMIT, Security, new_token, tile_origin};
-pub use server::{ServeConfig, serve, serve_until};
+pub use server::{DEFAULT_LISTEN, DEFAULT_PORT, ServeConfig, serve, serve_until};
 
 use serde_json::Value;
 

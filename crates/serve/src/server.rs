@@ -12,6 +12,12 @@ use std::time::Duration;
 /// written finishes, a stuck connection does not hold the process.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// The port `qpv serve` listens on when none is given (`--port`, [`ServeConfig`]).
+pub const DEFAULT_PORT: u16 = 8765;
+
+/// The address `qpv serve` listens on when none is given: loopback, this computer only.
+pub const DEFAULT_LISTEN: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -31,8 +37,8 @@ pub struct ServeConfig {
 impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
-            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 8000,
+            listen: DEFAULT_LISTEN,
+            port: DEFAULT_PORT,
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,
             tile_origin: None,

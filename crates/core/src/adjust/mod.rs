@@ -12,7 +12,7 @@ mod figures;
 mod schools;
 
 pub use figures::Figures;
-pub use schools::SchoolOutcome;
+pub use schools::{DEFAULT_SCHOOL_DISTANCE_M, SchoolOutcome};
 
 use crate::drawn::Drawn;
 use crate::income::LogNormal;

@@ -6,6 +6,10 @@
 use super::{AdjustError, Adjuster, Perimeter};
 use crate::Cell;
 
+/// How far a REP/REP+ school may lie from a perimeter to be brought inside it (an
+/// `include_schools` step) or listed near it (`qpv check`, the atlas), m: METHOD.md §6.
+pub const DEFAULT_SCHOOL_DISTANCE_M: f64 = 300.0;
+
 /// What happened to one school of `include_schools`, described against the final
 /// perimeters once [`Adjuster::finish`] has run (a later step may take it out).
 #[derive(Debug, Clone, PartialEq)]

@@ -243,7 +243,7 @@ impl Bench {
         let check = super::check::CheckRequest {
             file: &adjusted,
             schools: s.schools.as_deref(),
-            school_distance: 300.0,
+            school_distance: qpv_core::DEFAULT_SCHOOL_DISTANCE_M,
             formats: layer_formats,
             out_crs: None,
         };
