@@ -8,6 +8,7 @@
 
 use crate::edits::{Shape, read_shapes};
 use crate::error::IoError;
+use geo_types::MultiPolygon;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,6 +95,26 @@ pub fn schools_of(shapes: &[Shape], keep: Keep<'_>) -> Vec<School> {
         }
     }
     schools
+}
+
+/// The schools inside `region` or within `distance` m of it, nearest first (then by
+/// name), each as its label with its category in brackets when the file gives one, and
+/// its distance (0 inside): the list `qpv check` and the atlas give for a perimeter.
+pub fn near(schools: &[School], region: &MultiPolygon<f64>, distance: f64) -> Vec<(String, f64)> {
+    let mut near: Vec<(String, f64)> = schools
+        .iter()
+        .map(|s| (s, qpv_core::overlay::distance_to(s.x, s.y, region)))
+        .filter(|(_, d)| *d <= distance)
+        .map(|(s, d)| {
+            let label = match &s.category {
+                Some(c) if !c.is_empty() => format!("{} ({c})", s.label()),
+                _ => s.label(),
+            };
+            (label, d)
+        })
+        .collect();
+    near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    near
 }
 
 /// The first of `keys` that is a text property, trimmed.
@@ -190,6 +211,36 @@ mod tests {
         let by_number = BTreeMap::from([("REP".to_owned(), vec!["1".to_owned()])]);
         let kept = read_schools(f.path(), None, 3035, Keep::Where(&by_number)).unwrap();
         assert_eq!(kept.iter().map(School::label).collect::<Vec<_>>(), ["Sans catégorie"]);
+    }
+
+    #[test]
+    fn near_lists_schools_within_reach_nearest_first() {
+        let school = |name: &str, category: Option<&str>, x: f64| School {
+            code: None,
+            name: Some(name.into()),
+            category: category.map(str::to_owned),
+            x,
+            y: 100.0,
+        };
+        let square = MultiPolygon(vec![geo_types::Rect::new((0.0, 0.0), (200.0, 200.0)).to_polygon()]);
+        let schools = [
+            school("Far", Some("REP"), 600.0),
+            school("Edge", Some(""), 500.0),
+            school("Beside", Some("REP+"), 250.0),
+            school("Inside B", None, 100.0),
+            school("Inside A", Some("REP"), 50.0),
+        ];
+        let listed = near(&schools, &square, 300.0);
+        assert_eq!(
+            listed,
+            [
+                ("Inside A (REP)".to_owned(), 0.0),
+                ("Inside B".to_owned(), 0.0),
+                ("Beside (REP+)".to_owned(), 50.0),
+                ("Edge".to_owned(), 300.0),
+            ]
+        );
+        assert!(near(&schools, &square, 0.0).iter().all(|(_, d)| *d == 0.0));
     }
 
     #[test]

@@ -116,8 +116,9 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
         .par_iter()
         .enumerate()
         .map(|(k, s)| {
-            let near =
-                schools.as_ref().map(|list| check::schools_near(list, &perimeters, k, args.school_distance));
+            let near = schools
+                .as_ref()
+                .map(|list| qpv_layers::schools::near(list, &perimeters.shapes[k], args.school_distance));
             let reference = reference.as_ref().zip(comparison.as_ref());
             page(&a, &layers, s, k, &indicators[k], near, args.school_distance, reference)
         })

@@ -14,7 +14,7 @@ use crate::analysed::{self, Analysed, Reading};
 use crate::args::{CheckArgs, FormatArg};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
-use qpv_core::compare::{Perimeters, Population, Residents};
+use qpv_core::compare::{Population, Residents};
 use qpv_core::drawn::Drawn;
 use qpv_core::verdict::Key;
 use qpv_core::{Cell, Figures, Perimeter, Territory};
@@ -22,7 +22,7 @@ use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
 use qpv_layers::perimeters::PerimeterFile;
-use qpv_layers::schools::{Keep, School, read_schools};
+use qpv_layers::schools::{Keep, read_schools};
 use qpv_layers::styles::Style;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -146,7 +146,9 @@ pub fn write_check(
             } else {
                 f.clone()
             };
-            let near = schools.as_ref().map(|s| schools_near(s, &file.perimeters, k, school_distance));
+            let near = schools
+                .as_ref()
+                .map(|s| qpv_layers::schools::near(s, &file.perimeters.shapes[k], school_distance));
             let units = units_of(a, &adjuster, &perimeter.cover(&a.file.grid));
             ranges.push(range_text(&f.headcount));
             row(a, p, &f, &lattice, &units, near)
@@ -235,29 +237,6 @@ impl Counts {
         }
         c
     }
-}
-
-/// The REP/REP+ schools inside or within `distance` m of a perimeter, nearest first.
-pub fn schools_near(
-    schools: &[School],
-    perimeters: &Perimeters,
-    k: usize,
-    distance: f64,
-) -> Vec<(String, f64)> {
-    let mut near: Vec<(String, f64)> = schools
-        .iter()
-        .map(|s| (s, qpv_core::overlay::distance_to(s.x, s.y, &perimeters.shapes[k])))
-        .filter(|(_, d)| *d <= distance)
-        .map(|(s, d)| {
-            let label = match &s.category {
-                Some(c) if !c.is_empty() => format!("{} ({c})", s.label()),
-                _ => s.label(),
-            };
-            (label, d)
-        })
-        .collect();
-    near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    near
 }
 
 /// Shapefile fields of the layer: property, DBF name (10 characters), numeric, length,
