@@ -83,7 +83,7 @@ pub fn schools_of(shapes: &[Shape], keep: Keep<'_>) -> Vec<School> {
         let category = text(&s.properties, CATEGORY_FIELDS);
         let kept = match keep {
             Keep::All => true,
-            Keep::Rep => !category.as_deref().is_some_and(|c| !c.to_uppercase().starts_with("REP")),
+            Keep::Rep => category.as_deref().is_none_or(|c| c.to_uppercase().starts_with("REP")),
             Keep::Where(filter) => matches_where(&s.properties, filter),
         };
         if !kept {
