@@ -2,7 +2,8 @@
 Perimeter files and layers of `qpv`: what goes to and comes from QGIS.
 
 - reading perimeters (GeoJSON, shapefile, GeoPackage) in any declared CRS, with
-  repairs of invalid rings ([`perimeters`], [`shapefile_in`], [`gpkg_in`]);
+  repairs of invalid rings ([`perimeters`], [`shapefile_in`], [`gpkg_in`]), measured
+  on the grid ([`on_grid`]);
 - coordinate transforms between the grid's CRS, Lambert-93 and WGS84 ([`crs`], pure
   Rust `proj4rs`);
 - candidates as records and outlines ([`records`]), written as RFC 7946 GeoJSON and CSV
@@ -54,6 +55,7 @@ pub mod gpkg_in;
 pub mod gpkg_out;
 pub mod indicators_out;
 pub mod layers;
+pub mod on_grid;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod perimeters;

@@ -14,13 +14,12 @@ use crate::analysed::{self, Analysed, Reading};
 use crate::args::{CheckArgs, FormatArg};
 use crate::printer::{Printer, thousands};
 use anyhow::{Context, Result, bail};
-use qpv_core::compare::{Population, Residents};
-use qpv_core::drawn::Drawn;
 use qpv_core::verdict::Key;
 use qpv_core::{Cell, Figures, Perimeter, Territory};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::layers::{Content, Formats, Layer, LayerWriter};
+use qpv_layers::on_grid::GridToMeasure;
 use qpv_layers::perimeters::PerimeterFile;
 use qpv_layers::schools::{Keep, read_schools};
 use qpv_layers::styles::Style;
@@ -28,55 +27,18 @@ use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A perimeter of a file: its line measured on the grid, and its lattice version.
-pub struct FilePerimeter {
-    /// Its id (from the usual fields, else the feature number).
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// The lattice cells whose centre it contains (what the adjustments edit).
-    pub cells: Vec<Cell>,
-    /// Its line, when it cuts squares (`None`: it lies on the lattice, which is exact).
-    pub drawn: Option<Drawn>,
-    /// Its residents by area share (what `qpv compare` counts).
-    pub residents: Residents,
-}
+pub use qpv_layers::on_grid::FilePerimeter;
 
-/// The perimeters of `file` on the grid of `a`. A perimeter with no inhabited square
-/// in or under it is kept (it fails "no inhabitants in the grid"); a file none of
-/// whose perimeters touches an inhabited square is an error (a wrong CRS or grid).
+/// The perimeters of `file` on the grid of `a` ([`qpv_layers::on_grid::file_perimeters`]).
 pub fn file_perimeters(a: &Analysed, file: &PerimeterFile) -> Result<Vec<FilePerimeter>> {
-    let p = &file.perimeters;
-    if p.is_empty() {
-        bail!("{}: the file holds no perimeter", file.input.path);
-    }
-    let size = a.file.grid.frame().context("empty grid")?.square_size as f64;
-    let tolerance = a.settings.judging.continuity_gap_m;
-    let population = Population::new(&a.file.grid, None, a.fits());
-    let out: Vec<FilePerimeter> = (0..p.len())
-        .map(|k| {
-            let (cells, drawn) = Drawn::measure(p.shapes[k].clone(), size, tolerance);
-            FilePerimeter {
-                id: p.ids[k].clone(),
-                name: p.names[k].clone(),
-                cells,
-                drawn: drawn.map(|d| match &a.buildings {
-                    Some(b) => d.with_buildings(b),
-                    None => d,
-                }),
-                residents: population.residents(&p.shapes[k]),
-            }
-        })
-        .collect();
-    if out.iter().all(|f| f.residents.squares == 0) {
-        bail!(
-            "{}: no perimeter of the file lies on the grid: none holds an inhabited square of {} (is the file's \
-             CRS right, and is the grid the one of its territory?)",
-            file.input.path,
-            a.file.input.path
-        );
-    }
-    Ok(out)
+    let on = GridToMeasure {
+        grid: &a.file.grid,
+        path: &a.file.input.path,
+        fits: a.fits(),
+        continuity_gap_m: a.settings.judging.continuity_gap_m,
+        buildings: a.buildings.as_ref(),
+    };
+    Ok(qpv_layers::on_grid::file_perimeters(file, on)?)
 }
 
 /// Checks the perimeters and writes the outputs.
