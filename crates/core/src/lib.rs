@@ -18,7 +18,8 @@ The pipeline has typed stages (METHOD.md §2–§5):
    parts that each pass alone ([`split`]), and outlined as polygons with holes
    ([`trace_outline`]).
 
-[`Pipeline`] runs them all. The income estimate is an approximation: the public
+[`Pipeline`] runs them all; [`sweep`] runs many variants of the settings on one
+prepared grid. The income estimate is an approximation: the public
 grid has no median (METHOD.md §5).
 
 # Example
@@ -88,6 +89,7 @@ pub mod profile;
 mod raster;
 pub mod split;
 pub mod square_id;
+pub mod sweep;
 #[cfg(test)]
 mod testutil;
 pub mod threshold;

@@ -1,20 +1,21 @@
 //! `qpv sweep` and `qpv calibrate`: many variants of the rule on one parsed grid.
 //!
 //! The grid is read, indexed and placed once ([`Pipeline::prepare`]); each variant
-//! only re-flags and re-groups, and variants run in parallel.
+//! only re-flags and re-groups ([`qpv_core::sweep`]), and variants run in parallel.
 
 use crate::analysed::{self, Loaded, Reading};
 use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SettingsArg, SweepArgs};
 use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
+use qpv_core::sweep::Outcome;
 use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
 use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
 use rayon::prelude::*;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// A sweepable parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,40 +152,8 @@ fn load(input: &GridArgs, rule: &RuleArgs, settings: &SettingsArg, printer: Prin
     analysed::load(&options, Reading::default(), printer)
 }
 
-/// What one variant gives.
-struct Outcome {
-    quartiers: usize,
-    inhabitants: f64,
-    communes: usize,
-    /// Per unit: quartiers and inhabitants.
-    per_unit: BTreeMap<u32, (usize, f64)>,
-    /// Squares of each candidate.
-    squares: Vec<Vec<u32>>,
-}
-
 fn run_variant(pipeline: &Pipeline<'_>, prepared: &Prepared, s: &RunSettings) -> Result<Outcome> {
-    let (_, candidates) = pipeline.run_prepared(prepared, s)?;
-    let mut per_unit: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
-    let mut communes = BTreeSet::new();
-    for c in &candidates.candidates {
-        let e = per_unit.entry(c.area.unit).or_default();
-        e.0 += 1;
-        e.1 += c.area.individuals;
-        for &i in &c.area.squares {
-            let k = prepared.placement.commune_of_square[i as usize];
-            if k != NO_UNIT {
-                communes.insert(k);
-            }
-        }
-    }
-    Ok(Outcome {
-        quartiers: candidates.candidates.len(),
-        // `+ 0.0`: an empty sum is -0.0, which would print as "-0".
-        inhabitants: candidates.candidates.iter().map(|c| c.area.individuals).sum::<f64>() + 0.0,
-        communes: communes.len(),
-        per_unit,
-        squares: candidates.candidates.iter().map(|c| c.area.squares.clone()).collect(),
-    })
+    Ok(Outcome::of(pipeline, prepared, s)?)
 }
 
 /// `qpv sweep`
@@ -294,31 +263,7 @@ fn robustness_rows(
     outcomes: &[Outcome],
 ) -> Vec<RobustnessRow> {
     let ind = |i: u32| l.file.grid.values()[i as usize].individuals;
-    // A baseline candidate survives in a variant when one candidate of the variant
-    // holds at least half of its inhabitants.
-    let owners: Vec<HashMap<u32, usize>> = outcomes
-        .par_iter()
-        .map(|o| o.squares.iter().enumerate().flat_map(|(k, s)| s.iter().map(move |&i| (i, k))).collect())
-        .collect();
-    let survivals: Vec<usize> = baseline
-        .squares
-        .par_iter()
-        .map(|squares| {
-            let total: f64 = squares.iter().map(|&i| ind(i)).sum();
-            owners
-                .iter()
-                .filter(|owner| {
-                    let mut by: HashMap<usize, f64> = HashMap::new();
-                    for &i in squares {
-                        if let Some(&k) = owner.get(&i) {
-                            *by.entry(k).or_default() += ind(i);
-                        }
-                    }
-                    by.values().any(|&v| v >= 0.5 * total)
-                })
-                .count()
-        })
-        .collect();
+    let survivals = qpv_core::sweep::survivals(&l.file.grid, baseline, outcomes);
     let mut rows = Vec::new();
     let mut rank: HashMap<u32, usize> = HashMap::new();
     for (squares, s) in baseline.squares.iter().zip(survivals) {
