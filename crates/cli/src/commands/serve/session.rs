@@ -535,3 +535,162 @@ pub fn resumed_steps(edits: &Edits, dir: &Path) -> Vec<Step> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysed::{Reading, analyse};
+    use crate::printer::Printer;
+    use crate::settings::RunOptions;
+    use serde_json::json;
+
+    fn rename(name: &str) -> Step {
+        Step::Rename { candidate: "59701-01".into(), to: None, name: Some(name.into()) }
+    }
+
+    fn stale(e: ApiError) -> u64 {
+        match e {
+            ApiError::Stale { current, message } => {
+                assert!(message.contains("it changed elsewhere; reload it"), "{message}");
+                current
+            }
+            other => panic!("not stale: {other}"),
+        }
+    }
+
+    /// Proposes and records a change, as `Session::take` does once the steps applied.
+    fn change(h: &mut History, kind: Kind, version: u64, step: Option<Step>, window: Option<&str>) {
+        let steps = h.proposed(kind, version, step).unwrap();
+        h.record(kind, steps, window);
+    }
+
+    #[test]
+    fn edit_undo_redo_move_the_version_and_the_steps() {
+        let mut h = History::default();
+        assert_eq!(h.last_change, None, "no change before the first");
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), Some("tab1"));
+        change(&mut h, Kind::Edit, 1, Some(rename("b")), None);
+        assert_eq!((h.version, h.steps.len(), h.redo.len()), (2, 2, 0));
+        change(&mut h, Kind::Undo, 2, None, Some("tab2"));
+        assert_eq!((h.version, h.steps.clone(), h.redo.clone()), (3, vec![rename("a")], vec![rename("b")]));
+        let last = h.last_change.clone().unwrap();
+        assert_eq!((last.version, last.kind, last.step), (3, Kind::Undo, 2));
+        assert_eq!(last.summary, "undo step 2 (name 59701-01 \"b\")");
+        assert_eq!(last.window.as_deref(), Some("tab2"));
+        change(&mut h, Kind::Redo, 3, None, None);
+        assert_eq!((h.version, h.steps.len(), h.redo.len()), (4, 2, 0));
+        assert_eq!(h.last_change.as_ref().unwrap().summary, "redo step 2 (name 59701-01 \"b\")");
+        assert_eq!(
+            h.last_change.as_ref().unwrap().json(),
+            json!({"version": 4, "kind": "redo", "step": 2, "summary": "redo step 2 (name 59701-01 \"b\")",
+                   "window": null})
+        );
+    }
+
+    #[test]
+    fn a_new_step_after_an_undo_forgets_what_was_undone() {
+        let mut h = History::default();
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), None);
+        change(&mut h, Kind::Undo, 1, None, None);
+        assert_eq!(h.redo.len(), 1);
+        change(&mut h, Kind::Edit, 2, Some(rename("c")), None);
+        assert_eq!((h.steps.clone(), h.redo.len()), (vec![rename("c")], 0));
+        let e = h.proposed(Kind::Redo, 3, None).unwrap_err();
+        assert_eq!(e.to_string(), "nothing to redo");
+    }
+
+    /// A change made on another version than the current one, behind or ahead, is refused
+    /// with the current version, and changes nothing; so is an undo with nothing to undo.
+    #[test]
+    fn stale_versions_and_nothing_to_undo_are_refused() {
+        let mut h = History::default();
+        assert_eq!(h.proposed(Kind::Undo, 0, None).unwrap_err().to_string(), "nothing to undo");
+        assert_eq!(h.proposed(Kind::Redo, 0, None).unwrap_err().to_string(), "nothing to redo");
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), None);
+        for kind in [Kind::Edit, Kind::Undo, Kind::Redo] {
+            for version in [0, 2] {
+                assert_eq!(
+                    stale(h.proposed(kind, version, Some(rename("x"))).unwrap_err()),
+                    1,
+                    "{kind:?} {version}"
+                );
+            }
+        }
+        assert_eq!((h.version, h.steps.len()), (1, 1));
+    }
+
+    #[test]
+    fn steps_in_words() {
+        let squares = vec!["a".to_owned(), "b".to_owned()];
+        let remove =
+            Step::Remove { candidate: "59701-01".into(), squares: squares.clone(), polygon: None, crs: None };
+        assert_eq!(step_words(&remove), "remove 2 squares from 59701-01");
+        let add = Step::Add {
+            candidate: "X".into(),
+            squares: vec![],
+            polygon: Some("g.geojson".into()),
+            crs: None,
+        };
+        assert_eq!(step_words(&add), "add a drawn area to X");
+        let create = Step::Create {
+            id: "N".into(),
+            name: String::new(),
+            squares: vec!["a".into()],
+            polygon: None,
+            crs: None,
+        };
+        assert_eq!(step_words(&create), "create N from 1 square");
+        let merge = Step::Merge { candidates: vec!["A".into(), "B".into()], into: Some("C".into()) };
+        assert_eq!(step_words(&merge), "merge A, B into C");
+        assert_eq!(
+            step_words(&Step::Poches { floor: 1500.0 }),
+            "find poches de pauvreté of 1 500+ inhabitants"
+        );
+    }
+
+    /// The CAPH sample's session: every change is on disk when it returns, a refused one
+    /// leaves the file as it was, and a session resumed from its file has its steps and
+    /// perimeters.
+    #[test]
+    fn a_session_writes_each_change_and_resumes_from_its_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let open = |steps: Vec<Step>| {
+            let a = analyse(&RunOptions::default(), Reading::default(), Printer::Quiet).unwrap();
+            let (candidates, _) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
+            let ids = candidates.iter().map(|c| c.record.id.clone()).collect();
+            Session::new(a, Base::Run { ids }, dir.clone(), None, steps).unwrap()
+        };
+        let mut s = open(Vec::new());
+        let on_disk = |s: &Session| Edits::read(&s.path()).unwrap().steps;
+        assert_eq!(on_disk(&s), vec![]);
+        let named = |name: &str| json!({"op": "rename", "candidate": "59701-01", "name": name});
+        s.edit(0, named("Lutas"), Some("w1")).unwrap();
+        s.edit(1, named("Lutas, Faubourg"), None).unwrap();
+        assert_eq!(on_disk(&s), vec![rename("Lutas"), rename("Lutas, Faubourg")]);
+        assert_eq!(s.touched, vec!["59701-01".to_owned()]);
+        s.undo(2, None).unwrap();
+        assert_eq!(on_disk(&s), vec![rename("Lutas")]);
+        let before = std::fs::read(s.path()).unwrap();
+        assert_eq!(stale(s.edit(2, named("late"), None).unwrap_err()), 3);
+        assert_eq!(stale(s.redo(1, None).unwrap_err()), 3);
+        let e = s.edit(3, json!({"op": "rename", "candidate": "59999-99", "name": "x"}), None).unwrap_err();
+        assert!(matches!(e, ApiError::BadRequest(_)), "{e}");
+        assert_eq!(std::fs::read(s.path()).unwrap(), before, "refused changes leave the file");
+        assert_eq!(s.history.version, 3);
+        s.redo(3, Some("w2")).unwrap();
+        let name_of = |s: &Session| {
+            s.current.lattice.iter().find(|(p, _)| p.id == "59701-01").map(|(p, _)| p.name.clone()).unwrap()
+        };
+        assert_eq!(name_of(&s), "Lutas, Faubourg");
+        assert_eq!(s.history.last_change.as_ref().unwrap().window.as_deref(), Some("w2"));
+
+        let path = s.path();
+        drop(s);
+        let resumed = open(resumed_steps(&Edits::read(&path).unwrap(), &dir));
+        assert_eq!(resumed.history.steps, vec![rename("Lutas"), rename("Lutas, Faubourg")]);
+        assert_eq!((resumed.history.version, resumed.history.redo.len()), (0, 0), "a new server's life");
+        assert_eq!(name_of(&resumed), "Lutas, Faubourg");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), resumed.toml().unwrap());
+    }
+}
