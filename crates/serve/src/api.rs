@@ -31,16 +31,28 @@ pub const WINDOW_HEADER: &str = "x-qpv-window";
 /// The router of `qpv serve`: the page, the API, the checks of [`Security`] on every
 /// request. [`serve`](crate::serve) runs it; tests call it with `tower::ServiceExt::oneshot`.
 pub fn router<W: Workbench>(workbench: W, security: Security) -> Router {
-    router_with_wait(workbench, security, EVENTS_WAIT)
+    router_with(workbench, security, EVENTS_WAIT).0
 }
 
-/// [`router`] whose long poll waits `wait` (the tests' is short).
-pub(crate) fn router_with_wait<W: Workbench>(workbench: W, security: Security, wait: Duration) -> Router {
+/// [`router`] whose long poll waits `wait` (the tests' is short), and the sender that,
+/// set to `true` when the server stops, ends every long poll at once (a page open would
+/// otherwise hold the stop for up to `wait`).
+pub(crate) fn router_with<W: Workbench>(
+    workbench: W,
+    security: Security,
+    wait: Duration,
+) -> (Router, Arc<watch::Sender<bool>>) {
     let body_limit = security.body_limit;
     let (changes, _) = watch::channel(Change { version: workbench.version(), last_change: Value::Null });
-    let app =
-        App { workbench: Arc::new(Mutex::new(workbench)), body_limit, changes: Arc::new(changes), wait };
-    Router::new()
+    let closing = Arc::new(watch::channel(false).0);
+    let app = App {
+        workbench: Arc::new(Mutex::new(workbench)),
+        body_limit,
+        changes: Arc::new(changes),
+        wait,
+        closing: Arc::clone(&closing),
+    };
+    let router = Router::new()
         .route("/api/state", get(state::<W>))
         .route("/api/squares", get(squares::<W>))
         .route("/api/events", get(events::<W>))
@@ -55,7 +67,8 @@ pub(crate) fn router_with_wait<W: Workbench>(workbench: W, security: Security, w
         .with_state(app)
         .layer(DefaultBodyLimit::max(body_limit))
         // Outermost: nothing is reached, not even a 404, without passing the checks.
-        .layer(from_fn_with_state(Arc::new(security), guard))
+        .layer(from_fn_with_state(Arc::new(security), guard));
+    (router, closing)
 }
 
 /// The last acknowledged change, as `GET /api/events` answers it.
@@ -73,6 +86,8 @@ struct App<W> {
     body_limit: usize,
     changes: Arc<watch::Sender<Change>>,
     wait: Duration,
+    /// `true` once the server stops.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 // Derived `Clone` would ask `W: Clone`; only the `Arc`s are cloned.
@@ -83,6 +98,7 @@ impl<W> Clone for App<W> {
             body_limit: self.body_limit,
             changes: Arc::clone(&self.changes),
             wait: self.wait,
+            closing: Arc::clone(&self.closing),
         }
     }
 }
@@ -171,8 +187,13 @@ async fn events<W: Workbench>(State(app): State<App<W>>, RawQuery(query): RawQue
     };
     let mut changes = app.changes.subscribe();
     if changes.borrow_and_update().version == since {
-        // A timeout or a closed channel (the server stopping) both answer "nothing new".
-        let _ = tokio::time::timeout(app.wait, changes.changed()).await;
+        let mut closing = app.closing.subscribe();
+        // A change, the wait over, or the server stopping: each answers with the version
+        // as it is ("nothing new" unless it changed).
+        tokio::select! {
+            _ = tokio::time::timeout(app.wait, changes.changed()) => {}
+            _ = closing.wait_for(|closing| *closing) => {}
+        }
     }
     let now = changes.borrow().clone();
     json_response(StatusCode::OK, &json!({"version": now.version, "last_change": now.last_change}))
@@ -600,7 +621,7 @@ mod tests {
     #[tokio::test]
     async fn events_answer_at_once_at_a_change_or_after_the_wait() {
         let wait = Duration::from_millis(300);
-        let app = router_with_wait(FakeBench::default(), loopback(), wait);
+        let app = router_with(FakeBench::default(), loopback(), wait).0;
         let ask = |req: axum::http::request::Builder, body: &'static str| {
             let app = app.clone();
             async move { read(app.oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap()).await }
@@ -611,7 +632,7 @@ mod tests {
         assert_eq!(r.json(), json!({"version": 0, "last_change": null}), "nothing new");
 
         let long = tokio::time::Duration::from_secs(20);
-        let app = router_with_wait(FakeBench::default(), loopback(), long);
+        let app = router_with(FakeBench::default(), loopback(), long).0;
         let waiting = {
             let app = app.clone();
             tokio::spawn(async move {

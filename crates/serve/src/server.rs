@@ -7,8 +7,9 @@
 //! long), and a connection is closed, once its request under way is answered, after
 //! [`ServeConfig::connection_life`].
 
+use crate::api::{EVENTS_WAIT, router_with};
 use crate::security::{DEFAULT_BODY_LIMIT, Security, check_tile_origin, check_token, new_token};
-use crate::{ServeError, Workbench, router};
+use crate::{ServeError, Workbench};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -123,7 +124,7 @@ pub fn serve_until<W: Workbench>(
             body_limit: config.body_limit,
             tile_origin: config.tile_origin,
         };
-        let app = router(workbench, security);
+        let (app, closing) = router_with(workbench, security, EVENTS_WAIT);
         ready(addr, &Addresses { edit: address(addr, &token), view: address(addr, &view_token) });
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new()).header_read_timeout(config.header_timeout);
@@ -159,6 +160,7 @@ pub fn serve_until<W: Workbench>(
             });
         }
         drop((listener, stopping));
+        let _ = closing.send(true);
         let _ = stop.send(());
         // Requests under way finish, within the grace.
         let _ = tokio::time::timeout(GRACE, stop.closed()).await;
@@ -326,6 +328,29 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 200"), "the request under way is answered: {answer}");
         assert!(answer.contains(r#""version":1"#), "the edit's version: {answer}");
         running.end();
+    }
+
+    /// A page open on the server (its long poll waiting) does not hold the stop: the poll
+    /// is answered "nothing new" and the server ends at once.
+    #[test]
+    fn stopping_ends_the_long_polls_at_once() {
+        let running = start(ServeConfig::default());
+        let authority = running.authority();
+        let edit = running.addresses.edit.rsplit('=').next().unwrap().to_owned();
+        let mut stream = TcpStream::connect(&authority).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let poll = format!(
+            "GET /api/events?since=0 HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\r\n"
+        );
+        stream.write_all(poll.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        running.end();
+        assert!(started.elapsed() < Duration::from_secs(2), "the stop took {:?}", started.elapsed());
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with(r#"{"version":0,"last_change":null}"#), "{answer}");
     }
 
     #[test]
