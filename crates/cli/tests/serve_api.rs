@@ -267,7 +267,9 @@ fn a_second_server_on_one_folder_is_refused_and_a_killed_ones_folder_is_taken_ov
     let session = server.dir.join("session.toml");
     let before = std::fs::read(&session).unwrap();
     let resume = ["--edits", session.to_str().unwrap()];
-    for args in [&[][..], &resume[..]] {
+    // A grid that does not exist: refused for the folder, so before the grid is read.
+    let no_grid = ["--grid", "/nonexistent/carreaux.csv"];
+    for args in [&[][..], &resume[..], &no_grid[..]] {
         let started = std::time::Instant::now();
         let (code, message) = refused_start(&server.dir, args);
         assert_eq!(code, Some(2), "{args:?}: {message}");
@@ -279,7 +281,7 @@ fn a_second_server_on_one_folder_is_refused_and_a_killed_ones_folder_is_taken_ov
         );
         assert!(!message.contains(&server.token), "the tokens stay out of the lock file: {message}");
         assert!(!message.contains("qpv serve: open"), "{message}");
-        // Refused before the grid is read: well under the time a start takes.
+        assert!(!message.contains("carreaux.csv"), "{message}");
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     }
     assert_eq!(std::fs::read(&session).unwrap(), before, "the session is not touched");
