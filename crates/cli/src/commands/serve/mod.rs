@@ -84,10 +84,7 @@ fn lock_folder(dir: &Path, printer: Printer) -> Result<FolderLock> {
 /// files; the session, and the folder's lock to hold while serving.
 pub fn open(args: &ServeArgs, printer: Printer) -> Result<(Bench, FolderLock)> {
     // A folder that does not exist yet is locked once made, below.
-    let mut lock = match args.out.is_dir() {
-        true => Some(lock_folder(&args.out, printer)?),
-        false => None,
-    };
+    let mut lock = if args.out.is_dir() { Some(lock_folder(&args.out, printer)?) } else { None };
     refuse_a_session_there(&args.out, args.edits.as_deref())?;
     let edits = args.edits.as_deref().map(Edits::read).transpose()?;
     let schools = args
