@@ -289,6 +289,35 @@ mod tests {
         let (waited, answer) = closed_after(&mut kept);
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(waited < Duration::from_secs(3), "an idle kept-alive connection stayed open {waited:?}");
+
+        // A long poll waiting three times the header timeout is answered, not cut.
+        let edit = running.addresses.edit.rsplit('=').next().unwrap().to_owned();
+        let mut poll = TcpStream::connect(&authority).unwrap();
+        poll.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let ask = format!(
+            "GET /api/events?since=0 HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\r\n"
+        );
+        poll.write_all(ask.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let body = r#"{"version": 0, "step": {"op": "remove"}}"#;
+        let edited = exchange(
+            &authority,
+            &format!(
+                "POST /api/edit HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(edited.starts_with("HTTP/1.1 200"), "{edited}");
+        // Kept alive: read until the body's end, not the connection's.
+        let mut answer = String::new();
+        let mut chunk = [0u8; 512];
+        while !answer.ends_with('}') {
+            let n = poll.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed before the answer: {answer}");
+            answer.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains(r#""version":1"#), "{answer}");
         running.end();
     }
 
