@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use serve_common::browser::*;
 use serve_common::*;
 use std::path::Path;
+use std::time::Duration;
 
 /// The criteria the panel lists for the selected perimeter: `[key, data-state, data-ok]`.
 async fn criteria_shown(c: &fantoccini::Client) -> Value {
@@ -560,6 +561,35 @@ async fn two_windows_follow_one_session_and_the_read_only_link_cannot_edit() {
     assert_eq!(lines(&v).await.0, format!("{}, from another window", change["summary"].as_str().unwrap()));
     assert_eq!(inhabitants_shown(&v).await, before - of(&first.id), "the second square is back");
     screenshot(&v, "read-only.png").await;
+
+    // Idle, a page keeps one request open and waits: no loop of requests.
+    let polls = js(&v, "qpv.polls").await.as_u64().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(js(&v, "qpv.polls").await.as_u64().unwrap(), polls, "an idle page asked again");
+
+    // The read-only link pasted into the tab that edits: only the fragment changes, which
+    // loads nothing; the page takes the new token and loads itself again.
+    a.goto(&server.view_url).await.unwrap();
+    until(
+        &a,
+        "!!document.body && document.body.dataset.ready === '1' && !!window.qpv && qpv.access === 'view'",
+    )
+    .await;
+    token_kept_out(&a, &server.view_token).await;
+
+    // The server gone: the page says so and asks again after a delay that grows (1 s, 2 s,
+    // 4 s…), not in a loop.
+    let polls = js(&v, "qpv.polls").await.as_u64().unwrap();
+    server.kill();
+    until(
+        &v,
+        "document.getElementById('status').textContent.startsWith('the server does not answer; retrying')",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let asked = js(&v, "qpv.polls").await.as_u64().unwrap() - polls;
+    eprintln!("{asked} polls in the 4 s after the server went");
+    assert!((2..=4).contains(&asked), "{asked} polls in the 4 s after the server went");
     v.close().await.unwrap();
     a.close().await.unwrap();
 }

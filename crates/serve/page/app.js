@@ -692,7 +692,7 @@ $('error-close').addEventListener('click', clearError);
 // says in the status line who changed what. A failed poll is retried after a delay that
 // grows to 10 s, never in a tight loop.
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
-const events = { held: false, abort: null, release: null, failures: 0 };
+const events = { held: false, abort: null, release: null, failures: 0, asked: 0 };
 
 async function follow() {
   for (;;) {
@@ -702,6 +702,7 @@ async function follow() {
     if (app.sending) { await app.sending; continue; }
     const since = app.state.version, asked = Date.now();
     events.abort = new AbortController();
+    events.asked += 1;
     let ev;
     try {
       ev = await request('GET', `api/events?since=${since}`, null, events.abort.signal);

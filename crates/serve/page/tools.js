@@ -488,6 +488,7 @@ window.qpv = {
   edit,
   setTool,
   holdEvents,
+  get polls() { return events.asked; }, // requests to /api/events so far
   square: (id) => app.squares.get(id)?.d ?? null,
   get access() { return app.state?.access ?? null; },
   get selected() { return app.selected; },
