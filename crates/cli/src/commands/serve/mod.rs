@@ -288,6 +288,11 @@ impl Bench {
             out_crs: None,
         };
         written.extend(super::check::write_check(&s.a, check, &dir.join("check"), self.printer)?);
+        // The files were renamed into place (and synced one by one): their names reach the
+        // disk with their folders' sync, before the answer says they are written.
+        for folder in [dir.join("check"), dir.clone(), s.dir.clone()] {
+            session::sync_folder(&folder)?;
+        }
         Ok((dir, written))
     }
 }
