@@ -155,8 +155,12 @@ impl Session {
     fn take(&mut self, change: Kind, steps: Vec<Step>, window: Option<&str>) -> Result<(), ApiError> {
         let result = self.apply_steps(&steps).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
         let text = self.toml_of(&steps).map_err(|e| ApiError::Internal(format!("{e:#}")))?;
-        write_durably(&self.path(), text.into_bytes())
-            .map_err(|e| ApiError::Internal(format!("cannot write the session: {e:#}")))?;
+        if let Err(e) = write_durably(&self.path(), text.into_bytes()) {
+            // The rename may have happened and only the folder's sync failed: the file goes
+            // back to the steps still acknowledged, if the disk lets it.
+            let _ = self.save();
+            return Err(ApiError::Internal(format!("cannot write the session: {e:#}")));
+        }
         self.touched = touched(&self.current, &result);
         self.current = result;
         self.history.record(change, steps, window);
