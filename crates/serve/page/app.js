@@ -71,13 +71,13 @@ const squaresLayerReady = new Promise((r) => { resolveSquaresReady = r; });
 // included. The fragment leaves the address bar at once, so that a screen shared at the
 // meeting or a copied address does not show it.
 const TOKEN_KEY = 'qpv_token';
+// (An old bookmark's `/?token=` is sent to `/#token=` by the server, API.md.)
 function takeToken() {
-  const fromHash = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-  // `?token=` of an address printed before the fragment (old bookmarks): taken the same way.
-  const fromQuery = new URLSearchParams(location.search).get('token');
-  const given = fromHash ? decodeURIComponent(fromHash[1]) : fromQuery;
-  if (given) sessionStorage.setItem(TOKEN_KEY, given);
-  if (fromHash || fromQuery != null) history.replaceState(null, '', location.pathname);
+  const given = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(given[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
   return sessionStorage.getItem(TOKEN_KEY);
 }
 const token = takeToken();
@@ -638,7 +638,7 @@ const sessionFile = () => basename(app.state?.session) || 'session.toml';
 // 59701-01", "undo step 4 (…)" (`last_change` of the state, worded by the server, API.md).
 const changeSays = (c) => c.summary || `${c.kind} (version ${c.version})`;
 
-const READ_ONLY = 'This is the read-only link: it shows the session and follows its changes, but cannot change it (open the address qpv serve printed first, with the edit token, to edit).';
+const READ_ONLY = 'This is the read-only link: it shows the session and follows its changes, but cannot change it. To edit, open the first address qpv serve printed (the one with the edit token).';
 
 // Posts one step (or an undo, a redo) and re-renders from the state the server returns:
 // the new state, or null when the server refused (its message is shown). While it runs,
