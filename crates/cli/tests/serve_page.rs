@@ -443,8 +443,12 @@ async fn two_windows_follow_one_session_and_the_read_only_link_cannot_edit() {
     // background, which the browser would slow down.
     let b = driver.browser(&tmp.path().join("profile-b")).await;
     let state = server.state();
-    for c in [&a, &b] {
-        open(c, &server).await;
+    // A opens the address printed; B an old bookmark's `/?token=`, which the server sends
+    // to `/#token=`.
+    let bookmark = format!("{}/?token={}", server.base, server.token);
+    for (c, address) in [(&a, &server.url), (&b, &bookmark)] {
+        c.goto(address).await.unwrap();
+        until(c, "document.body.dataset.ready === '1'").await;
         token_kept_out(c, &server.token).await;
         no_error_shown(c, "loaded").await;
         select(c, DENAIN).await;
