@@ -32,14 +32,15 @@ bench() {
   local pid=$!
   local url=""
   for _ in $(seq 600); do
-    url=$(grep -o 'http://[^ ]*' "$log" || true)
+    # The first address printed is the edit one (the read-only link follows).
+    url=$(grep -o 'http://[^ ]*' "$log" | head -n 1 || true)
     [ -n "$url" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.05
   done
   local started
   started=$(echo "$(now) - $t0" | bc)
-  local base="${url%%/?token=*}" token="${url##*token=}"
+  local base="${url%%/#token=*}" token="${url##*token=}"
   local auth="Authorization: Bearer $token"
   local browser squares_drawn
   read -r browser squares_drawn < <(node --experimental-websocket benches/serve_page.mjs "$url" 3 \
@@ -68,7 +69,8 @@ print(json.dumps(q[:2]))")
   for _ in $(seq "$n"); do
     edits+=("$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" -X POST "$base/api/edit" \
       -d "{\"version\":$version,\"step\":{\"op\":\"remove\",\"candidate\":\"$id\",\"squares\":$squares}}")")
-    undos+=("$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" -X POST "$base/api/undo")")
+    undos+=("$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" -X POST "$base/api/undo" \
+      -d "{\"version\":$((version + 1))}")")
     version=$((version + 2))
   done
   local rss

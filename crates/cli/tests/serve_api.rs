@@ -108,41 +108,199 @@ fn bad_steps_are_400_naming_the_problem() {
 }
 
 #[test]
-fn requests_without_the_token_are_401_and_the_printed_address_sets_a_cookie_that_works() {
+fn requests_without_the_token_are_401_and_no_answer_sets_a_cookie() {
     let (_dir, server) = fresh(&[]);
-    for path in ["/api/state", "/", "/api/nothing-here"] {
+    assert!(server.url.starts_with(&format!("{}/#token=", server.base)), "{}", server.url);
+    for path in [
+        "/api/state",
+        "/api/nothing-here",
+        "/api/events?since=0",
+        &format!("/api/state?token={}", server.token),
+    ] {
         let answer = server.request("GET", path, &[], None);
         assert_eq!(answer.status, 401, "{path}: {}", answer.text);
         assert!(answer.text.contains("open the address qpv serve printed"), "{}", answer.text);
     }
     let wrong = format!("Bearer {}", "0".repeat(server.token.len()));
     assert_eq!(server.request("GET", "/api/state", &[("Authorization", &wrong)], None).status, 401);
-    assert_eq!(
-        server
-            .request("GET", "/api/state", &[("Cookie", &format!("qpv_token_{}=nope", server.port))], None)
-            .status,
-        401
-    );
+    // A cookie with the right token under the old name opens nothing: no cookie is read.
+    let cookie = format!("qpv_token_{}={}", server.port, server.token);
+    assert_eq!(server.request("GET", "/api/state", &[("Cookie", &cookie)], None).status, 401);
     let edit = serde_json::to_vec(&json!({ "version": 0, "step": { "op": "poches" } })).unwrap();
     assert_eq!(server.request("POST", "/api/edit", &[], Some(&edit)).status, 401);
     assert_eq!(server.request("GET", "/?token=nope", &[], None).status, 401);
     assert_eq!(server.state()["version"], 0);
 
-    let path = server.url.strip_prefix(&server.base).unwrap();
-    let answer = server.request("GET", path, &[], None);
-    assert_eq!(answer.status, 303, "{answer:?}");
-    assert_eq!(answer.header("Location"), Some("/"));
-    let set = answer.header("Set-Cookie").expect("a cookie");
-    assert!(set.starts_with(&format!("qpv_token_{}={};", server.port, server.token)), "{set}");
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
-        assert!(set.contains(attribute), "{set}");
-    }
-    let cookie = set.split(';').next().unwrap();
-    let page = server.request("GET", "/", &[("Cookie", cookie)], None);
+    // The page itself holds no session data: no token needed. An old `/?token=` bookmark
+    // is sent to the fragment.
+    let page = server.request("GET", "/", &[], None);
     assert_eq!(page.status, 200, "{}", page.text);
-    let state = server.request("GET", "/api/state", &[("Cookie", cookie)], None);
-    assert_eq!(state.status, 200);
-    assert_eq!(state.json()["version"], 0);
+    let old = server.request("GET", &format!("/?token={}", server.token), &[], None);
+    assert_eq!(
+        (old.status, old.header("Location")),
+        (303, Some(format!("/#token={}", server.token).as_str()))
+    );
+
+    // No answer of any route, to either token, sets a cookie.
+    let viewer = server.viewer();
+    let answers = [
+        page,
+        old,
+        server.request("GET", "/app.js", &[], None),
+        server.get("/api/state"),
+        server.get("/api/edits.toml"),
+        server.events(7),
+        server.edit_at(0, json!({ "op": "poches" })),
+        server.undo_at("undo", 1),
+        viewer.get("/api/state"),
+        viewer.post("/api/undo", &json!({ "version": 2 })),
+        server.request("GET", "/api/state", &[], None),
+    ];
+    for answer in &answers {
+        assert!(answer.header("Set-Cookie").is_none(), "{answer:?}");
+    }
+}
+
+/// The read-only link: the state says `view`, the long poll and every GET answer, every
+/// POST is 403 before the session sees it.
+#[test]
+fn the_view_token_reads_and_follows_but_every_post_is_403() {
+    let (_dir, server) = fresh(&[]);
+    let viewer = server.viewer();
+    assert_eq!(viewer.state()["access"], "view");
+    assert_eq!(server.state()["access"], "edit");
+    let before = session_bytes(&server);
+    let [a, _] = two_denain_squares(&server);
+    for (path, body) in [
+        ("/api/edit", json!({ "version": 0, "step": remove_step(std::slice::from_ref(&a)) })),
+        ("/api/undo", json!({ "version": 0 })),
+        ("/api/redo", json!({ "version": 0 })),
+        ("/api/export", json!({ "formats": ["geojson"] })),
+    ] {
+        let answer = viewer.post(path, &body);
+        assert_eq!(answer.status, 403, "{path}: {}", answer.text);
+        assert!(answer.error().starts_with("this link is read-only: "), "{}", answer.text);
+    }
+    assert_eq!(session_bytes(&server), before, "nothing written");
+    assert!(!server.dir.join("export").exists(), "no export");
+    for path in ["/api/state", "/api/events?since=5", "/api/edits.toml", "/api/compare"] {
+        assert_eq!(viewer.get(path).status, 200, "{path}");
+    }
+    assert_eq!(viewer.squares([3.2, 50.2, 3.6, 50.6])["count"], 3205);
+    // An edit by the editor is seen by the viewer.
+    server.edit(remove_step(&[a]));
+    assert_eq!(viewer.state()["version"], 1);
+}
+
+/// Two windows on one session: the one that did not see a change cannot undo or redo it
+/// (409, as for an edit, with the current version); a missing version is 400.
+#[test]
+fn undo_and_redo_from_a_stale_window_are_409() {
+    let (_dir, server) = fresh(&[]);
+    let [a, b] = two_denain_squares(&server);
+    server.edit(remove_step(&[a]));
+    // Window B is at version 1; window A then makes step 2.
+    server.post_from("A", "/api/edit", &json!({ "version": 1, "step": remove_step(&[b]) }));
+    let before = session_bytes(&server);
+    let answer = server.undo_at("undo", 1);
+    assert_eq!(answer.status, 409, "{}", answer.text);
+    assert_eq!(answer.json()["version"], 2);
+    assert!(answer.error().contains("version 2, not 1"), "{}", answer.text);
+    assert_eq!(session_bytes(&server), before, "the stale undo took nothing back");
+    ok(server.undo_at("undo", 2));
+    let answer = server.undo_at("redo", 2);
+    assert_eq!((answer.status, answer.json()["version"].clone()), (409, json!(3)), "{}", answer.text);
+    for which in ["undo", "redo"] {
+        let answer = server.post(&format!("/api/{which}"), &json!({}));
+        assert_eq!(answer.status, 400, "{}", answer.text);
+        assert!(answer.error().contains("missing \"version\""), "{}", answer.text);
+    }
+    assert_eq!(server.state()["version"], 3);
+}
+
+/// A long poll waiting on the session answers within a second of an edit made by another
+/// client, with who changed what; a page already behind is answered at once.
+#[test]
+fn the_long_poll_answers_within_a_second_of_another_windows_edit() {
+    let (_dir, server) = fresh(&[]);
+    let [a, _] = two_denain_squares(&server);
+    let viewer = server.viewer();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let answer = viewer.events(0);
+            tx.send((std::time::Instant::now(), answer)).unwrap();
+        });
+        // The poll is waiting (nothing changes for 25 s otherwise).
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(rx.try_recv().is_err(), "the poll answered before any change");
+        // The session is free while the poll waits: the state and the edit answer.
+        assert_eq!(server.state()["version"], 0);
+        ok(server.post_from("tab-A", "/api/edit", &json!({ "version": 0, "step": remove_step(&[a]) })));
+        let edited = std::time::Instant::now();
+        let (answered, answer) =
+            rx.recv_timeout(std::time::Duration::from_secs(5)).expect("the poll answers");
+        let took = answered.saturating_duration_since(edited);
+        assert!(took < std::time::Duration::from_secs(1), "answered {took:?} after the edit");
+        let body = ok(answer);
+        assert_eq!(body["version"], 1);
+        assert_eq!(
+            body["last_change"],
+            json!({ "version": 1, "kind": "edit", "step": 1, "window": "tab-A",
+                    "summary": format!("step 1 remove 1 square from {DENAIN}") })
+        );
+    });
+    assert_eq!(ok(viewer.events(0))["version"], 1, "behind: at once");
+    let undone = server.undo("undo");
+    assert_eq!(undone["last_change"]["summary"], format!("undo step 1 (remove 1 square from {DENAIN})"));
+    assert_eq!(undone["last_change"]["window"], Value::Null);
+    assert_eq!(viewer.state()["last_change"], undone["last_change"]);
+}
+
+/// One server per folder: a second one on the same `--out`, new or resuming, is refused
+/// before reading the grid, naming the first's address and pid; after `kill -9` of the
+/// first, the next one takes the folder over and says so.
+#[test]
+fn a_second_server_on_one_folder_is_refused_and_a_killed_ones_folder_is_taken_over() {
+    let (_dir, server) = fresh(&[]);
+    server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
+    let session = server.dir.join("session.toml");
+    let before = std::fs::read(&session).unwrap();
+    let resume = ["--edits", session.to_str().unwrap()];
+    // A grid that does not exist: refused for the folder, so before the grid is read.
+    let no_grid = ["--grid", "/nonexistent/carreaux.csv"];
+    for args in [&[][..], &resume[..], &no_grid[..]] {
+        let started = std::time::Instant::now();
+        let (code, message) = refused_start(&server.dir, args);
+        assert_eq!(code, Some(2), "{args:?}: {message}");
+        let holder = format!("pid {}, {}/", server.pid(), server.base);
+        assert!(message.contains(&holder), "{args:?}: names the first ({holder}): {message}");
+        assert!(
+            message.contains("is served by another qpv serve") && message.contains("another --out"),
+            "{message}"
+        );
+        assert!(!message.contains(&server.token), "the tokens stay out of the lock file: {message}");
+        assert!(!message.contains("qpv serve: open"), "{message}");
+        assert!(!message.contains("carreaux.csv"), "{message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+    assert_eq!(std::fs::read(&session).unwrap(), before, "the session is not touched");
+    assert_eq!(server.state()["version"], 1, "the first server still serves");
+
+    let (dir, pid) = (server.dir.clone(), server.pid());
+    server.kill();
+    let next = Server::start(&dir, &resume);
+    assert!(
+        next.stderr().contains(&format!(
+            "taking the folder over from a qpv serve that did not stop cleanly (pid {pid}"
+        )),
+        "{}",
+        next.stderr()
+    );
+    assert_eq!(next.state()["steps"].as_array().unwrap().len(), 1);
+    let (code, message) = refused_start(&dir, &resume);
+    assert_eq!(code, Some(2));
+    assert!(message.contains(&format!("pid {}", next.pid())), "the new holder is named: {message}");
 }
 
 #[test]
@@ -221,7 +379,7 @@ fn undo_and_redo_move_the_version_and_the_session_file() {
     let (_dir, server) = fresh(&[]);
     let session = server.dir.join("session.toml");
     for (path, message) in [("/api/undo", "nothing to undo"), ("/api/redo", "nothing to redo")] {
-        let answer = server.post(path, &json!({}));
+        let answer = server.post(path, &json!({ "version": 0 }));
         assert_eq!(answer.status, 400, "{path}");
         assert_eq!(answer.error(), message);
     }
@@ -241,21 +399,21 @@ fn undo_and_redo_move_the_version_and_the_session_file() {
         );
     };
     expect(&server.state(), 2, 2, true, false);
-    let undone = ok(server.post("/api/undo", &json!({})));
+    let undone = server.undo("undo");
     expect(&undone, 3, 1, true, true);
     assert_eq!(
         inhabitants(&undone, DENAIN),
         inhabitants(&first, DENAIN),
         "undo gives back step 1's perimeters"
     );
-    expect(&ok(server.post("/api/undo", &json!({}))), 4, 0, false, true);
-    assert_eq!(server.post("/api/undo", &json!({})).error(), "nothing to undo");
-    expect(&ok(server.post("/api/redo", &json!({}))), 5, 1, true, true);
-    let redone = ok(server.post("/api/redo", &json!({})));
+    expect(&server.undo("undo"), 4, 0, false, true);
+    assert_eq!(server.undo_at("undo", 4).error(), "nothing to undo");
+    expect(&server.undo("redo"), 5, 1, true, true);
+    let redone = server.undo("redo");
     expect(&redone, 6, 2, true, false);
     assert_eq!(inhabitants(&redone, DENAIN), full);
     // A new step after an undo forgets what was undone.
-    ok(server.post("/api/undo", &json!({})));
+    server.undo("undo");
     let state = server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
     expect(&state, 8, 2, true, false);
 }

@@ -4,7 +4,10 @@
 //! paints two of its squares out with real mouse clicks on the map, and undoes one; the
 //! figures the page shows must be those `qpv run --edits` writes from the session file.
 //! Another reads, on a file's drawn perimeters, the three verdicts of the decree (meets,
-//! fails, cannot be decided from the public 200 m grid) wherever the page shows them.
+//! fails, cannot be decided from the public 200 m grid) wherever the page shows them. A
+//! third opens two browsers on one session, as at a meeting (the laptop that edits, a
+//! second screen), then the read-only link: each follows the other's steps within a
+//! second, a stale undo is refused and explained, and the read-only page cannot edit.
 //!
 //! Ignored by default (a clone may have no chromium); `.ci/run` installs chromium and
 //! chromium-driver and runs it with `-- --include-ignored`, and then a missing tool fails it.
@@ -19,6 +22,7 @@ use serde_json::{Value, json};
 use serve_common::browser::*;
 use serve_common::*;
 use std::path::Path;
+use std::time::Duration;
 
 /// The criteria the panel lists for the selected perimeter: `[key, data-state, data-ok]`.
 async fn criteria_shown(c: &fantoccini::Client) -> Value {
@@ -48,10 +52,12 @@ async fn a_person_paints_two_squares_out_of_denain_and_undoes_one() {
     let tmp = tempfile::tempdir().unwrap();
     let (server, _driver, c) = session_with_browser(tmp.path()).await;
 
-    // The printed address: the token becomes a cookie and leaves the address bar.
+    // The printed address: the token goes from its fragment into the tab's sessionStorage,
+    // and leaves the address bar; no cookie holds it.
     open(&c, &server).await;
     let url = c.current_url().await.unwrap();
-    assert_eq!((url.path(), url.query()), ("/", None), "{url}");
+    assert_eq!((url.path(), url.query(), url.fragment()), ("/", None, None), "{url}");
+    token_kept_out(&c, &server.token).await;
     no_error_shown(&c, "loaded").await;
 
     // Denain, chosen in the list.
@@ -343,4 +349,277 @@ async fn a_person_reads_which_drawn_perimeters_meet_fail_or_cannot_be_decided() 
         warnings.as_array().unwrap().iter().map(|w| format!("⚠ {}", w.as_str().unwrap())).collect();
     assert_eq!(listed, json!(expected), "the step's warnings, as the server wrote them");
     c.close().await.unwrap();
+}
+
+/// The token is in the tab's sessionStorage only: not in a cookie (which every other server
+/// on 127.0.0.1 would receive), not in the address bar.
+async fn token_kept_out(c: &fantoccini::Client, token: &str) {
+    let seen = js(c, "[document.cookie, location.href, sessionStorage.getItem('qpv_token')]").await;
+    assert_eq!(seen[0], "", "no cookie");
+    let href = seen[1].as_str().unwrap();
+    assert!(!href.contains(token) && !href.contains('#'), "the address bar shows {href}");
+    assert_eq!(seen[2], token, "the token the page sends");
+}
+
+/// Records, in the page, when `#version` first showed each version and when the mouse
+/// was last pressed (`Date.now()`, ms): what a person does and sees, timed by the page
+/// itself, comparable between two browsers on one machine.
+async fn watch_versions(c: &fantoccini::Client) {
+    js(
+        c,
+        "(() => { const v = document.getElementById('version'); window.seen = {};
+           new MutationObserver(() => { if (!(v.dataset.value in seen)) seen[v.dataset.value] = Date.now(); })
+             .observe(v, { attributes: true, childList: true, subtree: true, characterData: true });
+           document.addEventListener('mousedown', () => { window.pressed = Date.now(); }, true);
+           return true; })()",
+    )
+    .await;
+}
+
+/// When the page first showed `version` (see `watch_versions`).
+async fn seen_at(c: &fantoccini::Client, version: u64) -> f64 {
+    js(c, &format!("seen['{version}']"))
+        .await
+        .as_f64()
+        .unwrap_or_else(|| panic!("version {version} not seen"))
+}
+
+/// The page's status line and its error (or notice) line.
+async fn lines(c: &fantoccini::Client) -> (String, String) {
+    let v = js(
+        c,
+        "[document.getElementById('status').textContent,
+          document.getElementById('error').hidden ? '' : document.getElementById('error-text').textContent]",
+    )
+    .await;
+    (v[0].as_str().unwrap().to_owned(), v[1].as_str().unwrap().to_owned())
+}
+
+/// A write sent by the page's own `fetch`, with the token it holds: `[status, body]`.
+async fn fetch_post(c: &fantoccini::Client, path: &str, body: &Value) -> Value {
+    let script = r#"
+        const [path, body] = arguments;
+        return fetch(path, { method: 'POST', body: JSON.stringify(body), headers: {
+            Authorization: `Bearer ${sessionStorage.getItem('qpv_token')}`, 'Content-Type': 'application/json' } })
+          .then(async (r) => [r.status, await r.text()]);"#;
+    c.execute(script, vec![json!(path), body.clone()]).await.expect("the page's fetch")
+}
+
+/// The editing controls, none of which the read-only link may show.
+const EDITING: [&str; 13] = [
+    "#tool-pan",
+    "#tool-add",
+    "#tool-remove",
+    "#tool-pick",
+    "#tool-polygon",
+    "#tool-create",
+    "#tool-merge",
+    "#tool-rename",
+    "#tool-poches",
+    "#tool-schools",
+    "#undo",
+    "#redo",
+    "#export",
+];
+
+/// The editing controls a page shows (laid out on screen).
+async fn editing_shown(c: &fantoccini::Client) -> Value {
+    js(
+        c,
+        &format!(
+            "{}.filter((css) => document.querySelector(css).getClientRects().length > 0)",
+            json!(EDITING)
+        ),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium and chromedriver (Debian's packages)"]
+async fn two_windows_follow_one_session_and_the_read_only_link_cannot_edit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, driver, a) = session_with_browser(tmp.path()).await;
+    // A second browser of its own (a second screen, another laptop), not a tab in the
+    // background, which the browser would slow down.
+    let b = driver.browser(&tmp.path().join("profile-b")).await;
+    let state = server.state();
+    // A opens the address printed; B an old bookmark's `/?token=`, which the server sends
+    // to `/#token=`.
+    let bookmark = format!("{}/?token={}", server.base, server.token);
+    for (c, address) in [(&a, &server.url), (&b, &bookmark)] {
+        c.goto(address).await.unwrap();
+        until(c, "document.body.dataset.ready === '1'").await;
+        token_kept_out(c, &server.token).await;
+        no_error_shown(c, "loaded").await;
+        select(c, DENAIN).await;
+        zoom_on(c, &state, DENAIN, 30).await;
+        watch_versions(c).await;
+    }
+    assert_eq!(editing_shown(&a).await, json!(EDITING), "the edit link shows every control");
+
+    // A paints a square out of Denain: B shows the new version within a second, its map
+    // and panel redrawn, and says the step came from another window.
+    let squares = server.squares_of(DENAIN);
+    let of = |id: &str| squares.iter().find(|s| s["id"] == id).unwrap()["inhabitants"].as_f64().unwrap();
+    let before = inhabitants_shown(&b).await;
+    let loaded_b = squares_loaded(&b).await;
+    click(&a, "#tool-remove").await;
+    let targets = targets(&a, &squares.iter().collect::<Vec<_>>()).await;
+    assert!(targets.len() >= 2, "fewer than two squares of {DENAIN} can be clicked: {targets:?}");
+    let (first, second) = (&targets[0], &targets[targets.len() / 2]);
+    click_at(&a, first.x, first.y).await;
+    at_version(&a, 1).await;
+    reloaded_at(&b, 1, loaded_b).await;
+    // Timed from the click in A: the server's re-check, A's answer and B's long poll.
+    let clicked = js(&a, "pressed").await.as_f64().unwrap();
+    let (shown_a, shown_b) = (seen_at(&a, 1).await, seen_at(&b, 1).await);
+    eprintln!(
+        "after the click in A: A showed version 1 in {} ms, B in {} ms",
+        shown_a - clicked,
+        shown_b - clicked
+    );
+    assert!(
+        shown_b - clicked < 1000.0,
+        "page B showed the step {} ms after the click in A",
+        shown_b - clicked
+    );
+    assert_eq!(inhabitants_shown(&b).await, before - of(&first.id), "B's panel: Denain down by the square");
+    assert_eq!(inhabitants_shown(&a).await, inhabitants_shown(&b).await);
+    assert_eq!(
+        js(&b, &format!("qpv.square('{}').perimeter", first.id)).await,
+        Value::Null,
+        "B's map: the square is out of {DENAIN}"
+    );
+    let change = server.state()["last_change"].clone();
+    assert_eq!((&change["kind"], &change["version"]), (&json!("edit"), &json!(1)), "{change}");
+    let said = format!("{}, from another window", change["summary"].as_str().unwrap());
+    assert!(said.starts_with("step 1 "), "{said}");
+    assert_eq!(lines(&b).await, (said, String::new()), "B's status line");
+    let (status, error) = lines(&a).await;
+    assert!(!status.contains("another window") && error.is_empty(), "A made the step: {status} {error}");
+
+    // B has not heard of A's second step yet (its poll held, as a slow network would):
+    // its undo would take back A's step, which it has never shown. The server refuses it
+    // (409); B explains, and shows the session as it is.
+    js(&b, "(qpv.holdEvents(true), true)").await;
+    click_at(&a, second.x, second.y).await;
+    at_version(&a, 2).await;
+    assert_eq!(js(&b, "document.getElementById('version').dataset.value").await, "1", "B held at version 1");
+    click(&b, "#undo").await;
+    at_version(&b, 2).await;
+    let (status, notice) = lines(&b).await;
+    let change = server.state()["last_change"].clone();
+    let told = format!(
+        "Another window changed the session to version 2 ({}): ",
+        change["summary"].as_str().unwrap()
+    );
+    assert!(
+        notice.starts_with(&told) && notice.contains("your undo was not applied"),
+        "B's notice: {notice}"
+    );
+    assert!(status.starts_with("reloaded:"), "{status}");
+    assert_eq!(server.state()["version"], 2, "the stale undo changed nothing");
+    assert_eq!(steps_in(&server.dir.join("session.toml")), 2);
+    assert_eq!(inhabitants_shown(&b).await, before - of(&first.id) - of(&second.id));
+    js(&b, "(qpv.holdEvents(false), true)").await;
+    screenshot(&a, "two-windows-a.png").await;
+    screenshot(&b, "two-windows-b.png").await;
+
+    // The session file, downloaded by the page with its token (a plain link would get 401).
+    click(&a, "#download-session").await;
+    until(&a, "!!document.getElementById('download-session').dataset.bytes").await;
+    no_error_shown(&a, "downloaded").await;
+    let toml = server.get("/api/edits.toml");
+    assert_eq!(toml.status, 200);
+    assert_eq!(
+        js(&a, "document.getElementById('download-session').dataset.bytes").await,
+        toml.text.len().to_string(),
+        "the page saved the whole session file"
+    );
+    b.close().await.unwrap();
+
+    // The read-only link, in a fresh browser: no editing control, "read-only link" in the
+    // top bar, its writes refused (403) even sent by hand from the page, and still live.
+    // First the page's bare address, which holds no token: the page says which address to
+    // open, and asks nothing of the server.
+    let v = driver.browser(&tmp.path().join("profile-v")).await;
+    v.goto(&format!("{}/", server.base)).await.unwrap();
+    until(&v, "!document.getElementById('error').hidden").await;
+    let (status, error) = lines(&v).await;
+    assert_eq!(
+        (status.as_str(), error.as_str()),
+        ("not loaded", "No token: open the address qpv serve printed (it ends with #token=…).")
+    );
+    assert_eq!(js(&v, "qpv.polls").await, 0);
+    v.goto(&server.view_url).await.unwrap();
+    until(
+        &v,
+        "!!document.body && document.body.dataset.ready === '1' && !!window.qpv && qpv.access === 'view'",
+    )
+    .await;
+    token_kept_out(&v, &server.view_token).await;
+    no_error_shown(&v, "read-only link loaded").await;
+    assert_eq!(js(&v, "qpv.access").await, "view");
+    assert_eq!(editing_shown(&v).await, json!([]), "the read-only link shows no editing control");
+    assert_eq!(
+        js(&v, "[document.getElementById('access').hidden, document.getElementById('access').textContent]")
+            .await,
+        json!([false, "read-only link"])
+    );
+    for (path, body) in [
+        ("api/edit", json!({ "version": 2, "step": { "op": "rename", "candidate": DENAIN, "name": "x" } })),
+        ("api/undo", json!({ "version": 2 })),
+        ("api/export", json!({ "formats": ["geojson"] })),
+    ] {
+        let answer = fetch_post(&v, path, &body).await;
+        assert_eq!(answer[0], 403, "{path}: {answer}");
+        assert!(answer[1].as_str().unwrap().contains("this link is read-only"), "{path}: {answer}");
+    }
+    assert_eq!(server.state()["version"], 2, "the read-only link changed nothing");
+    select(&v, DENAIN).await;
+    zoom_on(&v, &state, DENAIN, 30).await;
+    watch_versions(&v).await;
+    let loaded_v = squares_loaded(&v).await;
+    click_for_step(&a, "#undo", 3, "undo in A").await;
+    reloaded_at(&v, 3, loaded_v).await;
+    let clicked = js(&a, "pressed").await.as_f64().unwrap();
+    let lag = seen_at(&v, 3).await - clicked;
+    eprintln!("after the undo's click in A: the read-only page showed version 3 in {lag} ms");
+    assert!(lag < 1000.0, "the read-only page showed the undo {lag} ms after the click in A");
+    let change = server.state()["last_change"].clone();
+    assert_eq!(change["kind"], "undo", "{change}");
+    assert_eq!(lines(&v).await.0, format!("{}, from another window", change["summary"].as_str().unwrap()));
+    assert_eq!(inhabitants_shown(&v).await, before - of(&first.id), "the second square is back");
+    screenshot(&v, "read-only.png").await;
+
+    // Idle, a page keeps one request open and waits: no loop of requests.
+    let polls = js(&v, "qpv.polls").await.as_u64().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(js(&v, "qpv.polls").await.as_u64().unwrap(), polls, "an idle page asked again");
+
+    // The read-only link pasted into the tab that edits: only the fragment changes, which
+    // loads nothing; the page takes the new token and loads itself again.
+    a.goto(&server.view_url).await.unwrap();
+    until(
+        &a,
+        "!!document.body && document.body.dataset.ready === '1' && !!window.qpv && qpv.access === 'view'",
+    )
+    .await;
+    token_kept_out(&a, &server.view_token).await;
+
+    // The server gone: the page says so and asks again after a delay that grows (1 s, 2 s,
+    // 4 s…), not in a loop.
+    let polls = js(&v, "qpv.polls").await.as_u64().unwrap();
+    server.kill();
+    until(
+        &v,
+        "document.getElementById('status').textContent.startsWith('the server does not answer; retrying')",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let asked = js(&v, "qpv.polls").await.as_u64().unwrap() - polls;
+    eprintln!("{asked} polls in the 4 s after the server went");
+    assert!((2..=4).contains(&asked), "{asked} polls in the 4 s after the server went");
+    v.close().await.unwrap();
+    a.close().await.unwrap();
 }

@@ -386,10 +386,12 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     }
     assert_eq!(last_step(&server)["distance_m"].as_f64(), Some(300.0), "the dialog's distance");
 
-    // 9. Another client renames a perimeter through the API; then the person clicks a
-    // square with the add tool: 409, the page reloads and says so.
+    // 9. Another client renames a perimeter through the API while the page has not heard
+    // of it yet (its long poll held: otherwise it would redraw within a second); then the
+    // person clicks a square with the add tool: 409, the page reloads and says so.
     click(&c, "#tool-add").await;
     click(&c, "#gesture-brush").await;
+    js(&c, "(qpv.holdEvents(true), true)").await;
     let elsewhere = server.state()["perimeters"]["features"]
         .as_array()
         .unwrap()
@@ -408,7 +410,9 @@ async fn every_tool_of_the_page_makes_its_step_and_the_replay_agrees() {
     until(&c, "!document.getElementById('error').hidden && !document.body.dataset.busy").await;
     reloaded_at(&c, 12, loaded).await;
     let notice = text(&c, "error-text").await;
-    assert!(notice.contains("changed elsewhere, reloaded (now version 12)"), "{notice}");
+    assert!(notice.contains("Another window changed the session to version 12"), "{notice}");
+    assert!(notice.contains("your step was not applied"), "{notice}");
+    js(&c, "(qpv.holdEvents(false), true)").await;
     assert_eq!(js(&c, "document.getElementById('error').className").await, "notice");
     let name =
         format!("document.querySelector(\"#perimeter-list li[data-id='{elsewhere}'] .pname\").textContent");

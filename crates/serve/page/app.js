@@ -64,30 +64,70 @@ const squaresLayerReady = new Promise((r) => { resolveSquaresReady = r; });
 
 // ===== 3. Server =============================================================================
 
+// The token comes in the address's fragment (`/#token=…`, which no browser sends to a
+// server) and lives in this tab's sessionStorage, sent as `Authorization: Bearer` on every
+// call: no cookie, which the browser would give to every other server on 127.0.0.1
+// (cookies are scoped by host, not port), while sessionStorage is scoped by origin, port
+// included. The fragment leaves the address bar at once, so that a screen shared at the
+// meeting or a copied address does not show it.
+const TOKEN_KEY = 'qpv_token';
+// (An old bookmark's `/?token=` is sent to `/#token=` by the server, API.md.)
+function takeToken() {
+  const given = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(given[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+const token = takeToken();
+// An address pasted into a tab already on the page changes only its fragment, which loads
+// nothing: the new token (the read-only link, say) is taken by loading the page again.
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(location.hash) && takeToken() !== token) location.reload();
+});
+
+// This tab's id, sent with every write (`X-Qpv-Window`) so that the server can tell the
+// other pages which window made a change. Random, made once per tab.
+const WINDOW_KEY = 'qpv_window';
+const windowId = sessionStorage.getItem(WINDOW_KEY) || (() => {
+  const id = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  sessionStorage.setItem(WINDOW_KEY, id);
+  return id;
+})();
+
 function setBusy(delta) {
   app.busy += delta;
   if (app.busy > 0) document.body.dataset.busy = '1'; else delete document.body.dataset.busy;
 }
 
-// JSON request to the API; throws an Error carrying `status` and the server's message.
+// JSON request to the API, without the busy mark (the long poll on /api/events is always
+// open); throws an Error carrying `status` and the server's message.
+async function request(method, path, body, signal) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-Qpv-Window'] = windowId;
+  const res = await fetch(path, {
+    method, signal, credentials: 'omit', cache: 'no-store', headers,
+    body: body ? JSON.stringify(body) : undefined,
+  }).catch((e) => {
+    throw e.name === 'AbortError' ? e : new Error('The server did not answer: is qpv serve still running?');
+  });
+  const text = await res.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch (_) { /* text body (401, 403) */ }
+  if (!res.ok) {
+    const msg = (data && data.error) || text || `${res.status} ${res.statusText}`;
+    throw Object.assign(new Error(msg), { status: res.status, data });
+  }
+  return data;
+}
+
+// The same, marked busy while it runs (the "working…" line, and the tests' wait).
 async function api(method, path, body, signal) {
   setBusy(+1);
   try {
-    const res = await fetch(path, {
-      method, signal, credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    }).catch((e) => {
-      throw e.name === 'AbortError' ? e : new Error('The server did not answer: is qpv serve still running?');
-    });
-    const text = await res.text();
-    let data = null;
-    try { data = JSON.parse(text); } catch (_) { /* text body (401, 403) */ }
-    if (!res.ok) {
-      const msg = (data && data.error) || text || `${res.status} ${res.statusText}`;
-      throw Object.assign(new Error(msg), { status: res.status, data });
-    }
-    return data;
+    return await request(method, path, body, signal);
   } finally {
     setBusy(-1);
   }
@@ -552,6 +592,12 @@ function applyState(st, how = {}) {
     : '';
   $('version').textContent = `version ${st.version}`;
   $('version').dataset.value = String(st.version);
+  // The read-only link (API.md, "Access"): no editing control is shown; the page still
+  // follows the session's changes.
+  app.readOnly = st.access === 'view';
+  document.body.dataset.access = app.readOnly ? 'view' : 'edit';
+  $('access').hidden = !app.readOnly;
+  if (app.readOnly && app.tool !== 'pan') setTool('pan');
   if (first) {
     const [w, s, e, n] = st.bbox;
     map.fitBounds([[s, w], [n, e]], { padding: [10, 10] });
@@ -580,20 +626,30 @@ function markReady(what) {
   }
 }
 
-async function reloadState() {
+async function reloadState(how = {}) {
   const st = await api('GET', 'api/state');
-  applyState(st);
+  applyState(st, how);
   return st;
 }
 
 const sessionFile = () => basename(app.state?.session) || 'session.toml';
 
+// What a change was, in the words of the steps list: "step 4 remove 2 squares from
+// 59701-01", "undo step 4 (…)" (`last_change` of the state, worded by the server, API.md).
+const changeSays = (c) => c.summary || `${c.kind} (version ${c.version})`;
+
+const READ_ONLY = 'This is the read-only link: it shows the session and follows its changes, but cannot change it. To edit, open the first address qpv serve printed (the one with the edit token).';
+
 // Posts one step (or an undo, a redo) and re-renders from the state the server returns:
-// the new state, or null when the server refused (its message is shown).
+// the new state, or null when the server refused (its message is shown). While it runs,
+// `app.sending` is a promise the long poll waits on, so that the page never reloads a
+// state its own answer is about to bring.
 async function post(path, body, how = {}) {
   if (!app.state) return null;
+  if (app.readOnly) { showError(READ_ONLY, 'notice'); return null; }
   if (app.sending) { showError('Wait: the previous edit is still being checked.', 'notice'); return null; }
-  app.sending = true;
+  let done;
+  app.sending = new Promise((r) => { done = r; });
   clearError();
   try {
     const st = await api('POST', path, body);
@@ -602,16 +658,25 @@ async function post(path, body, how = {}) {
     return st;
   } catch (e) {
     if (e.status !== 409) { showError(e.message); return null; }
+    // Another window (or a script) changed the session since this page last heard: the
+    // step was made against a map that is no longer the session's, so it is not applied.
+    const what = { 'api/undo': 'undo', 'api/redo': 'redo' }[path] ?? 'step';
     try {
-      const st = await reloadState();
-      showError(`The session changed elsewhere, reloaded (now version ${st.version}): your edit was not applied; check the map and do it again if needed.`, 'notice');
+      const st = await reloadState({ edited: true });
+      const c = st.last_change;
+      const which = c && c.version === st.version ? ` (${changeSays(c)})` : '';
+      const again = what === 'step' ? 'do your step again if it is still needed'
+        : `${what} again if you still want to: it acts on the last step, which is now another's`;
+      showError(`Another window changed the session to version ${st.version}${which}: your ${what} was not applied. `
+        + `The map is now up to date; ${again}.`, 'notice');
       setStatus(`reloaded: ${sessionFile()} (version ${st.version})`, true);
     } catch (e2) {
-      showError(`The session changed elsewhere, and reloading failed: ${e2.message}`);
+      showError(`Another window changed the session, and reloading failed: ${e2.message}`);
     }
     return null;
   } finally {
-    app.sending = false;
+    app.sending = null;
+    done();
   }
 }
 const edit = (step, how) => post('api/edit', { version: app.state?.version, step }, how);
@@ -620,6 +685,68 @@ const undoRedo = (which) => post(`api/${which}`, { version: app.state?.version }
 $('undo').addEventListener('click', () => undoRedo('undo'));
 $('redo').addEventListener('click', () => undoRedo('redo'));
 $('error-close').addEventListener('click', clearError);
+
+// Following the other windows: one long poll on /api/events always open (API.md); the
+// server answers when the version differs from `since`, or after 25 s with nothing new.
+// On a change made elsewhere the page reloads the state and its squares, redraws, and
+// says in the status line who changed what. A failed poll is retried after a delay that
+// grows to 10 s, never in a tight loop.
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+const events = { held: false, abort: null, release: null, failures: 0, asked: 0 };
+
+async function follow() {
+  for (;;) {
+    if (events.held) { await new Promise((r) => { events.release = r; }); continue; }
+    // Its own write's answer brings the new state: the poll waits for it, then asks with
+    // the version the write left.
+    if (app.sending) { await app.sending; continue; }
+    const since = app.state.version, asked = Date.now();
+    events.abort = new AbortController();
+    events.asked += 1;
+    let ev;
+    try {
+      ev = await request('GET', `api/events?since=${since}`, null, events.abort.signal);
+    } catch (e) {
+      if (e.name === 'AbortError') continue;
+      if (e.status === 401 || e.status === 403) {
+        showError(`No longer following the session: ${e.message}`);
+        setStatus('not following the session', true);
+        return;
+      }
+      events.failures += 1;
+      if (events.failures >= 2) setStatus(`the server does not answer; retrying (version ${app.state.version} shown)`, true);
+      await sleep(Math.min(500 * 2 ** events.failures, 10000));
+      continue;
+    } finally {
+      events.abort = null;
+    }
+    if (events.failures) { events.failures = 0; setStatus(`session: ${sessionFile()} (version ${app.state.version})`); }
+    if (events.held || app.sending) continue;
+    if (ev?.version !== app.state.version) {
+      try { await changedElsewhere(); } catch (e) { showError(`Reloading the session: ${e.message}`); await sleep(2000); }
+    } else if (Date.now() - asked < 1000) {
+      await sleep(1000); // "nothing new" should take 25 s: a server answering at once is not polled in a loop
+    }
+  }
+}
+
+async function changedElsewhere() {
+  while (stroke) await sleep(100); // a paint stroke under way ends on the squares it started on
+  const st = await api('GET', 'api/state');
+  if (app.sending || events.held) return; // this page's own write, or a test's hold: asked again after
+  applyState(st, { edited: true });
+  const c = st.last_change;
+  if (c && c.version === st.version && c.window !== windowId) setStatus(`${changeSays(c)}, from another window`);
+  else setStatus(`reloaded: ${sessionFile()} (version ${st.version})`);
+}
+
+// Test hook: a page that has not heard of the last changes yet (its poll answered late),
+// so that the tests can make the 409 of a stale page happen on purpose.
+function holdEvents(held) {
+  events.held = held;
+  if (held && events.abort) events.abort.abort();
+  if (!held && events.release) { events.release(); events.release = null; }
+}
 
 // Sections 9 to 13 (tools, dialogs, compare and export, start-up) are in tools.js, loaded
 // after this file.

@@ -5,6 +5,7 @@
 // ===== 9. Tools: choosing, hints, paint strokes (brush, rectangle, lasso) ====================
 
 function setTool(tool) {
+  if (app.readOnly && tool !== 'pan') return; // the read-only link has the Pan tool only
   if (app.tool === 'polygon' && tool !== 'polygon') cancelPolygon();
   app.tool = tool;
   map.doubleClickZoom[tool === 'polygon' ? 'disable' : 'enable']();
@@ -39,7 +40,9 @@ function updateTools() {
     pick: `${shape} to pick them for a new perimeter; click a picked square to drop it; then “New perimeter”.${move}`,
     polygon: 'Click the vertices; double-click or click the first vertex to finish; Esc cancels.',
   };
-  const h = hints[app.tool];
+  const h = app.readOnly
+    ? 'Read-only link: drag to move the map, click a square for its figures; the page follows the changes made in the other windows.'
+    : hints[app.tool];
   $('hint').innerHTML = h ?? 'Select a perimeter first: click inside one on the map (Pan tool) or in the list.';
   $('hint').className = h ? '' : 'warn';
   $('hint').title = $('hint').textContent; // the whole hint when the line is cut
@@ -53,7 +56,7 @@ let stroke = null, lastStrokeEnd = 0;
 // Capture phase: runs before Leaflet's own drag handler, so that map dragging can be
 // switched off for the time of a stroke.
 map.getContainer().addEventListener('mousedown', (ev) => {
-  if (ev.button !== 0 || app.spaceDown || stroke || app.tool === 'polygon') return;
+  if (ev.button !== 0 || app.readOnly || app.spaceDown || stroke || app.tool === 'polygon') return;
   if (ev.target.closest('.leaflet-control, .leaflet-popup')) return;
   const action = app.tool === 'pan' ? (ev.shiftKey ? 'pick' : null) : app.tool;
   if (!action) return;
@@ -410,6 +413,29 @@ $('export').addEventListener('click', async () => {
   }
 });
 
+// The session as an adjustments file: fetched with the token (a plain link cannot carry
+// the Authorization header), then saved from a Blob.
+$('download-session').addEventListener('click', async (e) => {
+  e.preventDefault();
+  clearError();
+  try {
+    const res = await fetch('api/edits.toml', {
+      credentials: 'omit', cache: 'no-store', headers: { Authorization: `Bearer ${token}` },
+    }).catch(() => { throw new Error('The server did not answer: is qpv serve still running?'); });
+    if (!res.ok) throw new Error((await res.text()) || `${res.status} ${res.statusText}`);
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
+    const a = Object.assign(document.createElement('a'), { href: url, download: $('download-session').getAttribute('download') });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    $('download-session').dataset.bytes = String(blob.size); // what was saved, for the tests
+  } catch (err) {
+    showError(`Download: ${err.message}`);
+  }
+});
+
 // ===== 13. Keyboard, start-up and test hooks =================================================
 
 document.addEventListener('keydown', (e) => {
@@ -461,12 +487,21 @@ window.qpv = {
   },
   edit,
   setTool,
+  holdEvents,
+  get polls() { return events.asked; }, // requests to /api/events so far
+  square: (id) => app.squares.get(id)?.d ?? null,
+  get access() { return app.state?.access ?? null; },
   get selected() { return app.selected; },
   get picked() { return [...app.picked]; },
 };
 
 (async function start() {
   setTool('pan');
+  if (!token) {
+    showError('No token: open the address qpv serve printed (it ends with #token=…).');
+    setStatus('not loaded', true);
+    return;
+  }
   try {
     await reloadState();
     setStatus(`session: ${sessionFile()} (version ${app.state.version})`);
@@ -474,5 +509,7 @@ window.qpv = {
   } catch (e) {
     showError(e.status === 401 ? `${e.message}` : `Could not load the session: ${e.message}`);
     setStatus('not loaded', true);
+    return;
   }
+  follow();
 }());

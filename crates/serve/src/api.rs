@@ -1,29 +1,61 @@
 //! The routes of API.md over a [`Workbench`]: requests are parsed and checked here, so
-//! that the session only ever sees a valid bbox, version and step; its answers become JSON
-//! (or 400/409/500 through [`ApiError`]).
+//! that the session only ever sees a valid bbox, version, window and step; its answers
+//! become JSON (or 400/409/500 through [`ApiError`]). Every acknowledged change is also
+//! published on a watch channel, which `GET /api/events` waits on without touching the
+//! session.
 
 use crate::error::json_response;
-use crate::security::{Security, guard};
+use crate::security::{Access, Security, guard};
 use crate::{ApiError, Workbench, page};
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long `GET /api/events` waits for a change before answering "nothing new": under
+/// the idle timeout of connections, and short enough for proxies that cut long requests.
+pub const EVENTS_WAIT: Duration = Duration::from_secs(25);
+
+/// The header naming the browser tab a write comes from (API.md, Windows).
+pub const WINDOW_HEADER: &str = "x-qpv-window";
 
 /// The router of `qpv serve`: the page, the API, the checks of [`Security`] on every
 /// request. [`serve`](crate::serve) runs it; tests call it with `tower::ServiceExt::oneshot`.
 pub fn router<W: Workbench>(workbench: W, security: Security) -> Router {
+    router_with(workbench, security, EVENTS_WAIT).0
+}
+
+/// [`router`] whose long poll waits `wait` (the tests' is short), and the sender that,
+/// set to `true` when the server stops, ends every long poll at once (a page open would
+/// otherwise hold the stop for up to `wait`).
+pub(crate) fn router_with<W: Workbench>(
+    workbench: W,
+    security: Security,
+    wait: Duration,
+) -> (Router, Arc<watch::Sender<bool>>) {
     let body_limit = security.body_limit;
-    let app = App { workbench: Arc::new(Mutex::new(workbench)), body_limit };
-    Router::new()
+    let (changes, _) = watch::channel(Change { version: workbench.version(), last_change: Value::Null });
+    let closing = Arc::new(watch::channel(false).0);
+    let app = App {
+        workbench: Arc::new(Mutex::new(workbench)),
+        body_limit,
+        changes: Arc::new(changes),
+        wait,
+        closing: Arc::clone(&closing),
+    };
+    let router = Router::new()
         .route("/api/state", get(state::<W>))
         .route("/api/squares", get(squares::<W>))
+        .route("/api/events", get(events::<W>))
         .route("/api/edit", post(edit::<W>))
         .route("/api/undo", post(undo::<W>))
         .route("/api/redo", post(redo::<W>))
@@ -35,19 +67,39 @@ pub fn router<W: Workbench>(workbench: W, security: Security) -> Router {
         .with_state(app)
         .layer(DefaultBodyLimit::max(body_limit))
         // Outermost: nothing is reached, not even a 404, without passing the checks.
-        .layer(from_fn_with_state(Arc::new(security), guard))
+        .layer(from_fn_with_state(Arc::new(security), guard));
+    (router, closing)
 }
 
-/// What the handlers share: the one session, and the body limit for the 413's message.
+/// The last acknowledged change, as `GET /api/events` answers it.
+#[derive(Debug, Clone, PartialEq)]
+struct Change {
+    version: u64,
+    /// The state's `last_change` (null before any change).
+    last_change: Value,
+}
+
+/// What the handlers share: the one session, the body limit for the 413's message, and the
+/// channel telling every waiting long poll of a change.
 struct App<W> {
     workbench: Arc<Mutex<W>>,
     body_limit: usize,
+    changes: Arc<watch::Sender<Change>>,
+    wait: Duration,
+    /// `true` once the server stops.
+    closing: Arc<watch::Sender<bool>>,
 }
 
-// Derived `Clone` would ask `W: Clone`; only the `Arc` is cloned.
+// Derived `Clone` would ask `W: Clone`; only the `Arc`s are cloned.
 impl<W> Clone for App<W> {
     fn clone(&self) -> Self {
-        App { workbench: Arc::clone(&self.workbench), body_limit: self.body_limit }
+        App {
+            workbench: Arc::clone(&self.workbench),
+            body_limit: self.body_limit,
+            changes: Arc::clone(&self.changes),
+            wait: self.wait,
+            closing: Arc::clone(&self.closing),
+        }
     }
 }
 
@@ -88,8 +140,35 @@ fn answer(result: Result<Value, ApiError>) -> Response {
     }
 }
 
-async fn state<W: Workbench>(State(app): State<App<W>>) -> Response {
-    answer(call(&app, |w| w.state()).await)
+/// A state with the `access` of the request that asked for it.
+fn with_access(mut state: Value, access: Access) -> Value {
+    if let Value::Object(fields) = &mut state {
+        fields.insert("access".into(), json!(access.word()));
+    }
+    state
+}
+
+/// The answer to a write: the new state, whose version and `last_change` are first told
+/// to every long poll. Two writes may finish out of order here: only a newer version is
+/// published.
+fn changed<W>(app: &App<W>, result: Result<Value, ApiError>) -> Response {
+    if let Ok(state) = &result
+        && let Some(version) = state.get("version").and_then(Value::as_u64)
+    {
+        let last_change = state.get("last_change").cloned().unwrap_or(Value::Null);
+        app.changes.send_if_modified(|now| {
+            let newer = version > now.version;
+            if newer {
+                *now = Change { version, last_change };
+            }
+            newer
+        });
+    }
+    answer(result.map(|state| with_access(state, Access::Edit)))
+}
+
+async fn state<W: Workbench>(State(app): State<App<W>>, Extension(access): Extension<Access>) -> Response {
+    answer(call(&app, |w| w.state()).await.map(|state| with_access(state, access)))
 }
 
 async fn squares<W: Workbench>(State(app): State<App<W>>, RawQuery(query): RawQuery) -> Response {
@@ -99,23 +178,83 @@ async fn squares<W: Workbench>(State(app): State<App<W>>, RawQuery(query): RawQu
     }
 }
 
-async fn edit<W: Workbench>(State(app): State<App<W>>, body: Result<Bytes, BytesRejection>) -> Response {
+/// `GET /api/events?since=V`: at once when the version is not V, else at the next change
+/// or after the wait. Waits on the channel only: the session stays free.
+async fn events<W: Workbench>(State(app): State<App<W>>, RawQuery(query): RawQuery) -> Response {
+    let since = match since_of(query.as_deref()) {
+        Ok(since) => since,
+        Err(e) => return e.into_response(),
+    };
+    let mut changes = app.changes.subscribe();
+    if changes.borrow_and_update().version == since {
+        let mut closing = app.closing.subscribe();
+        // A change, the wait over, or the server stopping: each answers with the version
+        // as it is ("nothing new" unless it changed).
+        tokio::select! {
+            _ = tokio::time::timeout(app.wait, changes.changed()) => {}
+            _ = closing.wait_for(|closing| *closing) => {}
+        }
+    }
+    let now = changes.borrow().clone();
+    json_response(StatusCode::OK, &json!({"version": now.version, "last_change": now.last_change}))
+}
+
+async fn edit<W: Workbench>(
+    State(app): State<App<W>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let body = match body_of(&app, body) {
         Ok(body) => body,
         Err(refusal) => return refusal.into_response(),
     };
-    match edit_of(&body) {
-        Ok((version, step)) => answer(call(&app, move |w| w.edit(version, step)).await),
-        Err(e) => e.into_response(),
+    match (edit_of(&body), window_of(&headers)) {
+        (Ok((version, step)), Ok(window)) => {
+            let result = call(&app, move |w| w.edit(version, step, window.as_deref())).await;
+            changed(&app, result)
+        }
+        (Err(e), _) | (_, Err(e)) => e.into_response(),
     }
 }
 
-async fn undo<W: Workbench>(State(app): State<App<W>>) -> Response {
-    answer(call(&app, |w| w.undo()).await)
+/// Undo and redo: a version (409 when stale, as an edit) and a window.
+async fn undo_or_redo<W: Workbench>(
+    app: App<W>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    redo: bool,
+) -> Response {
+    let body = match body_of(&app, body) {
+        Ok(body) => body,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let what = if redo { "redo" } else { "undo" };
+    match (version_of(&body, what), window_of(&headers)) {
+        (Ok(version), Ok(window)) => {
+            let result = call(&app, move |w| {
+                if redo { w.redo(version, window.as_deref()) } else { w.undo(version, window.as_deref()) }
+            })
+            .await;
+            changed(&app, result)
+        }
+        (Err(e), _) | (_, Err(e)) => e.into_response(),
+    }
 }
 
-async fn redo<W: Workbench>(State(app): State<App<W>>) -> Response {
-    answer(call(&app, |w| w.redo()).await)
+async fn undo<W: Workbench>(
+    State(app): State<App<W>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    undo_or_redo(app, headers, body, false).await
+}
+
+async fn redo<W: Workbench>(
+    State(app): State<App<W>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    undo_or_redo(app, headers, body, true).await
 }
 
 async fn edits_toml<W: Workbench>(State(app): State<App<W>>) -> Response {
@@ -170,29 +309,63 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::BadRequest(message.into())
 }
 
+/// The `version` of a write's body: the version of the state the change was made on.
+fn version_in(fields: &serde_json::Map<String, Value>, shape: &str) -> Result<u64, ApiError> {
+    match fields.get("version") {
+        None => Err(bad(format!(
+            "missing \"version\": the version of the state the change was made on (GET /api/state): {shape}"
+        ))),
+        Some(v) => v.as_u64().ok_or_else(|| bad(format!("\"version\" must be a whole number ≥ 0, not {v}"))),
+    }
+}
+
 /// `{"version": N, "step": {…}}`.
 fn edit_of(body: &[u8]) -> Result<(u64, Value), ApiError> {
     const SHAPE: &str = "send {\"version\": N, \"step\": {\"op\": …}}";
-    let body: Value =
-        serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON ({e}): {SHAPE}")))?;
-    let Value::Object(mut fields) = body else {
-        return Err(bad(format!("the body is not a JSON object: {SHAPE}")));
-    };
-    let version = match fields.get("version") {
-        None => {
-            return Err(bad(
-                "missing \"version\": the version of the state the step was made on (GET /api/state)",
-            ));
-        }
-        Some(v) => {
-            v.as_u64().ok_or_else(|| bad(format!("\"version\" must be a whole number ≥ 0, not {v}")))?
-        }
-    };
+    let mut fields = object_of(body, SHAPE)?;
+    let version = version_in(&fields, SHAPE)?;
     match fields.remove("step") {
         Some(step @ Value::Object(_)) => Ok((version, step)),
         None => Err(bad(format!("missing \"step\": {SHAPE}"))),
         Some(other) => Err(bad(format!("\"step\" must be a JSON object with an \"op\", not {other}"))),
     }
+}
+
+/// `{"version": N}` of an undo or a redo.
+fn version_of(body: &[u8], what: &str) -> Result<u64, ApiError> {
+    let shape = format!("send {{\"version\": N}}, the version of the state whose last step to {what}");
+    version_in(&object_of(body, &shape)?, &shape)
+}
+
+/// The body as a JSON object.
+fn object_of(body: &[u8], shape: &str) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON ({e}): {shape}")))?;
+    match body {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(bad(format!("the body is not a JSON object: {shape}"))),
+    }
+}
+
+/// `X-Qpv-Window`: absent, or an id the page made (1 to 64 of `A-Z a-z 0-9 - _`), which
+/// goes verbatim into the state other pages read.
+fn window_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(WINDOW_HEADER) else { return Ok(None) };
+    let fits = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    match value.to_str() {
+        Ok(id) if !id.is_empty() && id.len() <= 64 && id.chars().all(fits) => Ok(Some(id.to_owned())),
+        _ => Err(bad("X-Qpv-Window must be 1 to 64 characters among A-Z, a-z, 0-9, '-' and '_'")),
+    }
+}
+
+/// The `since` parameter of `GET /api/events`.
+fn since_of(query: Option<&str>) -> Result<u64, ApiError> {
+    let raw = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("since="))
+        .ok_or_else(|| bad("missing since: give since=V, the version the page shows"))?;
+    raw.parse().map_err(|_| bad(format!("since {raw:?} is not a whole number ≥ 0")))
 }
 
 /// `{"formats": […]}`, passed on whole; an empty body is `{}` (the session's defaults).
@@ -362,17 +535,18 @@ mod tests {
             let app = app.clone();
             async move { read(app.oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap()).await }
         };
-        let r = ask(post("/api/undo"), "").await;
+        let r = ask(post("/api/undo"), r#"{"version": 0}"#).await;
         assert_eq!(
             (r.status, r.json()["error"].clone()),
             (StatusCode::BAD_REQUEST, json!("nothing to undo"))
         );
-        ask(post("/api/edit"), r#"{"version": 0, "step": {"op": "remove"}}"#).await;
+        let r = ask(post("/api/edit"), r#"{"version": 0, "step": {"op": "remove"}}"#).await;
+        assert_eq!(r.json()["access"], "edit", "a write's answer is the editor's state");
         let r = ask(page_get("/api/edits.toml"), "").await;
         assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
         assert_eq!(r.body, "# 1 steps\n");
-        assert_eq!(ask(post("/api/undo"), "").await.json()["version"], 2);
-        assert_eq!(ask(post("/api/redo"), "").await.json()["steps"][0]["op"], "remove");
+        assert_eq!(ask(post("/api/undo"), r#"{"version": 1}"#).await.json()["version"], 2);
+        assert_eq!(ask(post("/api/redo"), r#"{"version": 2}"#).await.json()["steps"][0]["op"], "remove");
         assert_eq!(ask(page_get("/api/compare"), "").await.json(), json!({"rows": []}));
         assert_eq!(ask(post("/api/export"), "").await.json()["asked"], json!({}));
         let r = ask(post("/api/export"), r#"{"formats": ["gpkg"]}"#).await;
@@ -385,6 +559,122 @@ mod tests {
         let r = ask(page_get("/api/state"), "").await;
         assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(r.json()["error"].as_str().unwrap().contains("restart qpv serve"));
+    }
+
+    /// Undo and redo are writes like an edit: a window that has not seen the last change
+    /// cannot take it back.
+    #[tokio::test]
+    async fn undo_and_redo_need_the_current_version() {
+        let app = router(FakeBench::default(), loopback());
+        let ask = |req: axum::http::request::Builder, body: &'static str| {
+            let app = app.clone();
+            async move { read(app.oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap()).await }
+        };
+        ask(post("/api/edit"), r#"{"version": 0, "step": {"op": "remove"}}"#).await;
+        ask(post("/api/edit"), r#"{"version": 1, "step": {"op": "add"}}"#).await;
+        for path in ["/api/undo", "/api/redo"] {
+            let r = ask(post(path), r#"{"version": 1}"#).await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{path}");
+            assert_eq!(r.json()["version"], 2, "{path}");
+            for (body, problem) in [
+                ("", "the body is not JSON"),
+                ("{}", "missing \"version\""),
+                (r#"{"version": "2"}"#, "whole number"),
+                ("[2]", "not a JSON object"),
+            ] {
+                let r = ask(post(path), body).await;
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path} {body}");
+                assert!(r.json()["error"].as_str().unwrap().contains(problem), "{path} {body}: {}", r.body);
+            }
+        }
+        let r = ask(page_get("/api/state"), "").await;
+        assert_eq!((r.json()["version"].clone(), r.json()["steps"].as_array().unwrap().len()), (json!(2), 2));
+        assert_eq!(ask(post("/api/undo"), r#"{"version": 2}"#).await.status, StatusCode::OK);
+    }
+
+    /// The window a write names is passed on to the session; a malformed one is 400 before
+    /// the session sees the write.
+    #[tokio::test]
+    async fn the_window_reaches_the_session() {
+        let app = router(FakeBench::default(), loopback());
+        let ask = |req: axum::http::request::Builder, body: &'static str| {
+            let app = app.clone();
+            async move { read(app.oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap()).await }
+        };
+        let r =
+            ask(post("/api/edit").header(WINDOW_HEADER, "tab-1_A"), r#"{"version": 0, "step": {"op": "x"}}"#)
+                .await;
+        assert_eq!(r.json()["last_change"], json!({"version": 1, "kind": "edit", "window": "tab-1_A"}));
+        let r = ask(post("/api/undo"), r#"{"version": 1}"#).await;
+        assert_eq!(r.json()["last_change"], json!({"version": 2, "kind": "undo", "window": null}));
+        for bad in ["", "a b", "é", &"x".repeat(65)] {
+            let r = ask(post("/api/redo").header(WINDOW_HEADER, bad), r#"{"version": 2}"#).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad:?}");
+            assert!(r.json()["error"].as_str().unwrap().contains("X-Qpv-Window"));
+        }
+        assert_eq!(ask(page_get("/api/state"), "").await.json()["version"], 2, "no refused redo was made");
+    }
+
+    /// The long poll: at once when the page is behind, at the next change otherwise (made
+    /// while it waits: the wait holds nothing of the session), or "nothing new" after the
+    /// wait.
+    #[tokio::test]
+    async fn events_answer_at_once_at_a_change_or_after_the_wait() {
+        let wait = Duration::from_millis(300);
+        let app = router_with(FakeBench::default(), loopback(), wait).0;
+        let ask = |req: axum::http::request::Builder, body: &'static str| {
+            let app = app.clone();
+            async move { read(app.oneshot(req.body(axum::body::Body::from(body)).unwrap()).await.unwrap()).await }
+        };
+        let started = tokio::time::Instant::now();
+        let r = ask(page_get("/api/events?since=0"), "").await;
+        assert!(started.elapsed() >= wait, "waited {:?}", started.elapsed());
+        assert_eq!(r.json(), json!({"version": 0, "last_change": null}), "nothing new");
+
+        let long = tokio::time::Duration::from_secs(20);
+        let app = router_with(FakeBench::default(), loopback(), long).0;
+        let waiting = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                read(
+                    app.oneshot(page_get("/api/events?since=0").body(axum::body::Body::empty()).unwrap())
+                        .await
+                        .unwrap(),
+                )
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished());
+        let started = tokio::time::Instant::now();
+        let edit = post("/api/edit")
+            .header(WINDOW_HEADER, "w1")
+            .body(axum::body::Body::from(r#"{"version": 0, "step": {"op": "x"}}"#));
+        let r = read(app.clone().oneshot(edit.unwrap()).await.unwrap()).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = tokio::time::timeout(Duration::from_secs(2), waiting)
+            .await
+            .expect("the poll ends at the edit")
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(
+            r.json(),
+            json!({"version": 1, "last_change": {"version": 1, "kind": "edit", "window": "w1"}})
+        );
+        // Behind: at once.
+        let r = read(
+            app.clone()
+                .oneshot(page_get("/api/events?since=0").body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.json()["version"], 1);
+        for (query, problem) in [("", "missing since"), ("?since=x", "not a whole number")] {
+            let r = send(page_get(&format!("/api/events{query}")), &loopback()).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+            assert!(r.json()["error"].as_str().unwrap().contains(problem), "{query}");
+        }
     }
 
     #[tokio::test]

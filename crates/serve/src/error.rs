@@ -67,12 +67,15 @@ pub enum ServeError {
         /// What the system answered.
         error: std::io::Error,
     },
-    /// The token given is unfit for a URL and a cookie.
+    /// The token given is unfit for a URL and a header.
     #[error(
         "bad token: use 1 to 256 characters among A-Z, a-z, 0-9, '-', '_', '.' and '~' \
-         (it goes into a URL and a cookie), or no token for a random one"
+         (it goes into a URL and a header), or no token for a random one"
     )]
     BadToken,
+    /// The view token given is the edit token: the read-only link would edit.
+    #[error("the view token is the edit token: give another --view-token, or none for a random one")]
+    SameTokens,
     /// The basemap's origin cannot be put into the page's Content-Security-Policy.
     #[error(
         "bad tile origin {0:?}: expected scheme://host[:port] (such as \
@@ -82,9 +85,6 @@ pub enum ServeError {
     /// The runtime's threads could not be started.
     #[error("cannot start the server's threads: {0}")]
     Runtime(std::io::Error),
-    /// The server failed while serving.
-    #[error("the server stopped: {0}")]
-    Serve(std::io::Error),
 }
 
 /// The system's answer to a failed bind, with what to type instead.

@@ -5,13 +5,20 @@
 //!    refused; only loopback names and IP literals with our port are accepted;
 //! 2. the `Origin` check on anything but GET/HEAD (403): a form or `fetch` from another
 //!    site names its own origin;
-//! 3. the token (401): the `qpv_token_PORT` cookie, `Authorization: Bearer`, or `?token=` on
-//!    `/`, which sets the cookie and redirects so that the token leaves the address bar.
+//! 3. on the API (`/api/…`), the token (401): `Authorization: Bearer`, nothing else. The
+//!    edit token may do everything, the view token only GET (403 on a write). The page's
+//!    static files need no token: they hold no session data.
+//!
+//! No cookie is set or read: browsers scope cookies by host, not port, so every other
+//! server on `127.0.0.1` (a notebook, a dev server) would receive one. The printed address
+//! carries the token in its fragment (`/#token=…`), which browsers never send; the page keeps
+//! it in `sessionStorage`. An old bookmark `/?token=…` is sent to `/#token=…`.
 //!
 //! Every answer, refused or not, then gets `nosniff`, `no-store` and the page's
 //! Content-Security-Policy (see [`Security::content_security_policy`]).
 
 use crate::ServeError;
+use crate::error::json_response;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -23,19 +30,33 @@ use std::sync::Arc;
 /// The default largest request body: 1 MiB (a drawn polygon is a few kB).
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
-/// The name of the session cookie (API.md).
-/// The cookie's name: `qpv_token_PORT`. Browsers keep cookies per host, not per port, so
-/// one name for every server would let a second `qpv serve` on the machine replace the
-/// first one's token in the browser.
-pub fn cookie_name(port: u16) -> String {
-    format!("qpv_token_{port}")
+/// What a request's token allows; the guard puts it in the request's extensions for the
+/// routes (`GET /api/state` tells the page which it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The edit token: every route.
+    Edit,
+    /// The view token (the read-only link): GET only.
+    View,
+}
+
+impl Access {
+    /// `"edit"` or `"view"`, as the state's `access` says.
+    pub fn word(self) -> &'static str {
+        match self {
+            Access::Edit => "edit",
+            Access::View => "view",
+        }
+    }
 }
 
 /// What the router checks on every request.
 #[derive(Clone)]
 pub struct Security {
-    /// The session token.
+    /// The edit token.
     pub token: String,
+    /// The view token: the read-only link's.
+    pub view_token: String,
     /// The address listened on: a non-loopback one also admits IP literals in `Host`.
     pub listen: IpAddr,
     /// The port listened on (the bound one, not 0).
@@ -48,10 +69,12 @@ pub struct Security {
 }
 
 impl Security {
-    /// Checks for a server at `addr` with this token, the default body limit, no basemap.
+    /// Checks for a server at `addr` with this edit token, a random view token, the
+    /// default body limit, no basemap.
     pub fn new(token: impl Into<String>, addr: SocketAddr) -> Self {
         Security {
             token: token.into(),
+            view_token: new_token(),
             listen: addr.ip(),
             port: addr.port(),
             body_limit: DEFAULT_BODY_LIMIT,
@@ -78,6 +101,7 @@ impl fmt::Debug for Security {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Security")
             .field("token", &"…")
+            .field("view_token", &"…")
             .field("listen", &self.listen)
             .field("port", &self.port)
             .field("body_limit", &self.body_limit)
@@ -94,7 +118,7 @@ pub fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks a token given on the command line: it goes verbatim into a URL and a cookie.
+/// Checks a token given on the command line: it goes verbatim into a URL and a header.
 pub(crate) fn check_token(token: &str) -> Result<(), ServeError> {
     let fits = |c: char| c.is_ascii_alphanumeric() || "-_.~".contains(c);
     if token.is_empty() || token.len() > 256 || !token.chars().all(fits) {
@@ -129,10 +153,18 @@ pub(crate) fn check_tile_origin(origin: &str) -> Result<(), ServeError> {
 }
 
 /// The middleware: Host, Origin, token, then the headers every answer carries.
-pub(crate) async fn guard(State(security): State<Arc<Security>>, request: Request, next: Next) -> Response {
-    let mut response = match stopped_here(&security, &request) {
-        None => next.run(request).await,
-        Some(answer) => answer,
+pub(crate) async fn guard(
+    State(security): State<Arc<Security>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let mut response = match checked(&security, &request) {
+        Checked::Page => next.run(request).await,
+        Checked::Api(access) => {
+            request.extensions_mut().insert(access);
+            next.run(request).await
+        }
+        Checked::Stop(answer) => answer,
     };
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -145,36 +177,54 @@ pub(crate) async fn guard(State(security): State<Arc<Security>>, request: Reques
     response
 }
 
-/// The answer that ends the request here (403, 401, or the 303 setting the cookie), or
-/// `None` to go on to the routes.
-fn stopped_here(security: &Security, request: &Request) -> Option<Response> {
+/// What the checks make of a request.
+enum Checked {
+    /// One of the page's files: on to the routes.
+    Page,
+    /// An API request with this access: on to the routes.
+    Api(Access),
+    /// Answered here: 403, 401, or the 303 of an old bookmark.
+    Stop(Response),
+}
+
+fn checked(security: &Security, request: &Request) -> Checked {
     let headers = request.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let Some(host) = host.filter(|h| host_allowed(h, security)) else {
-        return Some(refuse(StatusCode::FORBIDDEN, "foreign Host header refused"));
+        return Checked::Stop(refuse(StatusCode::FORBIDDEN, "foreign Host header refused"));
     };
-    if !matches!(*request.method(), Method::GET | Method::HEAD)
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    if !reads
         && let Some(origin) = headers.get(header::ORIGIN)
         && !same_origin(origin.to_str().unwrap_or("null"), host)
     {
-        return Some(refuse(StatusCode::FORBIDDEN, "request from another origin refused"));
+        return Checked::Stop(refuse(StatusCode::FORBIDDEN, "request from another origin refused"));
     }
-    if request.uri().path() == "/"
+    let path = request.uri().path();
+    if path == "/"
         && let Some(given) = query_token(request.uri().query())
     {
-        if !same_token(given.as_bytes(), security.token.as_bytes()) {
-            return Some(unauthorised());
-        }
-        let cookie =
-            format!("{}={}; HttpOnly; SameSite=Strict; Path=/", cookie_name(security.port), security.token);
-        return Some(
-            (StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_string()), (header::SET_COOKIE, cookie)])
-                .into_response(),
-        );
+        // An address printed before the token moved to the fragment: the same page, with
+        // the token where the page now looks for it, and out of the server's logs.
+        return Checked::Stop(match access_of(security, given) {
+            Some(_) => {
+                (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/#token={given}"))]).into_response()
+            }
+            None => unauthorised(),
+        });
     }
-    let known = given_tokens(headers, &cookie_name(security.port))
-        .any(|t| same_token(t.as_bytes(), security.token.as_bytes()));
-    (!known).then(unauthorised)
+    if !(path == "/api" || path.starts_with("/api/")) {
+        return Checked::Page;
+    }
+    match bearer(headers).and_then(|t| access_of(security, t)) {
+        None => Checked::Stop(unauthorised()),
+        Some(Access::View) if !reads => Checked::Stop(json_response(
+            StatusCode::FORBIDDEN,
+            &serde_json::json!({"error": "this link is read-only: it shows the session and follows its changes; \
+                                 to edit, open the edit address qpv serve printed first"}),
+        )),
+        Some(access) => Checked::Api(access),
+    }
 }
 
 fn refuse(status: StatusCode, message: &'static str) -> Response {
@@ -183,6 +233,20 @@ fn refuse(status: StatusCode, message: &'static str) -> Response {
 
 fn unauthorised() -> Response {
     refuse(StatusCode::UNAUTHORIZED, "missing or wrong token: open the address qpv serve printed")
+}
+
+/// Which token `given` is, if any.
+fn access_of(security: &Security, given: &str) -> Option<Access> {
+    // Both compared, so that the time taken does not tell which one was nearly guessed.
+    let edit = same_token(given.as_bytes(), security.token.as_bytes());
+    let view = same_token(given.as_bytes(), security.view_token.as_bytes());
+    if edit {
+        Some(Access::Edit)
+    } else if view {
+        Some(Access::View)
+    } else {
+        None
+    }
 }
 
 /// Compares without stopping at the first difference, so that the time taken does not
@@ -202,22 +266,13 @@ fn query_token(query: Option<&str>) -> Option<&str> {
     query?.split('&').find_map(|pair| pair.strip_prefix("token="))
 }
 
-/// Every token the request carries: `Authorization: Bearer` and each cookie named `cookie`.
-fn given_tokens<'h>(headers: &'h HeaderMap, cookie: &str) -> impl Iterator<Item = &'h str> {
-    let cookie = cookie.to_owned();
-    let bearer = headers.get_all(header::AUTHORIZATION).iter().filter_map(|v| {
+/// The token of the first `Authorization: Bearer` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get_all(header::AUTHORIZATION).iter().find_map(|v| {
         let v = v.to_str().ok()?;
         let (scheme, token) = v.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(move |v| {
-        let cookie = cookie.clone();
-        v.split(';').filter_map(move |pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == cookie).then_some(value)
-        })
-    });
-    bearer.chain(cookies)
+    })
 }
 
 /// Host and port of a `Host` header or an origin's authority; a missing port is `default`.
@@ -282,7 +337,7 @@ fn same_origin(origin: &str, host_header: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{PORT, get, security, send};
+    use crate::testutil::{PORT, TOKEN, VIEW_TOKEN, get, security, send, send_body, viewer};
     use axum::http::StatusCode;
 
     fn loopback() -> Security {
@@ -365,7 +420,8 @@ mod tests {
             s.content_security_policy()
                 .contains("img-src 'self' data: blob: https://tile.openstreetmap.org;")
         );
-        assert!(format!("{s:?}").contains('…') && !format!("{s:?}").contains(&s.token));
+        let debug = format!("{s:?}");
+        assert!(debug.contains('…') && !debug.contains(&s.token) && !debug.contains(&s.view_token));
     }
 
     #[tokio::test]
@@ -383,52 +439,106 @@ mod tests {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 
-    /// Two servers on one machine: the cookie of the one on another port is not ours
-    /// (and, named after its port, does not overwrite ours in the browser).
+    /// A cookie, even one holding the right token under the old name, opens nothing: the
+    /// server reads no cookie (other local servers would receive it).
     #[tokio::test]
-    async fn a_cookie_named_for_another_port_is_401() {
+    async fn a_cookie_is_never_read() {
         let s = loopback();
-        let cookie = format!("qpv_token_{}={}; qpv_token={}", s.port + 1, s.token, s.token);
-        let r =
-            send(get("/api/state").header("host", format!("127.0.0.1:{PORT}")).header("cookie", cookie), &s)
-                .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        for cookie in [format!("qpv_token_{PORT}={TOKEN}"), format!("qpv_token={TOKEN}")] {
+            let r = send(
+                get("/api/state").header("host", format!("127.0.0.1:{PORT}")).header("cookie", cookie),
+                &s,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
     }
 
     #[tokio::test]
-    async fn cookie_and_bearer_are_accepted() {
+    async fn bearer_of_either_token_reads_and_the_state_says_which() {
         let s = loopback();
         let host = format!("127.0.0.1:{PORT}");
-        let cookie = format!("other=1; qpv_token_{}={}", s.port, s.token);
-        let r = send(get("/api/state").header("host", &host).header("cookie", cookie), &s).await;
-        assert_eq!(r.status, StatusCode::OK);
+        for (token, access) in [(TOKEN, "edit"), (VIEW_TOKEN, "view")] {
+            let r = send(
+                get("/api/state").header("host", &host).header("authorization", format!("Bearer {token}")),
+                &s,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(r.json()["access"], access);
+            assert_eq!(r.headers["x-content-type-options"], "nosniff");
+            assert_eq!(r.headers["cache-control"], "no-store");
+        }
+        // The scheme is case-insensitive, as RFC 9110 has it.
         let r = send(
-            get("/api/state").header("host", &host).header("authorization", format!("Bearer {}", s.token)),
+            get("/api/state").header("host", &host).header("authorization", format!("bearer {TOKEN}")),
             &s,
         )
         .await;
         assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(r.headers["x-content-type-options"], "nosniff");
-        assert_eq!(r.headers["cache-control"], "no-store");
     }
 
+    /// The read-only link is refused every write, before the session sees it, with a
+    /// message the page can show; its reads (state, events, squares, the file) pass.
     #[tokio::test]
-    async fn query_token_sets_the_cookie_and_redirects() {
+    async fn the_view_token_is_403_on_every_post() {
+        let s = loopback();
+        for path in ["/api/edit", "/api/undo", "/api/redo", "/api/export", "/api/nothing"] {
+            let r = send_body(viewer("POST", path), r#"{"version": 0, "step": {"op": "remove"}}"#, &s).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+            assert!(r.json()["error"].as_str().unwrap().starts_with("this link is read-only: "), "{path}");
+        }
+        for path in [
+            "/api/state",
+            "/api/events?since=5",
+            "/api/squares?bbox=1,2,3,4",
+            "/api/edits.toml",
+            "/api/compare",
+        ] {
+            assert_eq!(send(viewer("GET", path), &s).await.status, StatusCode::OK, "{path}");
+        }
+    }
+
+    /// The page's files hold no session data: served without a token (Host still checked);
+    /// the API never is.
+    #[tokio::test]
+    async fn the_page_needs_no_token_and_the_api_always_does() {
         let s = loopback();
         let host = format!("127.0.0.1:{PORT}");
-        let r = send(get(&format!("/?token={}", s.token)).header("host", &host), &s).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert_eq!(r.headers["location"], "/");
-        assert_eq!(
-            r.headers["set-cookie"],
-            format!("qpv_token_{}={}; HttpOnly; SameSite=Strict; Path=/", s.port, s.token)
-        );
+        for path in ["/", "/app.js", "/vendor/leaflet/leaflet.css"] {
+            let r = send(get(path).header("host", &host), &s).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert!(r.headers.get("set-cookie").is_none());
+            let r = send(get(path).header("host", format!("evil.example:{PORT}")), &s).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        for path in [
+            "/api/state",
+            "/api/events?since=0",
+            "/api",
+            "/api/nothing",
+            &format!("/api/state?token={TOKEN}"),
+        ] {
+            let r = send(get(path).header("host", &host), &s).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        }
+    }
+
+    /// An address printed before the token moved to the fragment still opens the page,
+    /// with the token in the fragment and no cookie.
+    #[tokio::test]
+    async fn an_old_query_token_address_is_sent_to_the_fragment() {
+        let s = loopback();
+        let host = format!("127.0.0.1:{PORT}");
+        for token in [TOKEN, VIEW_TOKEN] {
+            let r = send(get(&format!("/?token={token}")).header("host", &host), &s).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+            assert_eq!(r.headers["location"], format!("/#token={token}"));
+            assert!(r.headers.get("set-cookie").is_none());
+        }
         let r = send(get("/?token=wrong").header("host", &host), &s).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert!(r.headers.get("set-cookie").is_none());
-        // Only `/` takes the token from the address.
-        let r = send(get(&format!("/api/state?token={}", s.token)).header("host", &host), &s).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.headers.get("location").is_none());
     }
 
     #[tokio::test]

@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 /// The perimeter of the CAPH sample the tests edit (Denain).
 pub const DENAIN: &str = "59701-01";
 
-/// What the server prints once listening (API.md).
+/// What the server prints once listening (API.md): the edit address, then the read-only one.
 const READY: &str = "qpv serve: open ";
+const READ_ONLY: &str = "qpv serve: read-only link (projector, participants who look): ";
 
 /// How long the server may take to read the sample and print its address (debug build).
 const START_TIMEOUT: Duration = Duration::from_secs(180);
@@ -85,14 +86,28 @@ pub fn refused_start(out: &Path, args: &[&str]) -> (Option<i32>, String) {
 }
 
 /// A running `qpv serve`, killed (SIGKILL) when dropped so that no test leaves one behind.
+///
+/// Its two addresses: `url` edits, `view_url` is the read-only link; each carries its token
+/// in the fragment (`http://127.0.0.1:PORT/#token=TOKEN`). [`Server::get`] and
+/// [`Server::post`] send the edit token; [`Server::viewer`] is the same server seen
+/// through the view token.
 pub struct Server {
-    child: Child,
-    /// The address printed, `http://127.0.0.1:PORT/?token=TOKEN`.
+    /// The process; `None` for a [`Server::viewer`], which does not own it.
+    child: Option<Child>,
+    /// The edit address printed, `http://127.0.0.1:PORT/#token=TOKEN`.
     pub url: String,
+    /// The read-only address printed, `http://127.0.0.1:PORT/#token=VIEW_TOKEN`.
+    pub view_url: String,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     pub port: u16,
+    /// The token the requests of this handle send (the edit token, or the view token of a
+    /// [`Server::viewer`]).
     pub token: String,
+    /// The edit token.
+    pub edit_token: String,
+    /// The view token.
+    pub view_token: String,
     /// `--out`.
     pub dir: PathBuf,
     log: Arc<Mutex<String>>,
@@ -117,15 +132,19 @@ impl Server {
         let kept = Arc::clone(&log);
         // Reads stderr to its end, so that the server never blocks on a full pipe.
         std::thread::spawn(move || {
+            let mut edit = None;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix(READY) {
-                    let _ = ready.send(url.to_owned());
+                    edit = Some(url.to_owned());
+                }
+                if let (Some(view), Some(edit)) = (line.strip_prefix(READ_ONLY), &edit) {
+                    let _ = ready.send((edit.clone(), view.to_owned()));
                 }
                 kept.lock().unwrap().push_str(&format!("{line}\n"));
             }
         });
-        let url = match address.recv_timeout(START_TIMEOUT) {
-            Ok(url) => url,
+        let (url, view_url) = match address.recv_timeout(START_TIMEOUT) {
+            Ok(urls) => urls,
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
@@ -133,7 +152,12 @@ impl Server {
             }
         };
         let (base, token) =
-            url.split_once("/?token=").unwrap_or_else(|| panic!("unexpected address line: {url}"));
+            url.split_once("/#token=").unwrap_or_else(|| panic!("unexpected address line: {url}"));
+        let (view_base, view_token) = view_url
+            .split_once("/#token=")
+            .unwrap_or_else(|| panic!("unexpected read-only line: {view_url}"));
+        assert_eq!(base, view_base, "one server, two tokens");
+        assert_ne!(token, view_token, "two tokens");
         let port = base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the address");
         assert!(base.starts_with("http://127.0.0.1:"), "{url}");
         let agent = ureq::Agent::config_builder()
@@ -144,14 +168,35 @@ impl Server {
             .build()
             .into();
         Server {
-            child,
+            child: Some(child),
             url: url.clone(),
+            view_url: view_url.clone(),
             base: base.to_owned(),
             port,
             token: token.to_owned(),
+            edit_token: token.to_owned(),
+            view_token: view_token.to_owned(),
             dir: dir.canonicalize().expect("--out exists"),
             log,
             agent,
+        }
+    }
+
+    /// This server through its view token (the read-only link): `viewer().state()`,
+    /// `viewer().post(…)`…
+    pub fn viewer(&self) -> Server {
+        Server {
+            child: None,
+            url: self.view_url.clone(),
+            view_url: self.view_url.clone(),
+            base: self.base.clone(),
+            port: self.port,
+            token: self.view_token.clone(),
+            edit_token: self.edit_token.clone(),
+            view_token: self.view_token.clone(),
+            dir: self.dir.clone(),
+            log: Arc::clone(&self.log),
+            agent: self.agent.clone(),
         }
     }
 
@@ -162,7 +207,7 @@ impl Server {
 
     /// The process id (for `kill`).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().expect("the server's own handle").id()
     }
 
     /// Any request: `headers` as given (no token unless among them).
@@ -213,6 +258,34 @@ impl Server {
         self.request("POST", path, &headers, Some(&body))
     }
 
+    /// POST of a JSON body with the token, from the browser tab `window` (`X-Qpv-Window`).
+    pub fn post_from(&self, window: &str, path: &str, body: &Value) -> Answer {
+        let body = serde_json::to_vec(body).unwrap();
+        let bearer = self.bearer();
+        let headers = [
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+            ("X-Qpv-Window", window),
+        ];
+        self.request("POST", path, &headers, Some(&body))
+    }
+
+    /// `POST /api/undo` (or `"redo"`) at `version`.
+    pub fn undo_at(&self, which: &str, version: u64) -> Answer {
+        self.post(&format!("/api/{which}"), &json!({ "version": version }))
+    }
+
+    /// `POST /api/undo` (or `"redo"`) at the current version, which must be acknowledged.
+    pub fn undo(&self, which: &str) -> Value {
+        let version = self.state()["version"].as_u64().expect("a version");
+        ok(self.undo_at(which, version))
+    }
+
+    /// `GET /api/events?since=V`, the long poll.
+    pub fn events(&self, since: u64) -> Answer {
+        self.get(&format!("/api/events?since={since}"))
+    }
+
     /// `GET /api/state`, which must answer 200.
     pub fn state(&self) -> Value {
         ok(self.get("/api/state"))
@@ -255,15 +328,18 @@ impl Server {
 
     /// SIGKILL, as `kill -9`.
     pub fn kill(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
+        let mut child = self.child.take().expect("the server's own handle");
+        child.kill().expect("kill -9");
+        child.wait().expect("reaped");
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! re-checked by the adjustments engine and written to `--out` before it is answered.
 
 mod compare;
+mod lock;
 mod session;
 mod squares;
 mod state;
@@ -11,6 +12,7 @@ use crate::analysed::{self, Reading};
 use crate::args::{FormatArg, ServeArgs};
 use crate::printer::Printer;
 use anyhow::{Context, Result, bail};
+pub use lock::{FolderLock, LOCK_FILE};
 use qpv_core::compare::Perimeters;
 use qpv_layers::crs::Transformer;
 use qpv_layers::edits::Edits;
@@ -40,7 +42,7 @@ pub fn serve(args: &ServeArgs, printer: Printer) -> Result<()> {
         })?),
         None => None,
     };
-    let bench = open(args, printer)?;
+    let (bench, mut lock) = open(args, printer)?;
     if !args.listen.is_loopback() {
         printer.warn(format!(
             "listening on {}: anyone on this network who has the address with its token can edit the session; \
@@ -50,18 +52,39 @@ pub fn serve(args: &ServeArgs, printer: Printer) -> Result<()> {
     }
     let config = ServeConfig { listen: args.listen, port: args.port, tile_origin, ..ServeConfig::default() };
     let open_browser = args.open;
-    qpv_serve::serve(config, bench, |_, url| {
-        // The one line tests and scripts read (API.md); always printed, even with --quiet.
-        eprintln!("qpv serve: open {url}");
+    qpv_serve::serve(config, bench, |_, addresses| {
+        // The lines tests and scripts read (API.md); always printed, even with --quiet.
+        eprintln!("qpv serve: open {}", addresses.edit);
+        eprintln!("qpv serve: read-only link (projector, participants who look): {}", addresses.view);
+        let origin = addresses.edit.split_once('#').map_or(addresses.edit.as_str(), |(origin, _)| origin);
+        if let Err(e) = lock.announce(origin) {
+            printer
+                .warn(format!("{e:#}: a second qpv serve on this folder will not know this one's address"));
+        }
         if open_browser {
-            open_in_browser(url, printer);
+            open_in_browser(&addresses.edit, printer);
         }
     })?;
+    // The lock is released (and its file emptied) only now that nothing is served.
+    drop(lock);
     Ok(())
 }
 
-/// Reads everything, replays `--edits` and writes the session's first files.
-pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
+/// The folder's lock, taken before anything is read: a second server on one folder is
+/// refused at once, a folder left by a killed one is taken over.
+fn lock_folder(dir: &Path, printer: Printer) -> Result<FolderLock> {
+    let (lock, killed) = FolderLock::take(dir)?;
+    if let Some(holder) = killed {
+        printer.warn(lock::taken_over(dir, &holder));
+    }
+    Ok(lock)
+}
+
+/// Takes the folder, reads everything, replays `--edits` and writes the session's first
+/// files; the session, and the folder's lock to hold while serving.
+pub fn open(args: &ServeArgs, printer: Printer) -> Result<(Bench, FolderLock)> {
+    // A folder that does not exist yet is locked once made, below.
+    let mut lock = if args.out.is_dir() { Some(lock_folder(&args.out, printer)?) } else { None };
     refuse_a_session_there(&args.out, args.edits.as_deref())?;
     let edits = args.edits.as_deref().map(Edits::read).transpose()?;
     let schools = args
@@ -103,12 +126,19 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("--out {}: cannot make the folder", args.out.display()))?;
     let dir = args.out.canonicalize().with_context(|| format!("--out {}", args.out.display()))?;
+    // Refused here when another server made the folder meanwhile.
+    let lock = match lock.take() {
+        Some(lock) => lock,
+        None => lock_folder(&dir, printer)?,
+    };
     let steps = edits.as_ref().map(|e| session::resumed_steps(e, &dir)).unwrap_or_default();
     let resumed = steps.len();
     let session = match Session::new(a, base, dir.clone(), schools, steps) {
         Ok(session) => session,
         Err(e) => {
             if made {
+                drop(lock);
+                let _ = std::fs::remove_file(dir.join(LOCK_FILE));
                 let _ = std::fs::remove_dir(&dir);
             }
             return Err(e.context("replaying --edits (fix the step named, or start without --edits)"));
@@ -133,7 +163,7 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         schools: file_schools,
         places: state::places(&session.a, &to_wgs84)?,
     };
-    Ok(Bench {
+    let bench = Bench {
         features,
         session,
         fixed,
@@ -142,7 +172,8 @@ pub fn open(args: &ServeArgs, printer: Printer) -> Result<Bench> {
         candidates: candidate_set,
         owner,
         printer,
-    })
+    };
+    Ok((bench, lock))
 }
 
 /// A session already in `--out` is resumed only when asked (`--edits DIR/session.toml`),
@@ -168,8 +199,7 @@ fn write_settings(a: &analysed::Analysed, dir: &Path) -> Result<()> {
         "# The settings of a qpv serve session (qpv run --settings {SETTINGS_FILE} --edits {SESSION_FILE}).\n{}",
         toml::to_string(&options).context("writing the settings")?
     );
-    qpv_grid::OutputSet::write_one(&dir.join(SETTINGS_FILE), text.into_bytes())?;
-    Ok(())
+    session::write_durably(&dir.join(SETTINGS_FILE), text.into_bytes())
 }
 
 fn open_in_browser(url: &str, printer: Printer) {
@@ -215,9 +245,18 @@ impl Bench {
     fn write_export(&mut self, formats: &[FormatArg]) -> Result<(PathBuf, Vec<PathBuf>)> {
         // The manifest records the options as `qpv run --settings settings.toml --edits
         // DIR/session.toml --format …` would: the replay's manifest is the same bytes.
+        // Set for the export only: the session's own options stay as they were read.
         let options = &mut self.session.a.loaded.options;
+        let kept = (options.edits.clone(), options.format.clone());
         options.edits = Some(self.session.dir.join(SESSION_FILE));
         options.format = Some(formats.to_vec());
+        let written = self.write_export_files(formats);
+        let options = &mut self.session.a.loaded.options;
+        (options.edits, options.format) = kept;
+        written
+    }
+
+    fn write_export_files(&self, formats: &[FormatArg]) -> Result<(PathBuf, Vec<PathBuf>)> {
         let s = &self.session;
         let dir = s.dir.join("export");
         let edits = Edits::read(&s.path())?;
@@ -248,11 +287,20 @@ impl Bench {
             out_crs: None,
         };
         written.extend(super::check::write_check(&s.a, check, &dir.join("check"), self.printer)?);
+        // The files were renamed into place (and synced one by one): their names reach the
+        // disk with their folders' sync, before the answer says they are written.
+        for folder in [dir.join("check"), dir.clone(), s.dir.clone()] {
+            session::sync_folder(&folder)?;
+        }
         Ok((dir, written))
     }
 }
 
 impl Workbench for Bench {
+    fn version(&self) -> u64 {
+        self.session.history.version
+    }
+
     fn state(&self) -> Result<Value, ApiError> {
         state::state(&self.session, &self.features, &self.fixed, &self.to_wgs84).map_err(internal)
     }
@@ -261,18 +309,18 @@ impl Workbench for Bench {
         squares::squares(&self.session, bbox, &self.owner, &self.from_wgs84, &self.to_wgs84).map_err(internal)
     }
 
-    fn edit(&mut self, version: u64, step: Value) -> Result<Value, ApiError> {
-        self.session.edit(version, step)?;
+    fn edit(&mut self, version: u64, step: Value, window: Option<&str>) -> Result<Value, ApiError> {
+        self.session.edit(version, step, window)?;
         self.changed()
     }
 
-    fn undo(&mut self) -> Result<Value, ApiError> {
-        self.session.undo()?;
+    fn undo(&mut self, version: u64, window: Option<&str>) -> Result<Value, ApiError> {
+        self.session.undo(version, window)?;
         self.changed()
     }
 
-    fn redo(&mut self) -> Result<Value, ApiError> {
-        self.session.redo()?;
+    fn redo(&mut self, version: u64, window: Option<&str>) -> Result<Value, ApiError> {
+        self.session.redo(version, window)?;
         self.changed()
     }
 

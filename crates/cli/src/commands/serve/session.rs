@@ -1,5 +1,9 @@
 //! A negotiation session: the perimeters a session starts from, the steps made on the
-//! map, and the session file written after each of them.
+//! map, and the session file written after each of them (synced to disk with its folder
+//! before the change is acknowledged).
+//!
+//! The bookkeeping of versions, steps and undone steps is [`History`], apart from the grid
+//! so that its rules are tested on their own.
 //!
 //! Every edit replays the whole list of steps through [`qpv_layers::adjustments::apply`],
 //! the function `qpv run --edits` and `qpv adjust` use: the page can show nothing that
@@ -8,7 +12,8 @@
 use crate::analysed::Analysed;
 use crate::commands::adjust;
 use crate::commands::check::FilePerimeter;
-use anyhow::Result;
+use crate::printer::thousands;
+use anyhow::{Context, Result};
 use qpv_core::{Adjuster, CellLookup};
 use qpv_grid::{InputFile, OutputSet};
 use qpv_layers::adjustments::{Adjusted, Run};
@@ -52,12 +57,8 @@ pub struct Session {
     pub dir: PathBuf,
     /// `--schools`, absolute: the only schools file `include_schools` may name.
     pub schools: Option<PathBuf>,
-    /// The steps acknowledged, in order.
-    pub steps: Vec<Step>,
-    /// Steps undone, the last undone last.
-    pub redo: Vec<Step>,
-    /// Increases at every acknowledged change.
-    pub version: u64,
+    /// The steps, the steps undone, the version and the last change.
+    pub history: History,
     /// The result of the steps.
     pub current: Adjusted,
     /// Ids changed by the last change.
@@ -96,15 +97,13 @@ impl Session {
             base,
             dir,
             schools,
-            steps: Vec::new(),
-            redo: Vec::new(),
-            version: 0,
+            history: History::default(),
             current: empty_adjusted(),
             touched: Vec::new(),
             header,
         };
         session.current = session.apply_steps(&steps)?;
-        session.steps = steps;
+        session.history.steps = steps;
         session.save()?;
         Ok(session)
     }
@@ -116,7 +115,11 @@ impl Session {
 
     /// The steps as an adjustments file.
     pub fn toml(&self) -> Result<String> {
-        steps_toml(&self.header, &self.steps).map_err(anyhow::Error::msg)
+        self.toml_of(&self.history.steps)
+    }
+
+    fn toml_of(&self, steps: &[Step]) -> Result<String> {
+        steps_toml(&self.header, steps).map_err(anyhow::Error::msg)
     }
 
     /// Applies `steps` from the start, as `run --edits` and `adjust` do.
@@ -142,42 +145,42 @@ impl Session {
         Ok(qpv_layers::adjustments::apply(&edits, &run, start, &mut scratch)?)
     }
 
-    /// Writes the session file, all or nothing.
+    /// Writes the session file, all or nothing, synced with its folder.
     pub fn save(&self) -> Result<()> {
-        OutputSet::write_one(&self.path(), self.toml()?.into_bytes())?;
-        Ok(())
+        write_durably(&self.path(), self.toml()?.into_bytes())
     }
 
-    /// Applies `steps` and, when they apply, makes them the session's, written to disk
-    /// before anything else changes (a step that does not apply changes nothing).
-    fn take(&mut self, steps: Vec<Step>) -> Result<(), ApiError> {
+    /// Makes a change (`steps` the list it gives, from [`History::proposed`]) if the steps
+    /// apply: written to disk before anything else changes (a change refused changes
+    /// nothing), then recorded.
+    fn take(&mut self, change: Kind, steps: Vec<Step>, window: Option<&str>) -> Result<(), ApiError> {
         let result = self.apply_steps(&steps).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
-        let before = std::mem::replace(&mut self.steps, steps);
-        if let Err(e) = self.save() {
-            self.steps = before;
+        let text = self.toml_of(&steps).map_err(|e| ApiError::Internal(format!("{e:#}")))?;
+        if let Err(e) = write_durably(&self.path(), text.into_bytes()) {
+            // The rename may have happened and only the folder's sync failed: the file goes
+            // back to the steps still acknowledged, if the disk lets it.
+            let _ = self.save();
             return Err(ApiError::Internal(format!("cannot write the session: {e:#}")));
         }
         self.touched = touched(&self.current, &result);
         self.current = result;
-        self.version += 1;
+        self.history.record(change, steps, window);
         Ok(())
     }
 
-    /// Adds a step posted as JSON at `version`.
-    pub fn edit(&mut self, version: u64, step: Value) -> Result<(), ApiError> {
-        if version != self.version {
-            return Err(ApiError::Stale {
-                current: self.version,
-                message: format!(
-                    "the session is at version {}, not {version}: it changed elsewhere; reload it",
-                    self.version
-                ),
-            });
-        }
+    /// Adds a step posted as JSON at `version`, from `window`.
+    pub fn edit(&mut self, version: u64, step: Value, window: Option<&str>) -> Result<(), ApiError> {
+        self.history.check(version)?;
         let mut written = Vec::new();
-        let taken = self
-            .step_from_json(step, &mut written)
-            .and_then(|step| self.take([self.steps.clone(), vec![step]].concat()));
+        let taken = self.step_from_json(step, &mut written).and_then(|step| {
+            let steps = self.history.proposed(Kind::Edit, version, Some(step))?;
+            // The drawn polygon's file reaches the disk before the step naming it.
+            if !written.is_empty() {
+                sync_folder(&self.dir.join(GEOMETRY_DIR))
+                    .map_err(|e| ApiError::Internal(format!("cannot write the polygon: {e:#}")))?;
+            }
+            self.take(Kind::Edit, steps, window)
+        });
         if let Err(e) = taken {
             // A refused step leaves no file behind (a file it shares with a step of the
             // session, undone or not, was not written by it).
@@ -186,7 +189,6 @@ impl Session {
             }
             return Err(self.worded(e));
         }
-        self.redo.clear();
         Ok(())
     }
 
@@ -207,22 +209,16 @@ impl Session {
         }
     }
 
-    /// Takes back the last step.
-    pub fn undo(&mut self) -> Result<(), ApiError> {
-        let (last, kept) =
-            self.steps.split_last().ok_or_else(|| ApiError::BadRequest("nothing to undo".into()))?;
-        let (last, kept) = (last.clone(), kept.to_vec());
-        self.take(kept)?;
-        self.redo.push(last);
-        Ok(())
+    /// Takes back the last step, at `version`, from `window`.
+    pub fn undo(&mut self, version: u64, window: Option<&str>) -> Result<(), ApiError> {
+        let steps = self.history.proposed(Kind::Undo, version, None)?;
+        self.take(Kind::Undo, steps, window)
     }
 
-    /// Makes the last step undone again.
-    pub fn redo(&mut self) -> Result<(), ApiError> {
-        let step = self.redo.last().cloned().ok_or_else(|| ApiError::BadRequest("nothing to redo".into()))?;
-        self.take([self.steps.clone(), vec![step]].concat())?;
-        self.redo.pop();
-        Ok(())
+    /// Makes the last step undone again, at `version`, from `window`.
+    pub fn redo(&mut self, version: u64, window: Option<&str>) -> Result<(), ApiError> {
+        let steps = self.history.proposed(Kind::Redo, version, None)?;
+        self.take(Kind::Redo, steps, window)
     }
 
     /// A step of the page (a TOML step as JSON, geometry inline in WGS84) as a step of the
@@ -302,12 +298,193 @@ impl Session {
         let name = format!("{GEOMETRY_DIR}/{}.geojson", &blake3::hash(&bytes).to_hex()[..16]);
         let path = self.dir.join(&name);
         if !path.exists() {
+            // Synced with its folder by `edit`, before the session file names it.
             OutputSet::write_one(&path, bytes)
                 .map_err(|e| ApiError::Internal(format!("cannot write {}: {e}", path.display())))?;
             written.push(path);
         }
         Ok(name)
     }
+}
+
+/// What a change of the session was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A step added.
+    Edit,
+    /// The last step taken back.
+    Undo,
+    /// The last step undone made again.
+    Redo,
+}
+
+impl Kind {
+    /// `edit`, `undo`, `redo` (API.md, `last_change.kind`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Edit => "edit",
+            Kind::Undo => "undo",
+            Kind::Redo => "redo",
+        }
+    }
+}
+
+/// The last change of the session, for the pages that did not make it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastChange {
+    /// The version it made.
+    pub version: u64,
+    /// Edit, undo or redo.
+    pub kind: Kind,
+    /// The step made, undone or redone, counted from 1.
+    pub step: usize,
+    /// In the page's words: `step 4 remove 2 squares from 59701-01`, `undo step 4 (…)`.
+    pub summary: String,
+    /// The window (browser tab) it came from, when it said.
+    pub window: Option<String>,
+}
+
+impl LastChange {
+    /// As the state's `last_change` (API.md).
+    pub fn json(&self) -> Value {
+        serde_json::json!({ "version": self.version, "kind": self.kind.word(), "step": self.step,
+                            "summary": self.summary, "window": self.window })
+    }
+}
+
+/// The steps of a session, those undone, its version and its last change: the rules of
+/// edit, undo and redo, apart from applying the steps. A change is first
+/// [`proposed`](History::proposed) (the steps it would give, refused when the version is
+/// stale or there is nothing to undo), then, once the steps applied and are on disk,
+/// [`record`](History::record)ed.
+#[derive(Debug, Default)]
+pub struct History {
+    /// The steps acknowledged, in order.
+    pub steps: Vec<Step>,
+    /// Steps undone, the last undone last.
+    pub redo: Vec<Step>,
+    /// Increases at every acknowledged change.
+    pub version: u64,
+    /// The last change of this server's life (`None` before any).
+    pub last_change: Option<LastChange>,
+}
+
+impl History {
+    /// Refuses a change made on another version than the current one (409): another window
+    /// changed the session since, and the change would not be the one its author saw.
+    pub fn check(&self, version: u64) -> Result<(), ApiError> {
+        if version == self.version {
+            return Ok(());
+        }
+        Err(ApiError::Stale {
+            current: self.version,
+            message: format!(
+                "the session is at version {}, not {version}: it changed elsewhere; reload it",
+                self.version
+            ),
+        })
+    }
+
+    /// The steps a change at `version` would give (`step`: the edit's).
+    pub fn proposed(&self, kind: Kind, version: u64, step: Option<Step>) -> Result<Vec<Step>, ApiError> {
+        self.check(version)?;
+        let mut steps = self.steps.clone();
+        match kind {
+            Kind::Edit => steps.extend(step),
+            Kind::Undo => {
+                steps.pop().ok_or_else(|| ApiError::BadRequest("nothing to undo".into()))?;
+            }
+            Kind::Redo => {
+                let again = self.redo.last().ok_or_else(|| ApiError::BadRequest("nothing to redo".into()))?;
+                steps.push(again.clone());
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Makes `steps` (from [`proposed`](History::proposed)) the session's: a new step
+    /// forgets what was undone, an undo keeps the step for redo.
+    pub fn record(&mut self, kind: Kind, steps: Vec<Step>, window: Option<&str>) {
+        let before = std::mem::replace(&mut self.steps, steps);
+        let (n, step) = match kind {
+            Kind::Edit => {
+                self.redo.clear();
+                (self.steps.len(), self.steps.last())
+            }
+            Kind::Undo => {
+                self.redo.extend(before.last().cloned());
+                (before.len(), self.redo.last())
+            }
+            Kind::Redo => {
+                self.redo.pop();
+                (self.steps.len(), self.steps.last())
+            }
+        };
+        let what = step.map(step_words).unwrap_or_default();
+        let summary = match kind {
+            Kind::Edit => format!("step {n} {what}"),
+            Kind::Undo => format!("undo step {n} ({what})"),
+            Kind::Redo => format!("redo step {n} ({what})"),
+        };
+        self.version += 1;
+        self.last_change = Some(LastChange {
+            version: self.version,
+            kind,
+            step: n,
+            summary,
+            window: window.map(str::to_owned),
+        });
+    }
+}
+
+/// A step in a few words, as a person at the table would say it.
+pub fn step_words(step: &Step) -> String {
+    let squares = |n: usize| if n == 1 { "1 square".to_owned() } else { format!("{n} squares") };
+    let what = |squares_given: &[String], polygon: bool| match (squares_given.len(), polygon) {
+        (0, true) => "a drawn area".to_owned(),
+        (n, false) => squares(n),
+        (n, true) => format!("{} and a drawn area", squares(n)),
+    };
+    match step {
+        Step::Add { candidate, squares, polygon, .. } => {
+            format!("add {} to {candidate}", what(squares, polygon.is_some()))
+        }
+        Step::Remove { candidate, squares, polygon, .. } => {
+            format!("remove {} from {candidate}", what(squares, polygon.is_some()))
+        }
+        Step::Create { id, squares, polygon, .. } => {
+            format!("create {id} from {}", what(squares, polygon.is_some()))
+        }
+        Step::Split { candidate, new_id, .. } => format!("split {new_id} off {candidate}"),
+        Step::KeepWhole { .. } => "keep a drawn area whole".to_owned(),
+        Step::Merge { candidates, into } => match into {
+            Some(into) => format!("merge {} into {into}", candidates.join(", ")),
+            None => format!("merge {}", candidates.join(", ")),
+        },
+        Step::Rename { candidate, to, name } => match (to, name) {
+            (Some(to), _) => format!("rename {candidate} to {to}"),
+            (None, Some(name)) => format!("name {candidate} \"{name}\""),
+            (None, None) => format!("rename {candidate}"),
+        },
+        Step::Poches { floor } => format!("find poches de pauvreté of {}+ inhabitants", thousands(*floor)),
+        Step::IncludeSchools { distance_m, .. } => {
+            format!("include REP schools within {} m", thousands(*distance_m))
+        }
+    }
+}
+
+/// Writes `path` all or nothing, then syncs its folder: the rename itself reaches the
+/// disk, so that an acknowledged step survives a power cut, not only a crash.
+pub fn write_durably(path: &Path, bytes: Vec<u8>) -> Result<()> {
+    OutputSet::write_one(path, bytes)?;
+    sync_folder(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// `fsync` of a folder, so that the names written or renamed in it are on disk.
+pub fn sync_folder(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("{}: cannot sync the folder to disk", dir.display()))
 }
 
 /// Ids whose squares or name differ between two results (new ones included).
@@ -362,4 +539,163 @@ pub fn resumed_steps(edits: &Edits, dir: &Path) -> Vec<Step> {
         }
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysed::{Reading, analyse};
+    use crate::printer::Printer;
+    use crate::settings::RunOptions;
+    use serde_json::json;
+
+    fn rename(name: &str) -> Step {
+        Step::Rename { candidate: "59701-01".into(), to: None, name: Some(name.into()) }
+    }
+
+    fn stale(e: ApiError) -> u64 {
+        match e {
+            ApiError::Stale { current, message } => {
+                assert!(message.contains("it changed elsewhere; reload it"), "{message}");
+                current
+            }
+            other => panic!("not stale: {other}"),
+        }
+    }
+
+    /// Proposes and records a change, as `Session::take` does once the steps applied.
+    fn change(h: &mut History, kind: Kind, version: u64, step: Option<Step>, window: Option<&str>) {
+        let steps = h.proposed(kind, version, step).unwrap();
+        h.record(kind, steps, window);
+    }
+
+    #[test]
+    fn edit_undo_redo_move_the_version_and_the_steps() {
+        let mut h = History::default();
+        assert_eq!(h.last_change, None, "no change before the first");
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), Some("tab1"));
+        change(&mut h, Kind::Edit, 1, Some(rename("b")), None);
+        assert_eq!((h.version, h.steps.len(), h.redo.len()), (2, 2, 0));
+        change(&mut h, Kind::Undo, 2, None, Some("tab2"));
+        assert_eq!((h.version, h.steps.clone(), h.redo.clone()), (3, vec![rename("a")], vec![rename("b")]));
+        let last = h.last_change.clone().unwrap();
+        assert_eq!((last.version, last.kind, last.step), (3, Kind::Undo, 2));
+        assert_eq!(last.summary, "undo step 2 (name 59701-01 \"b\")");
+        assert_eq!(last.window.as_deref(), Some("tab2"));
+        change(&mut h, Kind::Redo, 3, None, None);
+        assert_eq!((h.version, h.steps.len(), h.redo.len()), (4, 2, 0));
+        assert_eq!(h.last_change.as_ref().unwrap().summary, "redo step 2 (name 59701-01 \"b\")");
+        assert_eq!(
+            h.last_change.as_ref().unwrap().json(),
+            json!({"version": 4, "kind": "redo", "step": 2, "summary": "redo step 2 (name 59701-01 \"b\")",
+                   "window": null})
+        );
+    }
+
+    #[test]
+    fn a_new_step_after_an_undo_forgets_what_was_undone() {
+        let mut h = History::default();
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), None);
+        change(&mut h, Kind::Undo, 1, None, None);
+        assert_eq!(h.redo.len(), 1);
+        change(&mut h, Kind::Edit, 2, Some(rename("c")), None);
+        assert_eq!((h.steps.clone(), h.redo.len()), (vec![rename("c")], 0));
+        let e = h.proposed(Kind::Redo, 3, None).unwrap_err();
+        assert_eq!(e.to_string(), "nothing to redo");
+    }
+
+    /// A change made on another version than the current one, behind or ahead, is refused
+    /// with the current version, and changes nothing; so is an undo with nothing to undo.
+    #[test]
+    fn stale_versions_and_nothing_to_undo_are_refused() {
+        let mut h = History::default();
+        assert_eq!(h.proposed(Kind::Undo, 0, None).unwrap_err().to_string(), "nothing to undo");
+        assert_eq!(h.proposed(Kind::Redo, 0, None).unwrap_err().to_string(), "nothing to redo");
+        change(&mut h, Kind::Edit, 0, Some(rename("a")), None);
+        for kind in [Kind::Edit, Kind::Undo, Kind::Redo] {
+            for version in [0, 2] {
+                assert_eq!(
+                    stale(h.proposed(kind, version, Some(rename("x"))).unwrap_err()),
+                    1,
+                    "{kind:?} {version}"
+                );
+            }
+        }
+        assert_eq!((h.version, h.steps.len()), (1, 1));
+    }
+
+    #[test]
+    fn steps_in_words() {
+        let squares = vec!["a".to_owned(), "b".to_owned()];
+        let remove =
+            Step::Remove { candidate: "59701-01".into(), squares: squares.clone(), polygon: None, crs: None };
+        assert_eq!(step_words(&remove), "remove 2 squares from 59701-01");
+        let add = Step::Add {
+            candidate: "X".into(),
+            squares: vec![],
+            polygon: Some("g.geojson".into()),
+            crs: None,
+        };
+        assert_eq!(step_words(&add), "add a drawn area to X");
+        let create = Step::Create {
+            id: "N".into(),
+            name: String::new(),
+            squares: vec!["a".into()],
+            polygon: None,
+            crs: None,
+        };
+        assert_eq!(step_words(&create), "create N from 1 square");
+        let merge = Step::Merge { candidates: vec!["A".into(), "B".into()], into: Some("C".into()) };
+        assert_eq!(step_words(&merge), "merge A, B into C");
+        assert_eq!(
+            step_words(&Step::Poches { floor: 1500.0 }),
+            "find poches de pauvreté of 1 500+ inhabitants"
+        );
+    }
+
+    /// The CAPH sample's session: every change is on disk when it returns, a refused one
+    /// leaves the file as it was, and a session resumed from its file has its steps and
+    /// perimeters.
+    #[test]
+    fn a_session_writes_each_change_and_resumes_from_its_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let open = |steps: Vec<Step>| {
+            let a = analyse(&RunOptions::default(), Reading::default(), Printer::Quiet).unwrap();
+            let (candidates, _) = qpv_layers::records::area_records(&a.output, &a.file.grid, &a.communes);
+            let ids = candidates.iter().map(|c| c.record.id.clone()).collect();
+            Session::new(a, Base::Run { ids }, dir.clone(), None, steps).unwrap()
+        };
+        let mut s = open(Vec::new());
+        let on_disk = |s: &Session| Edits::read(&s.path()).unwrap().steps;
+        assert_eq!(on_disk(&s), vec![]);
+        let named = |name: &str| json!({"op": "rename", "candidate": "59701-01", "name": name});
+        s.edit(0, named("Lutas"), Some("w1")).unwrap();
+        s.edit(1, named("Lutas, Faubourg"), None).unwrap();
+        assert_eq!(on_disk(&s), vec![rename("Lutas"), rename("Lutas, Faubourg")]);
+        assert_eq!(s.touched, vec!["59701-01".to_owned()]);
+        s.undo(2, None).unwrap();
+        assert_eq!(on_disk(&s), vec![rename("Lutas")]);
+        let before = std::fs::read(s.path()).unwrap();
+        assert_eq!(stale(s.edit(2, named("late"), None).unwrap_err()), 3);
+        assert_eq!(stale(s.redo(1, None).unwrap_err()), 3);
+        let e = s.edit(3, json!({"op": "rename", "candidate": "59999-99", "name": "x"}), None).unwrap_err();
+        assert!(matches!(e, ApiError::BadRequest(_)), "{e}");
+        assert_eq!(std::fs::read(s.path()).unwrap(), before, "refused changes leave the file");
+        assert_eq!(s.history.version, 3);
+        s.redo(3, Some("w2")).unwrap();
+        let name_of = |s: &Session| {
+            s.current.lattice.iter().find(|(p, _)| p.id == "59701-01").map(|(p, _)| p.name.clone()).unwrap()
+        };
+        assert_eq!(name_of(&s), "Lutas, Faubourg");
+        assert_eq!(s.history.last_change.as_ref().unwrap().window.as_deref(), Some("w2"));
+
+        let path = s.path();
+        drop(s);
+        let resumed = open(resumed_steps(&Edits::read(&path).unwrap(), &dir));
+        assert_eq!(resumed.history.steps, vec![rename("Lutas"), rename("Lutas, Faubourg")]);
+        assert_eq!((resumed.history.version, resumed.history.redo.len()), (0, 0), "a new server's life");
+        assert_eq!(name_of(&resumed), "Lutas, Faubourg");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), resumed.toml().unwrap());
+    }
 }

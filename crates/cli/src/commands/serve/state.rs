@@ -146,6 +146,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         }));
     }
     let steps: Vec<Value> = s
+        .history
         .steps
         .iter()
         .enumerate()
@@ -172,7 +173,8 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         .collect();
     let frame = s.a.file.grid.frame();
     Ok(json!({
-        "version": s.version,
+        "version": s.history.version,
+        "last_change": s.history.last_change.as_ref().map(|c| c.json()),
         "mode": match s.base { Base::Run { .. } => "run", Base::File { .. } => "perimeters" },
         "title": title(s),
         "bbox": extent,
@@ -187,8 +189,8 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "poches": poches,
         "schools": { "type": "FeatureCollection", "features": schools },
         "steps": steps,
-        "can_undo": !s.steps.is_empty(),
-        "can_redo": !s.redo.is_empty(),
+        "can_undo": !s.history.steps.is_empty(),
+        "can_redo": !s.history.redo.is_empty(),
         "warnings": adjusted.warnings,
         "session": s.path().display().to_string(),
     }))
