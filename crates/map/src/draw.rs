@@ -6,7 +6,8 @@
 //! metropolitan France): distances on the scale bar are true to within the projection's
 //! scale error (under 0.1 % over a département).
 
-use crate::density::{self, DENSITY_CLASSES, InhabitedSquare};
+use crate::density::{self, InhabitedSquare};
+use crate::palette::{self, DENSITY_CLASSES, MEDIAN_CLASSES, PERIMETER_FILLS, PERIMETER_INK, PLACE_INK};
 use crate::places::{self, MapPlace, Scale};
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, LineString, MultiPolygon};
@@ -108,16 +109,6 @@ fn symbol_radius(inhabitants: f64) -> f64 {
     (SYMBOL_R_1000 * (inhabitants / 1_000.0).sqrt()).clamp(2.0, 16.0)
 }
 
-/// Classes of estimated median for squares: upper bound (€) and colour.
-pub const MEDIAN_CLASSES: [(f64, &str); 6] = [
-    (12_000.0, "#b2182b"),
-    (15_000.0, "#ef8a62"),
-    (18_000.0, "#fddbc7"),
-    (21_000.0, "#d1e5f0"),
-    (25_000.0, "#67a9cf"),
-    (f64::INFINITY, "#2166ac"),
-];
-
 const WIDTH: f64 = 1200.0;
 const PAD: f64 = 20.0;
 const HEADER: f64 = 56.0;
@@ -202,19 +193,18 @@ fn escape(s: &str) -> String {
 
 fn perimeter_fill(margin: Option<f64>) -> &'static str {
     let classes = qpv_layers::styles::MARGIN_CLASSES;
-    let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
     match margin {
-        None => "#fc6a4a",
-        Some(m) => classes.iter().position(|c| m < c.1).map_or(colors[3], |k| colors[k]),
+        None => palette::PERIMETER_FILL_UNKNOWN,
+        Some(m) => classes.iter().position(|c| m < c.1).map_or(PERIMETER_FILLS[3], |k| PERIMETER_FILLS[k]),
     }
 }
 
 fn fill_of(class: FeatureClass) -> (&'static str, &'static str) {
     match class {
-        FeatureClass::Perimeter(m) => (perimeter_fill(m), "#67000d"),
-        FeatureClass::Kept => ("#bdbdbd", "#525252"),
-        FeatureClass::Added => ("#31a354", "#00441b"),
-        FeatureClass::Removed => ("#de2d26", "#67000d"),
+        FeatureClass::Perimeter(m) => (perimeter_fill(m), palette::PERIMETER_LINE),
+        FeatureClass::Kept => palette::KEPT,
+        FeatureClass::Added => palette::ADDED,
+        FeatureClass::Removed => palette::REMOVED,
     }
 }
 
@@ -273,7 +263,7 @@ fn squares(s: &mut String, scene: &MapScene, f: &Frame) {
     let side = scene.square_size * f.k;
     let _ = writeln!(s, r#"<g id="squares" opacity="0.75">"#);
     for q in scene.squares.iter().filter(|q| f.inside(q.x, q.y)) {
-        let color = MEDIAN_CLASSES.iter().find(|c| q.median < c.0).map_or("#2166ac", |c| c.1);
+        let color = palette::median_colour(q.median);
         let _ = writeln!(
             s,
             r#"<rect x="{:.1}" y="{:.1}" width="{side:.1}" height="{side:.1}" fill="{color}"/>"#,
@@ -388,7 +378,7 @@ fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool, sym
         }
         let _ = writeln!(
             s,
-            r##"" fill="none" stroke="#3b0008" stroke-width="0.4" stroke-opacity="0.5" pointer-events="none"/>"##
+            r##"" fill="none" stroke="{PERIMETER_INK}" stroke-width="0.4" stroke-opacity="0.5" pointer-events="none"/>"##
         );
     }
 }
@@ -419,7 +409,7 @@ fn id_texts(s: &mut String, ids: &[(f64, f64, &str)]) {
     for (x, y, label) in ids {
         let _ = writeln!(
             s,
-            r##"<text x="{x:.1}" y="{y:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#3b0008" stroke="#ffffff" stroke-width="3" paint-order="stroke" pointer-events="none">{}</text>"##,
+            r##"<text x="{x:.1}" y="{y:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="{PERIMETER_INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke" pointer-events="none">{}</text>"##,
             escape(label)
         );
     }
@@ -432,7 +422,7 @@ fn points(s: &mut String, scene: &MapScene, f: &Frame) {
     }
     let _ = writeln!(s, r#"<g id="schools">"#);
     for p in scene.points.iter().filter(|p| f.inside(p.x, p.y)) {
-        let fill = if p.category.contains('+') { "#08306b" } else { "#4292c6" };
+        let fill = if p.category.contains('+') { palette::REP_PLUS } else { palette::REP };
         let _ = writeln!(
             s,
             r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{fill}" stroke="#ffffff" stroke-width="1.5"><title>{} ({})</title></circle>"##,
@@ -491,7 +481,7 @@ fn names(s: &mut String, names: &[places::Label]) {
         let italic = if l.style.italic { r#" font-style="italic""# } else { "" };
         let _ = writeln!(
             s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="{}"{weight}{italic} text-anchor="middle" fill="#252525" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="{}"{weight}{italic} text-anchor="middle" fill="{PLACE_INK}" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">{}</text>"##,
             l.x,
             l.y,
             l.style.size,
@@ -552,9 +542,8 @@ fn legend_entries(scene: &MapScene, background: bool, symbols: bool) -> Vec<(Str
     let mut entries: Vec<(String, Key)> = Vec::new();
     let has = |c: fn(&FeatureClass) -> bool| scene.features.iter().any(|x| c(&x.class));
     if has(|c| matches!(c, FeatureClass::Perimeter(_))) {
-        let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
         for (k, (_, _, _, label)) in qpv_layers::styles::MARGIN_CLASSES.iter().enumerate() {
-            entries.push((format!("perimeter, median {label}"), Key::Box(colors[k])));
+            entries.push((format!("perimeter, median {label}"), Key::Box(PERIMETER_FILLS[k])));
         }
     }
     if symbols {
@@ -582,8 +571,8 @@ fn legend_entries(scene: &MapScene, background: bool, symbols: bool) -> Vec<(Str
         }
     }
     if !scene.points.is_empty() {
-        entries.push(("REP+ collège".into(), Key::Dot("#08306b")));
-        entries.push(("REP collège".into(), Key::Dot("#4292c6")));
+        entries.push(("REP+ collège".into(), Key::Dot(palette::REP_PLUS)));
+        entries.push(("REP collège".into(), Key::Dot(palette::REP)));
     }
     if background {
         let bounds: Vec<String> = DENSITY_CLASSES

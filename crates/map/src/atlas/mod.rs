@@ -22,6 +22,7 @@ pub use html::html;
 pub use pdf::pdf;
 
 use crate::draw::MapFeature;
+use crate::palette::{FAILED, GREY, INK, MET, RULE_LINE, UNDECIDED};
 use geo::{BooleanOps, BoundingRect, Intersects};
 use geo_types::{Coord, MultiPolygon, Rect};
 use qpv_core::verdict::State;
@@ -34,12 +35,6 @@ pub const PAGE_WIDTH: f64 = 595.28;
 pub const PAGE_HEIGHT: f64 = 841.89;
 const MARGIN: f64 = 26.0;
 const FONT: &str = "DejaVu Sans, Arial, sans-serif";
-const INK: &str = "#1a1a1a";
-const GREY: &str = "#5a5a5a";
-const RULE_LINE: &str = "#c8c8c8";
-const MET: &str = "#1a7f37";
-const FAILED: &str = "#b42318";
-const UNDECIDED: &str = "#b54708";
 
 /// The colour, mark and word of a verdict's state.
 fn look(state: State) -> (&'static str, &'static str, &'static str) {

@@ -192,7 +192,7 @@ fn chart_block(page: &mut Page, p: &PerimeterPage, x: f64, y: f64, w: f64) -> f6
         return y;
     }
     let mut y = page.heading(x, y, w, "Shares beside the urban unit and France");
-    let colours = ["#a50f15", "#f4a582", "#bababa"];
+    let colours = crate::palette::CHART;
     let mut lx = x;
     for (k, name) in p.indicator_columns.iter().enumerate() {
         page.rect(lx, y - 6.0, 7.0, 7.0, colours[k]);
