@@ -49,12 +49,14 @@ assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
 pub mod atlas;
 mod density;
 mod draw;
+mod legend;
 pub mod palette;
 mod places;
 
 pub use density::InhabitedSquare;
 pub use draw::{
-    FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, SYMBOL_PX, html, png, scale_length, svg,
+    FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, Paper, SYMBOL_PX, html, png, svg, svg_on_paper,
 };
+pub use legend::scale_length;
 pub use palette::{DENSITY_CLASSES, MEDIAN_CLASSES};
 pub use places::{LOCAL_MAX_METRES_PER_PX, MapPlace, PlaceKind, REGIONAL_MAX_METRES_PER_PX};

@@ -32,6 +32,9 @@ pub const PERIMETER_FILL_UNKNOWN: &str = PERIMETER_FILLS[1];
 pub const PERIMETER_LINE: &str = "#67000d";
 /// Perimeter ids on the map, and the outline of perimeters drawn as symbols.
 pub const PERIMETER_INK: &str = "#3b0008";
+/// Outline of the perimeter a map is about (an atlas page's), on a white casing: near
+/// black, so that it reads over every median class and in greyscale.
+pub const FOCUS_LINE: &str = "#111111";
 
 /// A perimeter in both sets of a comparison: fill and outline.
 pub const KEPT: (&str, &str) = ("#bdbdbd", "#525252");

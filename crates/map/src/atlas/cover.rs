@@ -1,6 +1,8 @@
 //! The cover: the map of every perimeter, the statements, the summary table.
 
-use super::text::{Page, Style, embed_map, fit, footer, footer_height, map_size, style, width, wrap};
+use super::text::{
+    Page, Style, embed_map, fit, fit_map, footer, footer_height, map_size, style, width, wrap,
+};
 use super::{Atlas, GREY, INK, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, RULE_LINE, look};
 use qpv_core::verdict::State;
 use qpv_grid::{IoError, thousands};
@@ -49,7 +51,7 @@ pub(super) fn cover(atlas: &Atlas, total: usize) -> Result<String, IoError> {
     let statements: Vec<String> = atlas.cover_lines.iter().flat_map(|l| wrap(l, 8.0, false, w)).collect();
     let text_h = statements.len() as f64 * 10.5 + 18.0;
     let room = bottom - y - text_h - 6.0;
-    let (vw, vh) = map_size(&atlas.cover_map)?;
+    let (vw, vh) = map_size(&fit_map(&atlas.cover_map, w, f64::MAX)?.0)?;
     let n = atlas.summary.len();
     let (columns, per_column, row, map_h, shown) = match cover_layout(n, room, vw, vh) {
         Some((c, p, r, h)) => (c, p, r, h, n),
@@ -61,7 +63,8 @@ pub(super) fn cover(atlas: &Atlas, total: usize) -> Result<String, IoError> {
             (3, p, ROW_MANY, map_h, (p * 3).saturating_sub(1))
         }
     };
-    let h = embed_map(&mut page, &atlas.cover_map, MARGIN, y, w, map_h)?;
+    let (map, _) = fit_map(&atlas.cover_map, w, map_h)?;
+    let h = embed_map(&mut page, &map, MARGIN, y, w, map_h)?;
     y += h + 14.0;
     for l in &statements {
         page.text(MARGIN, y, style(8.0), l);

@@ -21,7 +21,7 @@ mod text;
 pub use html::html;
 pub use pdf::pdf;
 
-use crate::draw::MapFeature;
+use crate::draw::{MapFeature, MapScene};
 use crate::palette::{FAILED, GREY, INK, MET, RULE_LINE, UNDECIDED};
 use geo::{BooleanOps, BoundingRect, Intersects};
 use geo_types::{Coord, MultiPolygon, Rect};
@@ -52,8 +52,8 @@ pub struct Atlas {
     pub title: String,
     /// The line under the cover's title: what was read and how many perimeters.
     pub subtitle: String,
-    /// The cover's map ([`crate::svg`] of every perimeter).
-    pub cover_map: String,
+    /// The cover's map: every perimeter, drawn for its frame (see [`crate::Paper`]).
+    pub cover_map: MapScene,
     /// Statements above the summary table (how many meet the rule…).
     pub cover_lines: Vec<String>,
     /// One row per perimeter page, in page order.
@@ -168,8 +168,9 @@ pub struct PerimeterPage {
     pub verdict: State,
     /// Why not, when it does not (failing criteria, then undecided ones).
     pub problems: Vec<String>,
-    /// Its map ([`crate::svg`] zoomed on it).
-    pub map: String,
+    /// Its map, zoomed on it ([`MapScene::focus`] set to it), drawn for its frame on the
+    /// page at print size (see [`crate::Paper`]).
+    pub map: MapScene,
     /// Lines under the map: what else it shows.
     pub caption: Vec<String>,
     /// Figures: label and value.
@@ -215,12 +216,18 @@ pub fn clip_to<'a>(features: impl IntoIterator<Item = &'a MapFeature>, window: R
 
 /// Every page as SVG: the cover, then one page per perimeter.
 pub fn page_svgs(atlas: &Atlas) -> Result<Vec<String>, IoError> {
+    use rayon::prelude::*;
     let total = atlas.pages.len() + 1;
     let mut out = Vec::with_capacity(total);
     out.push(cover::cover(atlas, total)?);
-    for (k, p) in atlas.pages.iter().enumerate() {
-        out.push(perimeter::perimeter_page(atlas, p, k + 2, total)?);
-    }
+    // Each map is drawn a few times to fit its frame: the pages on every core.
+    let pages: Vec<String> = atlas
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(k, p)| perimeter::perimeter_page(atlas, p, k + 2, total))
+        .collect::<Result<_, _>>()?;
+    out.extend(pages);
     Ok(out)
 }
 
@@ -243,13 +250,17 @@ mod tests {
         }
     }
 
-    pub(super) fn map() -> String {
-        svg(&MapScene {
+    pub(super) fn scene() -> MapScene {
+        MapScene {
             title: "map".into(),
             features: vec![feature(square(3_850_000.0, 3_035_000.0, 1_000.0), "59701-01")],
+            focus: Some(0),
             ..MapScene::default()
-        })
-        .unwrap()
+        }
+    }
+
+    pub(super) fn map() -> String {
+        svg(&scene()).unwrap()
     }
 
     pub(super) fn atlas(pages: usize) -> Atlas {
@@ -259,7 +270,7 @@ mod tests {
             subtitle: "Urban unit 59701 Valenciennes".into(),
             verdict: if k == 2 { State::Fails } else { State::Meets },
             problems: if k == 2 { vec!["406 inhabitants, fewer than 1 000".into()] } else { vec![] },
-            map: map(),
+            map: scene(),
             caption: vec!["Neighbours: none.".into()],
             figures: vec![
                 ("Inhabitants".into(), "18 019".into()),
@@ -286,7 +297,7 @@ mod tests {
         Atlas {
             title: "Atlas <test>".into(),
             subtitle: "CAPH".into(),
-            cover_map: map(),
+            cover_map: scene(),
             cover_lines: vec!["8 perimeters".into()],
             summary: (1..=pages)
                 .map(|k| SummaryRow {
@@ -331,6 +342,44 @@ mod tests {
         let across = kept[0].geometry.bounding_rect().unwrap();
         assert!((across.max().x - 1_500.0).abs() < 1e-6, "cut at the window's edge");
         assert!(window_around(&MultiPolygon(vec![]), 0.25, 500.0).is_none());
+    }
+
+    /// The printed size (points) of every text of the maps nested in a page: its
+    /// `font-size` times the nested SVG's width over its viewBox's.
+    fn map_text_sizes(page: &str) -> Vec<f64> {
+        let mut out = Vec::new();
+        for nested in page.split("<svg x=").skip(1) {
+            let inside = &nested[..nested.find("</svg>").unwrap()];
+            let number = |name: &str| -> f64 {
+                let t = &inside[inside.find(&format!(r#"{name}=""#)).unwrap() + name.len() + 2..];
+                t[..t.find('"').unwrap()]
+                    .split_whitespace()
+                    .nth(if name == "viewBox" { 2 } else { 0 })
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            let scale = number("width") / number("viewBox");
+            out.extend(
+                inside
+                    .split(r#"font-size=""#)
+                    .skip(1)
+                    .map(|t| t[..t.find('"').unwrap()].parse::<f64>().unwrap() * scale),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn page_maps_are_drawn_for_paper_their_text_at_the_body_size() {
+        let pages = page_svgs(&atlas(2)).unwrap();
+        for page in &pages {
+            let sizes = map_text_sizes(page);
+            assert!(sizes.len() > 5, "a map with its legend");
+            assert!(sizes.iter().all(|s| *s >= text::MAP_TEXT - 1e-6), "{sizes:?}");
+        }
+        // The page's perimeter has its own outline.
+        assert!(pages[1].contains(&format!(r#"stroke="{}""#, crate::palette::FOCUS_LINE)));
     }
 
     #[test]

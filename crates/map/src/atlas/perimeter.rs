@@ -1,9 +1,7 @@
 //! A perimeter's page: title and verdict, its map beside or above its figures and the
 //! decree's criteria, the key indicators and their chart.
 
-use super::text::{
-    Page, embed_map, fit, footer, footer_height, map_size, percent, style, value, width, wrap,
-};
+use super::text::{Page, embed_map, fit, fit_map, footer, footer_height, percent, style, value, width, wrap};
 use super::{Atlas, GREY, IndicatorLine, Kind, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, PerimeterPage, look};
 use qpv_core::verdict::State;
 use qpv_grid::IoError;
@@ -66,24 +64,23 @@ pub(super) fn perimeter_page(
     let band_top = bottom - band;
     let caption: Vec<String> = p.caption.iter().flat_map(|c| wrap(c, 7.0, false, w)).collect();
     let caption_h = caption.len() as f64 * 8.8 + 4.0;
-    let (vw, vh) = map_size(&p.map)?;
-    // The map is drawn on a canvas of fixed size with its text in it: the wider it is on
-    // the page, the larger its labels. Two layouts, the one giving the wider map wins:
-    // (A) the map across the page, figures and criteria side by side under it; (B) the
-    // map on the left, figures and criteria in a column on its right.
+    // The map is drawn for its frame, its text at the page's body size whatever its
+    // width. Two layouts, the one giving the wider map wins: (A) the map across the page,
+    // figures and criteria side by side under it; (B) the map on the left, figures and
+    // criteria in a column on its right.
     let figures_a = measure(|pg| figures_block(pg, p, 0.0, 0.0, half))
         .max(measure(|pg| criteria_block(pg, p, 0.0, 0.0, half)));
-    let room_a = band_top - y - figures_a - caption_h - 16.0;
-    let map_a = w.min(room_a * vw / vh);
+    let room_a = (band_top - y - figures_a - caption_h - 16.0).max(120.0);
+    let (svg_a, map_a) = fit_map(&p.map, w, room_a)?;
     let side = 200.0;
     let column_b = measure(|pg| {
         let end = figures_block(pg, p, 0.0, 0.0, side);
         criteria_block(pg, p, 0.0, end + 8.0, side)
     });
     let room_b = band_top - y - caption_h - 12.0;
-    let map_b = (w - side - GUTTER).min(room_b * vw / vh);
-    if map_b > map_a && column_b <= room_b {
-        let h = embed_map(&mut page, &p.map, MARGIN, y, map_b, room_b)?;
+    let b = if column_b <= room_b { Some(fit_map(&p.map, w - side - GUTTER, room_b)?) } else { None };
+    if let Some((svg_b, map_b)) = b.filter(|b| b.1 > map_a) {
+        let h = embed_map(&mut page, &svg_b, MARGIN, y, map_b, room_b)?;
         let x = MARGIN + map_b + GUTTER;
         let end = figures_block(&mut page, p, x, y + 9.0, w - map_b - GUTTER);
         let end = criteria_block(&mut page, p, x, end + 8.0, w - map_b - GUTTER);
@@ -93,7 +90,7 @@ pub(super) fn perimeter_page(
             y += 8.8;
         }
     } else {
-        let h = embed_map(&mut page, &p.map, MARGIN, y, w, room_a.max(120.0))?;
+        let h = embed_map(&mut page, &svg_a, MARGIN, y, w, room_a)?;
         y += h + 10.0;
         for c in &caption {
             page.text(MARGIN, y, style(7.0).fill(GREY), c);

@@ -2,6 +2,7 @@
 //! page being drawn, and what every page shares: a nested map, the footer, numbers.
 
 use super::{FONT, GREY, INK, IndicatorLine, Kind, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, RULE_LINE};
+use crate::draw::{MapScene, Paper, svg_on_paper};
 use qpv_grid::{IoError, thousands};
 use std::fmt::Write as _;
 
@@ -255,6 +256,41 @@ pub(super) fn map_size(map: &str) -> Result<(f64, f64), IoError> {
     let mut scratch = Page::new();
     let h = embed_map(&mut scratch, map, 0.0, 0.0, 1_000.0, f64::MAX)?;
     Ok((1_000.0, h))
+}
+
+/// Size of the smallest text of a map on a page, points: the page's body text (the
+/// figures), so that a printed map reads as the page does.
+pub(super) const MAP_TEXT: f64 = 7.2;
+
+/// `scene` drawn for paper at the widest width, up to `max_w` points, at which it is at
+/// most `max_h` points high; returns the SVG and that width.
+///
+/// The map's text, legend and scale bar keep their size in points whatever its width,
+/// so its height is about linear in its width (the area drawn grows, the rest does not):
+/// from the full width, a secant step or two find the width that fits.
+pub(super) fn fit_map(scene: &MapScene, max_w: f64, max_h: f64) -> Result<(String, f64), IoError> {
+    let draw = |width: f64| -> Result<(String, f64), IoError> {
+        let svg = svg_on_paper(scene, Paper { width_pt: width, min_text_pt: MAP_TEXT })?;
+        let (vw, vh) = map_size(&svg)?;
+        Ok((svg, width * vh / vw))
+    };
+    let mut width = max_w;
+    let mut last: Option<(f64, f64)> = None;
+    for _ in 0..12 {
+        let (svg, h) = draw(width)?;
+        if h <= max_h + 0.01 || width <= 0.2 * max_w {
+            return Ok((svg, width));
+        }
+        let next = match last {
+            Some((w0, h0)) if (h - h0).abs() > 1e-6 => width + (max_h - h) * (width - w0) / (h - h0),
+            _ => width * max_h / h,
+        };
+        last = Some((width, h));
+        // Always narrower (the viewBox's height is rounded to whole pixels), never less
+        // than a fifth of the room.
+        width = next.min(width * 0.999).max(0.2 * max_w);
+    }
+    Ok((draw(width)?.0, width))
 }
 
 #[cfg(test)]
