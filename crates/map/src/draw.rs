@@ -271,7 +271,7 @@ fn draw(scene: &MapScene, paper: Option<Paper>) -> Result<String, IoError> {
     id_texts(&mut map, &ids, &f);
     points(&mut map, scene, &f);
     names(&mut map, &placed_names, &f);
-    let entries = legend_entries(scene, background, symbols.iter().any(Option::is_some));
+    let entries = legend_entries(scene, background, symbols.iter().any(Option::is_some), paper.is_some());
     f.height = f.bottom + legend_height(&f, &entries);
     let mut s = String::new();
     let (w, h) = match paper {
@@ -722,12 +722,15 @@ mod tests {
             // The same map on screen keeps its 11 px ids, whatever the paper asks.
             assert!(font_sizes(&svg(&scene).unwrap()).iter().all(|px| *px >= 11.0));
         }
-        // A narrow map: one legend column, its long entries wrapped within the map.
+        // A narrow map: one legend column, its long entries wrapped within the map, numbers
+        // kept whole; classes as ramps, a line each.
+        let entry = ">square median, € (12 000, 15 000, 18 000, 21 000, 25 000)<";
         let narrow = svg_on_paper(&scene, Paper { width_pt: 150.0, min_text_pt: 7.2 }).unwrap();
-        assert!(!narrow.contains(">perimeter, median more than 3 000 € below<"), "wrapped");
-        assert!(narrow.contains(">perimeter, median more than<"), "at a word: {narrow}");
+        assert!(!narrow.contains(entry) && narrow.contains(">(12 000, 15 000,<"), "wrapped at a word");
+        assert!(!narrow.contains(">000"), "not inside a number");
         let wide = svg_on_paper(&scene, Paper { width_pt: 543.0, min_text_pt: 7.2 }).unwrap();
-        assert!(wide.contains(">perimeter, median more than 3 000 € below<"), "not wrapped when it fits");
+        assert!(wide.contains(entry) && !wide.contains("square median 0–12 000 €"), "one line when it fits");
+        assert!(svg(&scene).unwrap().contains(">square median 0–12 000 €<"), "on screen a line a class");
     }
 
     #[test]

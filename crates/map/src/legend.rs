@@ -96,16 +96,30 @@ pub(crate) enum Key {
     Box(&'static str),
     /// A dot (a school).
     Dot(&'static str),
-    /// The background's classes side by side.
-    Ramp,
+    /// Classes side by side (the background's; on paper, the perimeters' and squares').
+    Ramp(Vec<&'static str>),
     /// Two perimeter symbols, of 1 000 and 10 000 inhabitants.
     Circles,
 }
 
-pub(crate) fn legend_entries(scene: &MapScene, background: bool, symbols: bool) -> Vec<(String, Key)> {
+/// The legend's entries. On paper the classes of perimeters and squares are ramps with
+/// their bounds, one line each (on screen, a line a class): the legend at print size then
+/// takes room from the map for what it says, not for its layout.
+pub(crate) fn legend_entries(
+    scene: &MapScene,
+    background: bool,
+    symbols: bool,
+    paper: bool,
+) -> Vec<(String, Key)> {
     let mut entries: Vec<(String, Key)> = Vec::new();
     let has = |c: fn(&FeatureClass) -> bool| scene.features.iter().any(|x| c(&x.class));
-    if has(|c| matches!(c, FeatureClass::Perimeter(_))) {
+    let bounds = |b: &mut dyn Iterator<Item = f64>| b.map(qpv_grid::thousands).collect::<Vec<_>>().join(", ");
+    let margins = qpv_layers::styles::MARGIN_CLASSES;
+    if paper && has(|c| matches!(c, FeatureClass::Perimeter(_))) {
+        let b = bounds(&mut margins.iter().take(margins.len() - 1).map(|c| c.1));
+        entries
+            .push((format!("perimeter, € below the threshold ({b})"), Key::Ramp(PERIMETER_FILLS.to_vec())));
+    } else if has(|c| matches!(c, FeatureClass::Perimeter(_))) {
         for (k, (_, _, _, label)) in qpv_layers::styles::MARGIN_CLASSES.iter().enumerate() {
             entries.push((format!("perimeter, median {label}"), Key::Box(PERIMETER_FILLS[k])));
         }
@@ -122,7 +136,13 @@ pub(crate) fn legend_entries(scene: &MapScene, background: bool, symbols: bool) 
             entries.push((label.to_owned(), Key::Box(fill_of(class).0)));
         }
     }
-    if !scene.squares.is_empty() {
+    if paper && !scene.squares.is_empty() {
+        let b = bounds(&mut MEDIAN_CLASSES.iter().filter(|c| c.0.is_finite()).map(|c| c.0));
+        entries.push((
+            format!("square median, € ({b})"),
+            Key::Ramp(MEDIAN_CLASSES.iter().map(|c| c.1).collect()),
+        ));
+    } else if !scene.squares.is_empty() {
         let mut lower = 0.0;
         for (upper, color) in MEDIAN_CLASSES {
             let label = if upper.is_finite() {
@@ -144,7 +164,10 @@ pub(crate) fn legend_entries(scene: &MapScene, background: bool, symbols: bool) 
             .take(DENSITY_CLASSES.len() - 1)
             .map(|c| qpv_grid::thousands(c.0))
             .collect();
-        entries.push((format!("inhabitants per km² ({})", bounds.join(", ")), Key::Ramp));
+        entries.push((
+            format!("inhabitants per km² ({})", bounds.join(", ")),
+            Key::Ramp(DENSITY_CLASSES.iter().map(|c| c.1).collect()),
+        ));
     }
     entries
 }
@@ -214,14 +237,19 @@ fn legend_layout(f: &Frame, entries: &[(String, Key)]) -> (Vec<(f64, f64, Vec<St
     (out, rows as f64 * row + 24.0 * m)
 }
 
+/// Whether a word is a group of three digits of a number written with spaces (`000`,
+/// `000),`).
+fn thousands_group(word: &str) -> bool {
+    let digits = word.chars().take_while(char::is_ascii_digit).count();
+    digits == 3 && word.chars().skip(3).all(|c| !c.is_alphanumeric())
+}
+
 /// `text` in lines of at most `max` characters, words and numbers (`3 000`) kept whole.
 fn wrap_chars(text: &str, max: usize) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for word in text.split_whitespace() {
         match words.last_mut() {
-            Some(w)
-                if w.ends_with(|c: char| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit()) =>
-            {
+            Some(w) if w.ends_with(|c: char| c.is_ascii_digit()) && thousands_group(word) => {
                 w.push(' ');
                 w.push_str(word);
             }
@@ -244,7 +272,7 @@ fn wrap_chars(text: &str, max: usize) -> Vec<String> {
 /// Room taken by a legend entry's key, left of its text, px.
 fn key_width(key: &Key, m: f64) -> f64 {
     match key {
-        Key::Ramp => 8.0 * m + 12.0 * m * DENSITY_CLASSES.len() as f64 + 8.0 * m,
+        Key::Ramp(colours) => 8.0 * m + 12.0 * m * colours.len() as f64 + 8.0 * m,
         Key::Circles => 8.0 * m + 2.0 * (symbol_radius(1_000.0) + symbol_radius(10_000.0)) * m + 11.0 * m,
         Key::Dot(_) | Key::Box(_) => 32.0 * m,
     }
@@ -281,8 +309,8 @@ pub(crate) fn legend(s: &mut String, entries: &[(String, Key)], f: &Frame) {
                     13.0 * m
                 );
             }
-            Key::Ramp => {
-                for (j, (_, color)) in DENSITY_CLASSES.iter().enumerate() {
+            Key::Ramp(colours) => {
+                for (j, color) in colours.iter().enumerate() {
                     let _ = write!(
                         s,
                         r##"<rect x="{:.1}" y="{y:.1}" width="{}" height="{}" fill="{color}" stroke="#888888" stroke-width="0.5"/>"##,
@@ -291,7 +319,7 @@ pub(crate) fn legend(s: &mut String, entries: &[(String, Key)], f: &Frame) {
                         13.0 * m
                     );
                 }
-                text_x = x0 + 8.0 * m + 12.0 * m * DENSITY_CLASSES.len() as f64 + 8.0 * m;
+                text_x = x0 + 8.0 * m + 12.0 * m * colours.len() as f64 + 8.0 * m;
             }
             Key::Circles => {
                 let (small, large) = (symbol_radius(1_000.0) * m, symbol_radius(10_000.0) * m);
@@ -334,6 +362,8 @@ mod tests {
     #[test]
     fn long_entries_are_wrapped_at_words() {
         assert_eq!(wrap_chars("small perimeter: 1 000", 12), ["small", "perimeter:", "1 000"]);
+        assert_eq!(wrap_chars("median (12 000, 15 000)", 10), ["median", "(12 000,", "15 000)"]);
+        assert_eq!(wrap_chars("1 2000 m", 3), ["1", "2000", "m"], "not a group of three");
         assert_eq!(wrap_chars("REP collège", 40), ["REP collège"]);
         assert_eq!(wrap_chars("", 10), Vec::<String>::new());
         assert_eq!(
