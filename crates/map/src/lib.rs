@@ -3,8 +3,11 @@ Maps of `qpv`: what the candidates, a perimeter file or a comparison look like, 
 in the grid's CRS. [`svg`] draws a [`MapScene`] with a scale bar, a north arrow, a
 legend and labels kept apart; [`png()`] rasterises that SVG with `resvg` (system fonts);
 [`html`] wraps it in a self-contained page (no network) to pan, zoom and click.
-[`atlas`] lays out A4 pages around such maps (a cover, then a page per perimeter) and
-turns them into one PDF with `krilla-svg`, on the same `usvg`, and one HTML page.
+[`svg_on_paper`] draws the same map for a width in points on paper, its text, symbols,
+legend and scale bar sized to read there ([`Paper`]), and [`MapScene::focus`] sets apart
+the perimeter a map is about. [`atlas`] lays out A4 pages around such maps (a cover,
+then a page per perimeter) and turns them into one PDF with `krilla-svg`, on the same
+`usvg`, and one HTML page.
 [`palette`] holds every colour they draw with, and those of the `qpv serve` page.
 
 What makes a map read at every scale is optional, and a scene without it draws as
