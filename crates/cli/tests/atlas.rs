@@ -191,6 +191,109 @@ fn perimeters_get_the_figures_of_check_and_the_reference_is_described() {
     assert!(cite.contains("786 (between 402 and 1 536"), "{cite}");
 }
 
+/// A word of `pdftotext -bbox`: its box in points (y down) and its text.
+struct Word {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    text: String,
+}
+
+impl Word {
+    fn height(&self) -> f64 {
+        self.y1 - self.y0
+    }
+}
+
+/// The words of page `p` (1-based), in reading order.
+fn words(pdf: &Path, p: usize) -> Vec<Word> {
+    let p = p.to_string();
+    let html = tool("pdftotext", &["-bbox", "-f", &p, "-l", &p, pdf.to_str().unwrap(), "-"]);
+    html.split("<word ")
+        .skip(1)
+        .map(|w| {
+            let number = |name: &str| -> f64 {
+                let t = &w[w.find(&format!("{name}=\"")).unwrap() + name.len() + 2..];
+                t[..t.find('"').unwrap()].parse().unwrap()
+            };
+            let text = w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()].to_owned();
+            Word { x0: number("xMin"), y0: number("yMin"), x1: number("xMax"), y1: number("yMax"), text }
+        })
+        .collect()
+}
+
+/// The first word starting the run of words `run`.
+fn find<'a>(words: &'a [Word], run: &[&str]) -> Option<&'a Word> {
+    words.windows(run.len()).find(|w| w.iter().zip(run).all(|(w, r)| w.text == *r)).map(|w| &w[0])
+}
+
+/// The words of a page's map: from its title's line down to what follows the map (the
+/// words of `below`), left of the figures when they stand beside it.
+fn map_words<'a>(words: &'a [Word], title: &[&str], below: &[&str]) -> Vec<&'a Word> {
+    let top = find(words, title).unwrap_or_else(|| panic!("no map title {title:?}"));
+    let bottom = words
+        .windows(below.len())
+        .find(|w| w[0].y0 > top.y1 && w.iter().zip(below).all(|(w, r)| w.text == *r))
+        .map(|w| w[0].y0)
+        .unwrap_or_else(|| panic!("nothing under the map: {below:?}"));
+    let right = words
+        .iter()
+        .find(|w| w.text == "Figures" && w.y0 > top.y0 - 5.0 && w.y0 < bottom)
+        .map_or(f64::INFINITY, |w| w.x0);
+    words.iter().filter(|w| w.y0 >= top.y0 - 0.5 && w.y1 <= bottom && w.x1 < right).collect()
+}
+
+/// On paper every label of every map (perimeter pages and the cover) is at least as
+/// high as the page's body text (a figure's label, measured on each page); returns the
+/// smallest and the median heights of the map words, points.
+fn map_labels_read_as_the_body(pdf: &Path) -> (f64, f64) {
+    let mut heights = Vec::new();
+    let mut body_of = |p: usize, map: Vec<&Word>, body: f64| {
+        assert!((6.0..10.0).contains(&body), "page {p}: body text {body} pt");
+        assert!(map.len() >= 10, "page {p}: {} words in the map: its labels, legend and scale", map.len());
+        for w in map {
+            assert!(
+                w.height() >= body - 0.01,
+                "page {p}: {:?} is {:.2} pt high, the body {body:.2}",
+                w.text,
+                w.height()
+            );
+            heights.push(w.height());
+        }
+    };
+    let n = pages(pdf);
+    let mut body = 0.0;
+    for p in 2..=n {
+        let words = words(pdf, p);
+        body = words.iter().find(|w| w.text == "Households").expect("the figures").height();
+        let map = map_words(&words, &["and", "its", "surroundings"], &["of", "the", "atlas", "in"]);
+        body_of(p, map, body);
+    }
+    let cover = words(pdf, 1);
+    body_of(
+        1,
+        map_words(&cover, &["Every", "perimeter", "of", "the", "atlas"], &["perimeters", "meet", "the"]),
+        body,
+    );
+    heights.sort_by(f64::total_cmp);
+    (heights[0], heights[heights.len() / 2])
+}
+
+/// The atlas is read on paper: the labels of its maps are no smaller than its body text
+/// (they were 3 to 5 pt when the maps were `qpv map`'s 1 200 px canvas scaled to the page).
+#[test]
+#[ignore = "needs pdfinfo and pdftotext (apt-get install poppler-utils)"]
+fn printed_map_labels_are_no_smaller_than_the_body_text() {
+    require_poppler();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&qpv(&["run"], d));
+    ok(&qpv(&["atlas", "--schools", &sample("rep_colleges_caph_2021.geojson")], d));
+    let (smallest, median) = map_labels_read_as_the_body(&d.join("qpv-atlas/atlas.pdf"));
+    eprintln!("CAPH atlas: map labels {smallest:.2} pt at the smallest, {median:.2} pt the median");
+}
+
 /// On Nord: the 88 candidates, with the REP/REP+ collèges of Nord and Pas-de-Calais.
 #[test]
 #[ignore = "needs ../shared/data (Nord grid, REP collèges) and poppler-utils (pdfinfo, pdftotext)"]
@@ -205,6 +308,8 @@ fn nord_atlas_has_a_page_per_candidate_with_its_figures() {
     ok(&qpv(&["atlas", "--grid", nord, "--schools", rep], d));
     let n = candidates_match(&d.join("qpv-out/candidates.csv"), &d.join("qpv-atlas/atlas.pdf"));
     assert_eq!(n, 88);
+    let (smallest, median) = map_labels_read_as_the_body(&d.join("qpv-atlas/atlas.pdf"));
+    eprintln!("Nord atlas: map labels {smallest:.2} pt at the smallest, {median:.2} pt the median");
 }
 
 fn fails_writing_nothing(args: &[&str], d: &Path, message: &str) {

@@ -10,6 +10,7 @@
 //! and each run relative to the one before, so that a run takes about a dozen bytes.
 
 use crate::draw::Frame;
+use crate::palette::DENSITY_CLASSES;
 use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
@@ -23,18 +24,6 @@ pub struct InhabitedSquare {
     /// Inhabitants (Filosofi `ind`).
     pub inhabitants: f64,
 }
-
-/// Classes of the background: upper bound (inhabitants per km² of a cell) and colour.
-/// Light greys, so that perimeters (reds) and labels (dark, with a white halo) read over
-/// the darkest of them; the breaks separate the countryside (under 150 per km² on the
-/// national map's 1 km cells), villages and suburbs, towns and dense city centres.
-pub const DENSITY_CLASSES: [(f64, &str); 5] = [
-    (250.0, "#e9e6e0"),
-    (1_000.0, "#dcd7ce"),
-    (4_000.0, "#cbc5ba"),
-    (15_000.0, "#b8b1a4"),
-    (f64::INFINITY, "#a39b8d"),
-];
 
 /// The class of a density (inhabitants per km²).
 fn class_of(density: f64) -> usize {

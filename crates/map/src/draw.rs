@@ -6,7 +6,9 @@
 //! metropolitan France): distances on the scale bar are true to within the projection's
 //! scale error (under 0.1 % over a département).
 
-use crate::density::{self, DENSITY_CLASSES, InhabitedSquare};
+use crate::density::{self, InhabitedSquare};
+use crate::legend::{header, legend, legend_entries, legend_height, scale_bar};
+use crate::palette::{self, FOCUS_LINE, PERIMETER_FILLS, PERIMETER_INK, PLACE_INK};
 use crate::places::{self, MapPlace, Scale};
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, LineString, MultiPolygon};
@@ -93,6 +95,21 @@ pub struct MapScene {
     /// drawing would be under [`SYMBOL_PX`] pixels across and whose inhabitants are known
     /// is drawn as a circle of area proportional to them (empty: every feature outlined).
     pub inhabitants: Vec<f64>,
+    /// The feature the map is about (index in [`MapScene::features`]): drawn unfilled
+    /// with a dark outline on a white casing, the other perimeters lighter and dashed, so
+    /// that it stands out in greyscale too (`None`: every feature alike).
+    pub focus: Option<usize>,
+}
+
+/// A map drawn for paper: how wide it is printed and its smallest text there. Text,
+/// halos, symbols, the legend and the scale bar grow on the 1 200 px canvas so that the
+/// smallest text comes out at `min_text_pt`; lines are given their width in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paper {
+    /// Width of the map on paper, points (1/72 inch).
+    pub width_pt: f64,
+    /// Size of its smallest text on paper, points.
+    pub min_text_pt: f64,
 }
 
 /// A perimeter narrower and lower than this on the map (pixels) is drawn as a symbol,
@@ -104,23 +121,19 @@ pub const SYMBOL_PX: f64 = 6.0;
 const SYMBOL_R_1000: f64 = 2.2;
 
 /// The radius of the symbol of `inhabitants`.
-fn symbol_radius(inhabitants: f64) -> f64 {
+pub(crate) fn symbol_radius(inhabitants: f64) -> f64 {
     (SYMBOL_R_1000 * (inhabitants / 1_000.0).sqrt()).clamp(2.0, 16.0)
 }
 
-/// Classes of estimated median for squares: upper bound (€) and colour.
-pub const MEDIAN_CLASSES: [(f64, &str); 6] = [
-    (12_000.0, "#b2182b"),
-    (15_000.0, "#ef8a62"),
-    (18_000.0, "#fddbc7"),
-    (21_000.0, "#d1e5f0"),
-    (25_000.0, "#67a9cf"),
-    (f64::INFINITY, "#2166ac"),
-];
-
-const WIDTH: f64 = 1200.0;
-const PAD: f64 = 20.0;
-const HEADER: f64 = 56.0;
+pub(crate) const WIDTH: f64 = 1200.0;
+pub(crate) const PAD: f64 = 20.0;
+pub(crate) const HEADER: f64 = 56.0;
+/// The smallest text of a map on screen (perimeter ids), px: what [`Paper::min_text_pt`]
+/// sets.
+pub(crate) const SMALLEST_TEXT: f64 = 11.0;
+/// Height of the header on paper, where it holds the title only (the legend says what
+/// the note does, and the page says the rest).
+const PAPER_HEADER: f64 = 26.0;
 
 /// Screen transform of a scene.
 pub(crate) struct Frame {
@@ -129,8 +142,13 @@ pub(crate) struct Frame {
     /// Pixels per metre.
     pub(crate) k: f64,
     /// Bottom of the map area (the legend and scale bar are below it).
-    bottom: f64,
+    pub(crate) bottom: f64,
     height: f64,
+    /// Size of text, halos, symbols, legend and scale bar against the screen's: 1 on
+    /// screen.
+    pub(crate) m: f64,
+    /// Canvas pixels per point when drawn for paper.
+    pub(crate) paper: Option<f64>,
 }
 
 impl Frame {
@@ -139,7 +157,7 @@ impl Frame {
     pub(crate) fn new(min: Coord<f64>, max: Coord<f64>) -> Frame {
         let k = (WIDTH - 2.0 * PAD) / (max.x - min.x);
         let bottom = (max.y - min.y) * k + 2.0 * PAD + HEADER;
-        Frame { min, max, k, bottom, height: bottom }
+        Frame { min, max, k, bottom, height: bottom, m: 1.0, paper: None }
     }
 
     /// Metres per pixel: what decides the scale of labels and of the background's cells.
@@ -148,7 +166,7 @@ impl Frame {
     }
 
     /// The frame of what a scene draws; its height is set once the legend is known.
-    fn of(scene: &MapScene) -> Option<Frame> {
+    fn of(scene: &MapScene, paper: Option<Paper>) -> Option<Frame> {
         let mut rects = scene.features.iter().filter_map(|f| f.geometry.bounding_rect());
         let first = rects.next()?;
         let (mut min, mut max) = (first.min(), first.max());
@@ -164,8 +182,21 @@ impl Frame {
         let m = ((max.x - min.x).max(max.y - min.y) * 0.08).max(500.0);
         let (min, max) = (Coord { x: min.x - m, y: min.y - m }, Coord { x: max.x + m, y: max.y + m });
         let k = (WIDTH - 2.0 * PAD) / (max.x - min.x);
-        let bottom = (max.y - min.y) * k + 2.0 * PAD + HEADER;
-        Some(Frame { min, max, k, bottom, height: bottom })
+        let px_per_pt = paper.map(|p| WIDTH / p.width_pt);
+        let m = paper.map_or(1.0, |p| p.min_text_pt * WIDTH / p.width_pt / SMALLEST_TEXT);
+        let header = if paper.is_some() { PAPER_HEADER } else { HEADER };
+        let bottom = (max.y - min.y) * k + 2.0 * PAD + header * m;
+        Some(Frame { min, max, k, bottom, height: bottom, m, paper: px_per_pt })
+    }
+
+    /// Height of the header (title and note; on paper the title only), px.
+    pub(crate) fn header(&self) -> f64 {
+        if self.paper.is_some() { PAPER_HEADER * self.m } else { HEADER * self.m }
+    }
+
+    /// A line `screen` px wide on screen, `paper` points wide on paper.
+    pub(crate) fn line(&self, screen: f64, paper: f64) -> f64 {
+        self.paper.map_or(screen, |u| paper * u)
     }
 
     pub(crate) fn x(&self, x: f64) -> f64 {
@@ -173,7 +204,7 @@ impl Frame {
     }
 
     pub(crate) fn y(&self, y: f64) -> f64 {
-        HEADER + PAD + (self.max.y - y) * self.k
+        self.header() + PAD + (self.max.y - y) * self.k
     }
 
     pub(crate) fn inside(&self, x: f64, y: f64) -> bool {
@@ -196,42 +227,40 @@ impl Frame {
     }
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn perimeter_fill(margin: Option<f64>) -> &'static str {
     let classes = qpv_layers::styles::MARGIN_CLASSES;
-    let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
     match margin {
-        None => "#fc6a4a",
-        Some(m) => classes.iter().position(|c| m < c.1).map_or(colors[3], |k| colors[k]),
+        None => palette::PERIMETER_FILL_UNKNOWN,
+        Some(m) => classes.iter().position(|c| m < c.1).map_or(PERIMETER_FILLS[3], |k| PERIMETER_FILLS[k]),
     }
 }
 
-fn fill_of(class: FeatureClass) -> (&'static str, &'static str) {
+pub(crate) fn fill_of(class: FeatureClass) -> (&'static str, &'static str) {
     match class {
-        FeatureClass::Perimeter(m) => (perimeter_fill(m), "#67000d"),
-        FeatureClass::Kept => ("#bdbdbd", "#525252"),
-        FeatureClass::Added => ("#31a354", "#00441b"),
-        FeatureClass::Removed => ("#de2d26", "#67000d"),
+        FeatureClass::Perimeter(m) => (perimeter_fill(m), palette::PERIMETER_LINE),
+        FeatureClass::Kept => palette::KEPT,
+        FeatureClass::Added => palette::ADDED,
+        FeatureClass::Removed => palette::REMOVED,
     }
-}
-
-/// A scale bar length: 1, 2 or 5 × 10ⁿ metres, about a fifth of the map's width.
-pub fn scale_length(map_width_m: f64) -> f64 {
-    let target = map_width_m / 5.0;
-    let base = 10f64.powf(target.log10().floor());
-    [5.0, 2.0, 1.0].into_iter().map(|f| f * base).find(|l| *l <= target).unwrap_or(base)
-}
-
-fn distance_label(m: f64) -> String {
-    if m >= 1000.0 { format!("{} km", m / 1000.0) } else { format!("{m} m") }
 }
 
 /// The map as SVG.
 pub fn svg(scene: &MapScene) -> Result<String, IoError> {
-    let mut f = Frame::of(scene)
+    draw(scene, None)
+}
+
+/// The map as SVG for paper: its `width` and `height` in points, text and lines sized
+/// for them (see [`Paper`]).
+pub fn svg_on_paper(scene: &MapScene, paper: Paper) -> Result<String, IoError> {
+    draw(scene, Some(paper))
+}
+
+fn draw(scene: &MapScene, paper: Option<Paper>) -> Result<String, IoError> {
+    let mut f = Frame::of(scene, paper)
         .ok_or_else(|| IoError::Encode { what: "map", message: "nothing to draw: no perimeter".into() })?;
     let symbols = symbols(scene, &f);
     let mut map = String::new();
@@ -239,27 +268,33 @@ pub fn svg(scene: &MapScene) -> Result<String, IoError> {
     squares(&mut map, scene, &f);
     features(&mut map, scene, &f, !scene.squares.is_empty(), &symbols);
     let (ids, placed_names) = place_labels(scene, &f, &symbols);
-    id_texts(&mut map, &ids);
+    id_texts(&mut map, &ids, &f);
     points(&mut map, scene, &f);
-    names(&mut map, &placed_names);
-    let entries = legend_entries(scene, background, symbols.iter().any(Option::is_some));
-    f.height = f.bottom + entries.len().div_ceil(2) as f64 * 18.0 + 24.0;
+    names(&mut map, &placed_names, &f);
+    let entries = legend_entries(scene, background, symbols.iter().any(Option::is_some), paper.is_some());
+    f.height = f.bottom + legend_height(&f, &entries);
     let mut s = String::new();
+    let (w, h) = match paper {
+        // On paper, in points: the same viewBox, printed at the width it is sized for.
+        Some(p) => (format!("{:.2}", p.width_pt), format!("{:.2}", f.height.round() * p.width_pt / WIDTH)),
+        None => (WIDTH.to_string(), format!("{:.0}", f.height)),
+    };
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h:.0}" viewBox="0 0 {w} {h:.0}" font-family="DejaVu Sans, Arial, sans-serif">"#,
-        w = WIDTH,
-        h = f.height
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {vw} {vh:.0}" font-family="DejaVu Sans, Arial, sans-serif">"#,
+        vw = WIDTH,
+        vh = f.height
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
     let _ = writeln!(
         s,
-        r##"<clipPath id="frame"><rect x="0" y="{HEADER}" width="{WIDTH}" height="{:.0}"/></clipPath><g id="map" clip-path="url(#frame)">"##,
-        f.bottom - HEADER
+        r##"<clipPath id="frame"><rect x="0" y="{}" width="{WIDTH}" height="{:.0}"/></clipPath><g id="map" clip-path="url(#frame)">"##,
+        f.header(),
+        f.bottom - f.header()
     );
     s.push_str(&map);
     let _ = writeln!(s, "</g>");
-    header(&mut s, scene);
+    header(&mut s, scene, &f);
     scale_bar(&mut s, &f);
     legend(&mut s, &entries, &f);
     s.push_str("</svg>\n");
@@ -273,7 +308,7 @@ fn squares(s: &mut String, scene: &MapScene, f: &Frame) {
     let side = scene.square_size * f.k;
     let _ = writeln!(s, r#"<g id="squares" opacity="0.75">"#);
     for q in scene.squares.iter().filter(|q| f.inside(q.x, q.y)) {
-        let color = MEDIAN_CLASSES.iter().find(|c| q.median < c.0).map_or("#2166ac", |c| c.1);
+        let color = palette::median_colour(q.median);
         let _ = writeln!(
             s,
             r#"<rect x="{:.1}" y="{:.1}" width="{side:.1}" height="{side:.1}" fill="{color}"/>"#,
@@ -333,8 +368,9 @@ fn symbols(scene: &MapScene, f: &Frame) -> Vec<Option<f64>> {
         .map(|(k, feat)| {
             let inhabitants = scene.inhabitants.get(k).copied().filter(|n| n.is_finite() && *n > 0.0)?;
             let r = feat.geometry.bounding_rect()?;
-            let small = r.width().max(r.height()) * f.k < SYMBOL_PX;
-            (matches!(feat.class, FeatureClass::Perimeter(_)) && small).then(|| symbol_radius(inhabitants))
+            let small = r.width().max(r.height()) * f.k < SYMBOL_PX * f.m;
+            (matches!(feat.class, FeatureClass::Perimeter(_)) && small)
+                .then(|| symbol_radius(inhabitants) * f.m)
         })
         .collect()
 }
@@ -355,14 +391,30 @@ fn title(feat: &MapFeature) -> String {
 /// that none hides a smaller one, over their true outline (seen when zooming the page).
 fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool, symbols: &[Option<f64>]) {
     let _ = writeln!(s, r#"<g id="perimeters">"#);
+    let focus = scene.focus.filter(|k| *k < scene.features.len());
     for (k, feat) in scene.features.iter().enumerate().filter(|(k, _)| symbols[*k].is_none()) {
         let (fill, stroke) = fill_of(feat.class);
         let (opacity, stroke, width) =
-            if over_squares { ("0.12", fill, "3") } else { ("0.65", stroke, "1.2") };
+            if over_squares { ("0.12", fill, f.line(3.0, 1.2)) } else { ("0.65", stroke, f.line(1.2, 0.6)) };
+        let d = f.path(&feat.geometry);
+        if focus == Some(k) {
+            // Unfilled, so that its squares read as they are; dark on a white casing.
+            let (casing, width) = (f.line(6.0, 3.2), f.line(3.0, 1.6));
+            let _ = writeln!(
+                s,
+                r##"<path d="{d}" fill="none" stroke="#ffffff" stroke-width="{casing}" stroke-linejoin="round"/><path class="feature" data-k="{k}" d="{d}" fill="none" stroke="{FOCUS_LINE}" stroke-width="{width}" stroke-linejoin="round"><title>{}</title></path>"##,
+                title(feat)
+            );
+            continue;
+        }
+        let dash = match focus {
+            Some(_) => format!(r#" stroke-dasharray="{} {}""#, 4.0 * width, 2.0 * width),
+            None => String::new(),
+        };
+        let width = if focus.is_some() { width * 0.75 } else { width };
         let _ = writeln!(
             s,
-            r#"<path class="feature" data-k="{k}" d="{}" fill="{fill}" fill-opacity="{opacity}" fill-rule="evenodd" stroke="{stroke}" stroke-width="{width}" stroke-linejoin="round"><title>{}</title></path>"#,
-            f.path(&feat.geometry),
+            r#"<path class="feature" data-k="{k}" d="{d}" fill="{fill}" fill-opacity="{opacity}" fill-rule="evenodd" stroke="{stroke}" stroke-width="{width}" stroke-linejoin="round"{dash}><title>{}</title></path>"#,
             title(feat)
         );
     }
@@ -388,7 +440,7 @@ fn features(s: &mut String, scene: &MapScene, f: &Frame, over_squares: bool, sym
         }
         let _ = writeln!(
             s,
-            r##"" fill="none" stroke="#3b0008" stroke-width="0.4" stroke-opacity="0.5" pointer-events="none"/>"##
+            r##"" fill="none" stroke="{PERIMETER_INK}" stroke-width="0.4" stroke-opacity="0.5" pointer-events="none"/>"##
         );
     }
 }
@@ -403,11 +455,11 @@ fn id_labels<'a>(
     let mut out = Vec::new();
     for (feat, symbol) in scene.features.iter().zip(symbols).filter(|(x, _)| !x.label.is_empty()) {
         let at = match symbol {
-            Some(r) => centre(feat).map(|c| (f.x(c.x), f.y(c.y) + r + 12.0)),
+            Some(r) => centre(feat).map(|c| (f.x(c.x), f.y(c.y) + r + 12.0 * f.m)),
             None => feat.geometry.interior_point().map(|p| (f.x(p.x()), f.y(p.y()))),
         };
         if let Some((x, y)) = at
-            && placed.take(x, y, &feat.label, 11.0)
+            && placed.take(x, y, &feat.label, SMALLEST_TEXT * f.m)
         {
             out.push((x, y, feat.label.as_str()));
         }
@@ -415,11 +467,13 @@ fn id_labels<'a>(
     out
 }
 
-fn id_texts(s: &mut String, ids: &[(f64, f64, &str)]) {
+fn id_texts(s: &mut String, ids: &[(f64, f64, &str)], f: &Frame) {
     for (x, y, label) in ids {
         let _ = writeln!(
             s,
-            r##"<text x="{x:.1}" y="{y:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#3b0008" stroke="#ffffff" stroke-width="3" paint-order="stroke" pointer-events="none">{}</text>"##,
+            r##"<text x="{x:.1}" y="{y:.1}" font-size="{}" font-weight="bold" text-anchor="middle" fill="{PERIMETER_INK}" stroke="#ffffff" stroke-width="{}" paint-order="stroke" pointer-events="none">{}</text>"##,
+            SMALLEST_TEXT * f.m,
+            3.0 * f.m,
             escape(label)
         );
     }
@@ -432,12 +486,14 @@ fn points(s: &mut String, scene: &MapScene, f: &Frame) {
     }
     let _ = writeln!(s, r#"<g id="schools">"#);
     for p in scene.points.iter().filter(|p| f.inside(p.x, p.y)) {
-        let fill = if p.category.contains('+') { "#08306b" } else { "#4292c6" };
+        let fill = if p.category.contains('+') { palette::REP_PLUS } else { palette::REP };
         let _ = writeln!(
             s,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{fill}" stroke="#ffffff" stroke-width="1.5"><title>{} ({})</title></circle>"##,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="{}" fill="{fill}" stroke="#ffffff" stroke-width="{}"><title>{} ({})</title></circle>"##,
             f.x(p.x),
             f.y(p.y),
+            5.0 * f.m,
+            1.5 * f.m,
             escape(&p.label),
             escape(&p.category)
         );
@@ -475,183 +531,28 @@ fn place_labels<'a>(
         placed.0.extend(&boxes);
         (id_labels(scene, f, symbols, &mut placed), names)
     };
-    let local = places::Style { size: 13.0, bold: false, italic: true };
+    let local = places::Style { size: 13.0 * f.m, bold: false, italic: true };
     for (x, y, name) in scene.labels.iter().filter(|(x, y, _)| f.inside(*x, *y)) {
-        if placed.take(f.x(*x), f.y(*y), name, 13.0) {
+        if placed.take(f.x(*x), f.y(*y), name, local.size) {
             names.push(places::Label { x: f.x(*x), y: f.y(*y), text: name, style: local });
         }
     }
     (ids, names)
 }
 
-fn names(s: &mut String, names: &[places::Label]) {
+fn names(s: &mut String, names: &[places::Label], f: &Frame) {
     let _ = writeln!(s, r#"<g id="communes" pointer-events="none">"#);
     for l in names {
         let weight = if l.style.bold { r#" font-weight="bold""# } else { "" };
         let italic = if l.style.italic { r#" font-style="italic""# } else { "" };
         let _ = writeln!(
             s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="{}"{weight}{italic} text-anchor="middle" fill="#252525" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="{}"{weight}{italic} text-anchor="middle" fill="{PLACE_INK}" stroke="#ffffff" stroke-width="{}" paint-order="stroke">{}</text>"##,
             l.x,
             l.y,
             l.style.size,
+            3.5 * f.m,
             escape(l.text)
-        );
-    }
-    s.push_str("</g>\n");
-}
-
-fn header(s: &mut String, scene: &MapScene) {
-    let _ = writeln!(
-        s,
-        r##"<rect width="{WIDTH}" height="{HEADER}" fill="#ffffff" opacity="0.92"/><text x="{PAD}" y="26" font-size="20" font-weight="bold" fill="#111111">{}</text><text x="{PAD}" y="46" font-size="12" fill="#444444">{}</text>"##,
-        escape(&scene.title),
-        escape(&scene.note)
-    );
-}
-
-fn scale_bar(s: &mut String, f: &Frame) {
-    let length = scale_length(f.max.x - f.min.x);
-    let px = length * f.k;
-    let (x0, y0) = (WIDTH - PAD - px - 10.0, f.bottom + 30.0);
-    let _ = writeln!(
-        s,
-        r##"<g id="scale"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="34" fill="#ffffff" opacity="0.85"/><rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="6" fill="#ffffff" stroke="#000000"/><rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="6" fill="#000000"/><text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{}</text><text x="{x0:.1}" y="{:.1}" font-size="12" text-anchor="middle">0</text></g>"##,
-        x0 - 14.0,
-        y0 - 20.0,
-        px + 28.0,
-        px,
-        px / 2.0,
-        x0 + px,
-        y0 - 5.0,
-        distance_label(length),
-        y0 - 5.0
-    );
-    // North arrow.
-    let (nx, ny) = (WIDTH - PAD - 16.0, HEADER + PAD + 10.0);
-    let _ = writeln!(
-        s,
-        r##"<g id="north"><path d="M{nx},{ny} l-8,22 l8,-6 l8,6 z" fill="#000000"/><text x="{nx}" y="{:.0}" font-size="12" text-anchor="middle">N</text></g>"##,
-        ny + 36.0
-    );
-}
-
-/// What a legend entry shows beside its text.
-enum Key {
-    /// A filled box.
-    Box(&'static str),
-    /// A dot (a school).
-    Dot(&'static str),
-    /// The background's classes side by side.
-    Ramp,
-    /// Two perimeter symbols, of 1 000 and 10 000 inhabitants.
-    Circles,
-}
-
-fn legend_entries(scene: &MapScene, background: bool, symbols: bool) -> Vec<(String, Key)> {
-    let mut entries: Vec<(String, Key)> = Vec::new();
-    let has = |c: fn(&FeatureClass) -> bool| scene.features.iter().any(|x| c(&x.class));
-    if has(|c| matches!(c, FeatureClass::Perimeter(_))) {
-        let colors = ["#fcbba1", "#fc6a4a", "#de2d26", "#a50f15"];
-        for (k, (_, _, _, label)) in qpv_layers::styles::MARGIN_CLASSES.iter().enumerate() {
-            entries.push((format!("perimeter, median {label}"), Key::Box(colors[k])));
-        }
-    }
-    if symbols {
-        entries.push(("small perimeter: 1 000, 10 000 inhabitants (circle area)".into(), Key::Circles));
-    }
-    for (class, label) in [
-        (FeatureClass::Kept, "in both sets (kept)"),
-        (FeatureClass::Added, "only in the other set (added)"),
-        (FeatureClass::Removed, "only in the reference (removed)"),
-    ] {
-        if scene.features.iter().any(|x| x.class == class) {
-            entries.push((label.to_owned(), Key::Box(fill_of(class).0)));
-        }
-    }
-    if !scene.squares.is_empty() {
-        let mut lower = 0.0;
-        for (upper, color) in MEDIAN_CLASSES {
-            let label = if upper.is_finite() {
-                format!("square median {}–{} €", qpv_grid::thousands(lower), qpv_grid::thousands(upper))
-            } else {
-                format!("square median ≥ {} €", qpv_grid::thousands(lower))
-            };
-            entries.push((label, Key::Box(color)));
-            lower = upper;
-        }
-    }
-    if !scene.points.is_empty() {
-        entries.push(("REP+ collège".into(), Key::Dot("#08306b")));
-        entries.push(("REP collège".into(), Key::Dot("#4292c6")));
-    }
-    if background {
-        let bounds: Vec<String> = DENSITY_CLASSES
-            .iter()
-            .take(DENSITY_CLASSES.len() - 1)
-            .map(|c| qpv_grid::thousands(c.0))
-            .collect();
-        entries.push((format!("inhabitants per km² ({})", bounds.join(", ")), Key::Ramp));
-    }
-    entries
-}
-
-/// The legend, in two columns below the map.
-fn legend(s: &mut String, entries: &[(String, Key)], f: &Frame) {
-    let rows = entries.len().div_ceil(2);
-    let _ = writeln!(
-        s,
-        r##"<g id="legend"><line x1="0" y1="{b:.1}" x2="{WIDTH}" y2="{b:.1}" stroke="#999999"/>"##,
-        b = f.bottom
-    );
-    for (k, (label, key)) in entries.iter().enumerate() {
-        let x0 = PAD + (k / rows) as f64 * 380.0;
-        let y = f.bottom + 10.0 + (k % rows) as f64 * 18.0;
-        let mut text_x = x0 + 32.0;
-        match key {
-            Key::Dot(color) => {
-                let _ = write!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{color}" stroke="#ffffff"/>"##,
-                    x0 + 16.0,
-                    y + 7.0
-                );
-            }
-            Key::Box(color) => {
-                let _ = write!(
-                    s,
-                    r##"<rect x="{:.1}" y="{y:.1}" width="16" height="13" fill="{color}" stroke="#555555"/>"##,
-                    x0 + 8.0
-                );
-            }
-            Key::Ramp => {
-                for (j, (_, color)) in DENSITY_CLASSES.iter().enumerate() {
-                    let _ = write!(
-                        s,
-                        r##"<rect x="{:.1}" y="{y:.1}" width="12" height="13" fill="{color}" stroke="#888888" stroke-width="0.5"/>"##,
-                        x0 + 8.0 + 12.0 * j as f64
-                    );
-                }
-                text_x = x0 + 8.0 + 12.0 * DENSITY_CLASSES.len() as f64 + 8.0;
-            }
-            Key::Circles => {
-                let (small, large) = (symbol_radius(1_000.0), symbol_radius(10_000.0));
-                let _ = write!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="{small:.1}" fill="#fc6a4a" stroke="#ffffff" stroke-width="0.8"/><circle cx="{:.1}" cy="{:.1}" r="{large:.1}" fill="#fc6a4a" stroke="#ffffff" stroke-width="0.8"/>"##,
-                    x0 + 8.0 + small,
-                    y + 7.0,
-                    x0 + 8.0 + 2.0 * small + 3.0 + large,
-                    y + 7.0
-                );
-                text_x = x0 + 8.0 + 2.0 * (small + large) + 3.0 + 8.0;
-            }
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{text_x:.1}" y="{:.1}" font-size="12">{}</text>"#,
-            y + 11.0,
-            escape(label)
         );
     }
     s.push_str("</g>\n");
@@ -804,12 +705,52 @@ mod tests {
         assert!(p.take(100.0, 130.0, "Lourches", 13.0));
     }
 
+    /// Every `font-size` of an SVG, in its own units.
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split(r#"font-size=""#).skip(1).filter_map(|t| t.split('"').next()?.parse().ok()).collect()
+    }
+
     #[test]
-    fn scale_bar_lengths_are_round() {
-        assert_eq!(scale_length(10_000.0), 2_000.0);
-        assert_eq!(scale_length(30_000.0), 5_000.0);
-        assert_eq!(scale_length(4_000.0), 500.0);
-        assert_eq!(distance_label(2_000.0), "2 km");
+    fn on_paper_the_smallest_text_is_the_size_asked_whatever_the_width() {
+        let scene = MapScene { focus: Some(0), ..scene() };
+        for width_pt in [150.0, 327.0, 543.0] {
+            let s = svg_on_paper(&scene, Paper { width_pt, min_text_pt: 7.2 }).unwrap();
+            assert!(s.contains(&format!(r#"width="{width_pt:.2}""#)), "printed at its width");
+            let printed: Vec<f64> = font_sizes(&s).iter().map(|px| px * width_pt / WIDTH).collect();
+            let smallest = printed.iter().copied().fold(f64::INFINITY, f64::min);
+            assert!((smallest - 7.2).abs() < 1e-9, "{width_pt} pt wide: {printed:?}");
+            // The same map on screen keeps its 11 px ids, whatever the paper asks.
+            assert!(font_sizes(&svg(&scene).unwrap()).iter().all(|px| *px >= 11.0));
+        }
+        // A narrow map: one legend column, its long entries wrapped within the map, numbers
+        // kept whole; classes as ramps, a line each.
+        let entry = ">square median, € (12 000, 15 000, 18 000, 21 000, 25 000)<";
+        let narrow = svg_on_paper(&scene, Paper { width_pt: 150.0, min_text_pt: 7.2 }).unwrap();
+        assert!(!narrow.contains(entry) && narrow.contains(">(12 000, 15 000,<"), "wrapped at a word");
+        assert!(!narrow.contains(">000"), "not inside a number");
+        let wide = svg_on_paper(&scene, Paper { width_pt: 543.0, min_text_pt: 7.2 }).unwrap();
+        assert!(wide.contains(entry) && !wide.contains("square median 0–12 000 €"), "one line when it fits");
+        assert!(svg(&scene).unwrap().contains(">square median 0–12 000 €<"), "on screen a line a class");
+    }
+
+    #[test]
+    fn the_focus_is_outlined_dark_and_unfilled_the_others_dashed() {
+        let plain = svg(&scene()).unwrap();
+        let dark = format!(r#"stroke="{FOCUS_LINE}""#);
+        assert!(!plain.contains(&dark) && !plain.contains("stroke-dasharray"), "no focus, as before");
+        let s = svg_on_paper(
+            &MapScene { focus: Some(0), ..scene() },
+            Paper { width_pt: 300.0, min_text_pt: 7.2 },
+        )
+        .unwrap();
+        let focus = s.lines().find(|l| l.contains(r#"data-k="0""#)).unwrap();
+        assert!(focus.contains(&format!(r#"fill="none" stroke="{FOCUS_LINE}""#)), "{focus}");
+        // 1.6 pt on paper: 1.6 × 1 200 / 300 px.
+        assert!(focus.contains(r#"stroke-width="6.4""#), "{focus}");
+        let other = s.lines().find(|l| l.contains(r#"data-k="1""#)).unwrap();
+        assert!(other.contains("stroke-dasharray") && !other.contains(&dark), "{other}");
+        // A focus past the features is no focus.
+        assert!(!svg(&MapScene { focus: Some(9), ..scene() }).unwrap().contains(&dark));
     }
 
     #[test]

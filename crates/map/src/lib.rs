@@ -3,8 +3,12 @@ Maps of `qpv`: what the candidates, a perimeter file or a comparison look like, 
 in the grid's CRS. [`svg`] draws a [`MapScene`] with a scale bar, a north arrow, a
 legend and labels kept apart; [`png()`] rasterises that SVG with `resvg` (system fonts);
 [`html`] wraps it in a self-contained page (no network) to pan, zoom and click.
-[`atlas`] lays out A4 pages around such maps (a cover, then a page per perimeter) and
-turns them into one PDF with `krilla-svg`, on the same `usvg`, and one HTML page.
+[`svg_on_paper`] draws the same map for a width in points on paper, its text, symbols,
+legend and scale bar sized to read there ([`Paper`]), and [`MapScene::focus`] sets apart
+the perimeter a map is about. [`atlas`] lays out A4 pages around such maps (a cover,
+then a page per perimeter) and turns them into one PDF with `krilla-svg`, on the same
+`usvg`, and one HTML page.
+[`palette`] holds every colour they draw with, and those of the `qpv serve` page.
 
 What makes a map read at every scale is optional, and a scene without it draws as
 before: [`MapScene::inhabited`] (a light population-density background, summed into
@@ -48,11 +52,14 @@ assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
 pub mod atlas;
 mod density;
 mod draw;
+mod legend;
+pub mod palette;
 mod places;
 
-pub use density::{DENSITY_CLASSES, InhabitedSquare};
+pub use density::InhabitedSquare;
 pub use draw::{
-    FeatureClass, MEDIAN_CLASSES, MapFeature, MapPoint, MapScene, MapSquare, SYMBOL_PX, html, png,
-    scale_length, svg,
+    FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, Paper, SYMBOL_PX, html, png, svg, svg_on_paper,
 };
+pub use legend::scale_length;
+pub use palette::{DENSITY_CLASSES, MEDIAN_CLASSES};
 pub use places::{LOCAL_MAX_METRES_PER_PX, MapPlace, PlaceKind, REGIONAL_MAX_METRES_PER_PX};

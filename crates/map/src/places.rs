@@ -144,6 +144,8 @@ pub(crate) fn place<'a>(
             continue;
         }
         let style = style(p, scale);
+        // Grown with the map's other text when drawn for paper.
+        let style = Style { size: style.size * f.m, ..style };
         let (x, y) = (f.x(p.x), f.y(p.y));
         let half = Placed::half_width(&p.name, style.size);
         let around = [

@@ -15,9 +15,9 @@ const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) =>
 const $ = (id) => document.getElementById(id);
 const basename = (p) => String(p || '').split(/[\\/]/).pop();
 
-// Estimated median classes, as `qpv map` draws them (sequential: darkest = poorest).
+// Estimated median classes, as `qpv map` draws them (diverging: dark red = poorest, dark blue = richest).
 const MEDIAN_BREAKS = [12000, 15000, 18000, 21000, 25000];
-const MEDIAN_COLOURS = ['#253494', '#2c7fb8', '#41b6c4', '#7fcdbb', '#c7e9b4', '#ffffcc'];
+const MEDIAN_COLOURS = ['#b2182b', '#ef8a62', '#fddbc7', '#d1e5f0', '#67a9cf', '#2166ac']; // qpv_map::palette::MEDIAN_CLASSES
 const NO_MEDIAN = '#c8c8c8';
 const PENDING = { add: '#00a651', remove: '#d7191c', pick: '#e7298a' }; // squares being painted
 const DRAW = { pane: 'drawing', interactive: false, color: '#e7298a', weight: 2 };   // shapes being drawn

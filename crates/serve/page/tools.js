@@ -373,12 +373,12 @@ async function loadCompare() {
   layers.compare.clearLayers();
   const piece = (fc, fill, line) => L.geoJSON(fc, { pane: 'compare', interactive: false,
     style: { color: line, weight: 2, fillColor: fill, fillOpacity: 0.8 } });
-  layers.compare.addLayer(piece(c.added, '#00a651', '#00441b')).addLayer(piece(c.removed, '#e41a1c', '#67000d'));
+  layers.compare.addLayer(piece(c.added, '#31a354', '#00441b')).addLayer(piece(c.removed, '#de2d26', '#67000d'));
   const n = (x) => `<td class="n">${fmtInt(x)}</td>`;
   const who = (r) => r.candidate && r.perimeter && r.candidate !== r.perimeter ? `${r.candidate} → ${r.perimeter}`
     : r.perimeter ?? `${r.candidate} (gone)`;
-  $('compare').innerHTML = `<p class="compare-key">Inhabitants kept, <span class="swatch" style="background:#00a651"></span>added
-    (green on the map) and <span class="swatch" style="background:#e41a1c"></span>removed (red) against the statistical candidates.</p>
+  $('compare').innerHTML = `<p class="compare-key">Inhabitants kept, <span class="swatch" style="background:#31a354"></span>added
+    (green on the map) and <span class="swatch" style="background:#de2d26"></span>removed (red) against the statistical candidates.</p>
     <table><thead><tr><th title="candidate → perimeter when the id changed">Perimeter</th><th>Status</th><th class="n">Kept</th><th class="n">Added</th><th class="n">Removed</th></tr></thead><tbody>${
   (c.rows || []).map((r) => `<tr data-id="${esc(r.perimeter ?? '')}"><td class="who">${esc(who(r))}</td>`
     + `<td class="st-${esc(r.status)}">${esc(r.status)}</td>${n(r.kept)}${n(r.added)}${n(r.removed)}</tr>`).join('')}</tbody>

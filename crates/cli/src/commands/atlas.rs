@@ -32,7 +32,7 @@ use qpv_map::atlas::{
     Atlas, Criterion, Day, IndicatorLine, Kind, PerimeterPage, SummaryRow, clip_to, html, page_svgs, pdf,
     window_around,
 };
-use qpv_map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare, svg};
+use qpv_map::{FeatureClass, MapFeature, MapPoint, MapScene, MapSquare};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::json;
@@ -144,7 +144,7 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
             subjects.len(),
             a.file.layout.release.label()
         ),
-        cover_map: svg(&layers.cover(&a))?,
+        cover_map: layers.cover(&a),
         cover_lines,
         summary: subjects
             .iter()
@@ -545,6 +545,7 @@ fn page(
     // The reference's pieces beneath, then this perimeter (whose label is placed first),
     // its neighbours and the near misses.
     let mut features = clip_to(&layers.pieces, window);
+    let focus = features.len();
     features.push(layers.perimeters[k].clone());
     let others = layers.perimeters.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, f)| f);
     let neighbours = clip_to(others, window);
@@ -569,11 +570,14 @@ fn page(
         features,
         points: layers.points_in(window),
         labels: commune_labels(a, &layers.centres, window, 300.0),
+        // The page's perimeter told apart by its outline, its neighbours drawn lighter.
+        focus: Some(focus),
         // No density background, place names or symbols on a perimeter's page: at this
         // scale the squares by median are the background, and the page is local.
         ..MapScene::default()
     };
-    let map = svg(&scene)?;
+    // Drawn by the atlas for its frame on the page, at print size.
+    let map = scene;
     let mut caption = vec![if neighbour_ids.is_empty() {
         "No other perimeter of the atlas in view.".to_owned()
     } else {

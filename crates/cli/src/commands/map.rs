@@ -61,6 +61,7 @@ pub fn map(args: &MapArgs, printer: Printer) -> Result<()> {
         inhabited,
         places: places(&a),
         inhabitants,
+        focus: None,
     };
     let started = std::time::Instant::now();
     let svg = svg(&scene)?;
