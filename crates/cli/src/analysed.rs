@@ -159,9 +159,15 @@ impl Loaded {
 
 impl Analysed {
     /// A manifest of `command` on this run: the tool, the note on estimates, `inputs`
-    /// (the run's and the command's own), the settings as applied and the medians; the
+    /// (the run's and the command's own), the `settings` it records (the run's options,
+    /// or those of the command a `qpv serve` export stands for) and the medians; the
     /// command adds its `method`, `results`, `warnings` and `outputs`.
-    pub fn manifest(&self, command: &str, inputs: Vec<InputFile>) -> Result<qpv_grid::manifest::Manifest> {
+    pub fn manifest(
+        &self,
+        command: &str,
+        inputs: Vec<InputFile>,
+        settings: &RunOptions,
+    ) -> Result<qpv_grid::manifest::Manifest> {
         let f = &self.output.flagged;
         Ok(qpv_grid::manifest::Manifest {
             tool: "qpv".into(),
@@ -169,7 +175,7 @@ impl Analysed {
             command: command.into(),
             note: crate::commands::run::ESTIMATE_NOTE.into(),
             inputs,
-            settings: serde_json::to_value(&self.options).context("recording the settings")?,
+            settings: serde_json::to_value(settings).context("recording the settings")?,
             method: serde_json::Value::Null,
             medians: serde_json::json!({
                 "poverty_line": (f.poverty_line * 100.0).round() / 100.0,

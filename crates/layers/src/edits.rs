@@ -215,6 +215,13 @@ impl Edits {
     /// Reads and checks an adjustments file; every file it names must exist.
     pub fn read(path: &Path) -> Result<Edits, IoError> {
         let bytes = std::fs::read(path).map_err(|e| IoError::file(path, e))?;
+        Edits::from_bytes(path, bytes)
+    }
+
+    /// The adjustments file at `path` whose content is `bytes` (as [`Edits::read`] would
+    /// find it): `qpv serve` exports the steps it holds, without reading back the file
+    /// another window's step may be rewriting meanwhile.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Edits, IoError> {
         let text = String::from_utf8(bytes.clone()).map_err(|_| edits_error(path, "not UTF-8 text"))?;
         let steps = parse_steps(&text).map_err(|e| edits_error(path, e))?;
         let edits = Edits {

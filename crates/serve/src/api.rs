@@ -47,6 +47,7 @@ pub(crate) fn router_with<W: Workbench>(
     let closing = Arc::new(watch::channel(false).0);
     let app = App {
         workbench: Arc::new(Mutex::new(workbench)),
+        exporting: Arc::new(Mutex::new(())),
         body_limit,
         changes: Arc::new(changes),
         wait,
@@ -83,6 +84,8 @@ struct Change {
 /// channel telling every waiting long poll of a change.
 struct App<W> {
     workbench: Arc<Mutex<W>>,
+    /// Held while an export job runs (not the session's lock: exports one at a time).
+    exporting: Arc<Mutex<()>>,
     body_limit: usize,
     changes: Arc<watch::Sender<Change>>,
     wait: Duration,
@@ -95,6 +98,7 @@ impl<W> Clone for App<W> {
     fn clone(&self) -> Self {
         App {
             workbench: Arc::clone(&self.workbench),
+            exporting: Arc::clone(&self.exporting),
             body_limit: self.body_limit,
             changes: Arc::clone(&self.changes),
             wait: self.wait,
@@ -274,8 +278,25 @@ async fn export<W: Workbench>(State(app): State<App<W>>, body: Result<Bytes, Byt
         Err(refusal) => return refusal.into_response(),
     };
     match export_of(&body) {
-        Ok(request) => answer(call(&app, move |w| w.export(request)).await),
+        Ok(request) => answer(export_with(&app, request).await),
         Err(e) => e.into_response(),
+    }
+}
+
+/// Takes the export's job from the session (briefly, under the session's lock), then runs
+/// it without that lock, one export at a time.
+async fn export_with<W: Workbench>(app: &App<W>, request: Value) -> Result<Value, ApiError> {
+    let job = call(app, move |w| w.export(request)).await?;
+    let exporting = Arc::clone(&app.exporting);
+    let task = tokio::task::spawn_blocking(move || {
+        // A panic of an earlier export poisoned only this lock: the session is intact.
+        let _one_at_a_time = exporting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        job()
+    });
+    match task.await {
+        Ok(answer) => answer,
+        Err(e) if e.is_panic() => Err(ApiError::Internal("bug: the export panicked".into())),
+        Err(_) => Err(ApiError::Internal("the server is shutting down".into())),
     }
 }
 
@@ -559,6 +580,84 @@ mod tests {
         let r = ask(page_get("/api/state"), "").await;
         assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(r.json()["error"].as_str().unwrap().contains("restart qpv serve"));
+    }
+
+    /// A session whose export waits for the test's word before it writes.
+    struct SlowExport {
+        inner: FakeBench,
+        started: std::sync::mpsc::Sender<()>,
+        release: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    }
+
+    impl Workbench for SlowExport {
+        fn version(&self) -> u64 {
+            self.inner.version()
+        }
+        fn state(&self) -> Result<Value, ApiError> {
+            self.inner.state()
+        }
+        fn squares(&self, bbox: [f64; 4]) -> Result<Value, ApiError> {
+            self.inner.squares(bbox)
+        }
+        fn edit(&mut self, version: u64, step: Value, window: Option<&str>) -> Result<Value, ApiError> {
+            self.inner.edit(version, step, window)
+        }
+        fn undo(&mut self, version: u64, window: Option<&str>) -> Result<Value, ApiError> {
+            self.inner.undo(version, window)
+        }
+        fn redo(&mut self, version: u64, window: Option<&str>) -> Result<Value, ApiError> {
+            self.inner.redo(version, window)
+        }
+        fn edits_toml(&self) -> Result<String, ApiError> {
+            self.inner.edits_toml()
+        }
+        fn compare(&self) -> Result<Value, ApiError> {
+            self.inner.compare()
+        }
+        fn export(&self, _request: Value) -> Result<crate::ExportJob, ApiError> {
+            let release = self.release.lock().unwrap().take().expect("one export");
+            let started = self.started.clone();
+            Ok(Box::new(move || {
+                started.send(()).unwrap();
+                release.recv().unwrap();
+                Ok(json!({"files": ["written"]}))
+            }))
+        }
+    }
+
+    /// An export takes seconds on a real grid: it runs without the session, so the other
+    /// windows' reads and steps are answered while it writes.
+    #[tokio::test]
+    async fn an_export_under_way_leaves_the_session_free() {
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        let bench =
+            SlowExport { inner: FakeBench::default(), started: started_tx, release: Some(release_rx).into() };
+        let app = router(bench, loopback());
+        let export = tokio::spawn(
+            app.clone().oneshot(post("/api/export").body(axum::body::Body::from("{}")).unwrap()),
+        );
+        tokio::task::spawn_blocking(move || started.recv()).await.unwrap().unwrap();
+        let within = std::time::Duration::from_secs(5);
+        let state = tokio::time::timeout(
+            within,
+            app.clone().oneshot(page_get("/api/state").body(axum::body::Body::empty()).unwrap()),
+        );
+        assert_eq!(
+            read(state.await.expect("state answered during the export").unwrap()).await.status,
+            StatusCode::OK
+        );
+        let step = post("/api/edit")
+            .body(axum::body::Body::from(r#"{"version": 0, "step": {"op": "remove"}}"#))
+            .unwrap();
+        let edit = tokio::time::timeout(within, app.clone().oneshot(step));
+        assert_eq!(
+            read(edit.await.expect("edit answered during the export").unwrap()).await.json()["version"],
+            1
+        );
+        release.send(()).unwrap();
+        let r = read(export.await.unwrap().unwrap()).await;
+        assert_eq!((r.status, r.json()["files"][0].clone()), (StatusCode::OK, json!("written")));
     }
 
     /// Undo and redo are writes like an edit: a window that has not seen the last change

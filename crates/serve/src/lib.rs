@@ -15,7 +15,8 @@ and tell every open page of a change (`GET /api/events`, a long poll that waits 
 holding the session); connection and header timeouts ([`serve`]); and the page itself,
 embedded in the binary.
 
-Calls to the [`Workbench`] are one at a time, on tokio's blocking pool. Every write carries
+Calls to the [`Workbench`] are one at a time, on tokio's blocking pool; an export only takes
+what it needs from the session and writes without it ([`ExportJob`]). Every write carries
 the version it was made on (a second window's stale undo is refused with 409, as its stale
 edit) and the window it came from, which the session records in its `last_change`.
 
@@ -25,7 +26,7 @@ A session that only counts its steps: a page undoes on a version another window 
 already changed, and is refused.
 
 ```
-use qpv_serve::{router, ApiError, Security, Workbench};
+use qpv_serve::{router, ApiError, ExportJob, Security, Workbench};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -42,7 +43,7 @@ impl Workbench for Steps {
     fn redo(&mut self, version: u64, _window: Option<&str>) -> Result<Value, ApiError> { self.write(version) }
     fn edits_toml(&self) -> Result<String, ApiError> { Ok(String::new()) }
     fn compare(&self) -> Result<Value, ApiError> { Ok(json!({"rows": []})) }
-    fn export(&mut self, _request: Value) -> Result<Value, ApiError> { Ok(json!({"files": []})) }
+    fn export(&self, _request: Value) -> Result<ExportJob, ApiError> { Ok(Box::new(|| Ok(json!({"files": []})))) }
 }
 
 impl Steps {
@@ -128,7 +129,14 @@ pub trait Workbench: Send + 'static {
     fn edits_toml(&self) -> Result<String, ApiError>;
     /// `GET /api/compare`: the candidates against the current perimeters.
     fn compare(&self) -> Result<Value, ApiError>;
-    /// `POST /api/export`: write the outputs; `request` is the body, a JSON object (`{}`
-    /// when the body was empty). Not a change of the session: no version.
-    fn export(&mut self, request: Value) -> Result<Value, ApiError>;
+    /// `POST /api/export`: what writing the outputs takes, taken from the session now
+    /// (`request` is the body, a JSON object, `{}` when the body was empty). Not a change
+    /// of the session: no version. The job is run after the session is released, so that
+    /// the other windows' reads and steps do not wait the seconds an export takes; jobs
+    /// run one at a time (they write the same folder).
+    fn export(&self, request: Value) -> Result<ExportJob, ApiError>;
 }
+
+/// An export taken from the session ([`Workbench::export`]): run on tokio's blocking pool
+/// without the session, it writes the files and gives the JSON answer of API.md.
+pub type ExportJob = Box<dyn FnOnce() -> Result<Value, ApiError> + Send>;

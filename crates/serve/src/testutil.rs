@@ -85,8 +85,8 @@ impl Workbench for FakeBench {
     fn compare(&self) -> Result<Value, ApiError> {
         Ok(json!({"rows": []}))
     }
-    fn export(&mut self, request: Value) -> Result<Value, ApiError> {
-        Ok(json!({"dir": "/tmp/export", "asked": request}))
+    fn export(&self, request: Value) -> Result<crate::ExportJob, ApiError> {
+        Ok(Box::new(move || Ok(json!({"dir": "/tmp/export", "asked": request}))))
     }
 }
 

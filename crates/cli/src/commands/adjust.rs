@@ -6,6 +6,7 @@
 use crate::analysed::{self, Reading};
 use crate::args::{AdjustArgs, FormatArg};
 use crate::printer::{Printer, thousands};
+use crate::settings::RunOptions;
 use anyhow::{Context, Result};
 use qpv_core::Adjuster;
 use qpv_grid::OutputSet;
@@ -28,7 +29,14 @@ pub fn adjust(args: &AdjustArgs, printer: Printer) -> Result<()> {
     let file = super::perimeter_file(&args.perimeters.optional(), a.epsg(), printer)?
         .context("--perimeters FILE is needed: the perimeters to adjust")?;
     let perimeters = super::check::file_perimeters(&a, &file)?;
-    let request = FileOutputs { file: &file, perimeters: &perimeters, edits: &edits, formats, out_crs };
+    let request = FileOutputs {
+        file: &file,
+        perimeters: &perimeters,
+        edits: &edits,
+        formats,
+        out_crs,
+        settings: &a.options,
+    };
     for p in write_file_outputs(&a, request, &args.out, printer)? {
         printer.info(format!("wrote {}", p.display()));
     }
@@ -47,6 +55,9 @@ pub struct FileOutputs<'a> {
     pub formats: Formats,
     /// `--out-crs`.
     pub out_crs: Option<u32>,
+    /// The options the manifest records: the run's, or the command line a `qpv serve`
+    /// export stands for.
+    pub settings: &'a RunOptions,
 }
 
 /// Writes what `qpv adjust` writes, all or nothing (also `qpv serve`'s export of a
@@ -57,7 +68,7 @@ pub fn write_file_outputs(
     dir: &std::path::Path,
     printer: Printer,
 ) -> Result<Vec<std::path::PathBuf>> {
-    let FileOutputs { file, perimeters, edits, formats, out_crs } = request;
+    let FileOutputs { file, perimeters, edits, formats, out_crs, settings } = request;
     let epsg = a.epsg();
     let start = file_adjuster(a, perimeters, None);
     let lattice_rows = lattice_report(&start, perimeters);
@@ -99,7 +110,7 @@ pub fn write_file_outputs(
         results: json!({ "adjustments": adjusted.summary }),
         warnings: adjusted.warnings.clone(),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
-        ..a.manifest("adjust", inputs)?
+        ..a.manifest("adjust", inputs, settings)?
     };
     out.add("manifest.json", manifest.to_json());
     printer.info(format!("adjustments: {}", adjusted.summary));

@@ -203,7 +203,7 @@ pub fn atlas(args: &AtlasArgs, printer: Printer) -> Result<()> {
         }),
         warnings: Vec::new(),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
-        ..a.manifest("atlas", inputs)?
+        ..a.manifest("atlas", inputs, &a.options)?
     };
     out.add("manifest.json", manifest.to_json());
     for p in out.commit()? {

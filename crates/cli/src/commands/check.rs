@@ -13,6 +13,7 @@
 use crate::analysed::{self, Analysed, Reading};
 use crate::args::{CheckArgs, FormatArg};
 use crate::printer::{Printer, thousands};
+use crate::settings::RunOptions;
 use anyhow::{Context, Result, bail};
 use qpv_core::verdict::Key;
 use qpv_core::{Cell, Figures, Perimeter, Territory};
@@ -60,6 +61,7 @@ pub fn check(args: &CheckArgs, printer: Printer) -> Result<()> {
         school_distance: args.school_distance,
         formats,
         out_crs,
+        settings: &a.options,
     };
     for p in write_check(&a, request, &args.out, printer)? {
         printer.info(format!("wrote {}", p.display()));
@@ -79,6 +81,9 @@ pub struct CheckRequest<'a> {
     pub formats: Formats,
     /// `--out-crs`.
     pub out_crs: Option<u32>,
+    /// The options the manifest records: the run's, or the command line a `qpv serve`
+    /// export stands for.
+    pub settings: &'a RunOptions,
 }
 
 /// Checks every perimeter of a file and writes check.csv, check.geojson, check.md and
@@ -89,7 +94,7 @@ pub fn write_check(
     dir: &Path,
     printer: Printer,
 ) -> Result<Vec<std::path::PathBuf>> {
-    let CheckRequest { file, schools: schools_path, school_distance, formats, out_crs } = request;
+    let CheckRequest { file, schools: schools_path, school_distance, formats, out_crs, settings } = request;
     let epsg = a.epsg();
     let schools = schools_path.map(|p| read_schools(p, None, epsg, Keep::Rep)).transpose()?;
     let started = std::time::Instant::now();
@@ -164,7 +169,7 @@ pub fn write_check(
             "failing": counts.fails,
         }),
         outputs: out.listing().into_iter().map(|(file, bytes)| OutputEntry { file, bytes }).collect(),
-        ..a.manifest("check", inputs)?
+        ..a.manifest("check", inputs, settings)?
     };
     out.add("manifest.json", manifest.to_json());
     let written = out.commit()?;

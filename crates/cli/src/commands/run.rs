@@ -3,7 +3,7 @@
 use crate::analysed::{self, Analysed, Reading};
 use crate::args::{FormatArg, RunArgs};
 use crate::printer::{Printer, thousands};
-use crate::settings::MedianSource;
+use crate::settings::{MedianSource, RunOptions};
 use anyhow::{Context, Result};
 use qpv_core::{MedianOrigin, RunOutput, RunSettings, Territory, Warning};
 use qpv_grid::manifest::{Manifest, OutputEntry};
@@ -37,7 +37,8 @@ pub fn run(args: &RunArgs, printer: Printer) -> Result<()> {
     let a = loaded.analyse()?;
     clock.laps.extend(a.output.timings.iter().map(|(n, d)| (n.to_string(), *d)));
     clock.restart();
-    let request = Outputs { edits: edits.as_ref(), formats: &formats, out_crs, dir: &args.out };
+    let request =
+        Outputs { edits: edits.as_ref(), formats: &formats, out_crs, dir: &args.out, settings: &a.options };
     let written = write_outputs(&a, request, printer, &mut clock)?;
     summary(printer, &a.output, &a.file.grid, a.run_time.as_secs_f64(), &a.settings);
     for path in written {
@@ -57,6 +58,9 @@ pub struct Outputs<'a> {
     pub out_crs: Option<u32>,
     /// The folder.
     pub dir: &'a std::path::Path,
+    /// The options the manifest records: the run's, or the command line a `qpv serve`
+    /// export stands for.
+    pub settings: &'a RunOptions,
 }
 
 /// Writes the outputs of a run (and of its adjustments), all or nothing: what `qpv run`
@@ -126,7 +130,7 @@ pub fn write_outputs(
     for w in &warnings {
         printer.warn(w);
     }
-    let mut manifest = manifest(a, inputs, warnings, &out)?;
+    let mut manifest = manifest(a, request.settings, inputs, warnings, &out)?;
     if let Some(summary) = adjustments {
         printer.info(format!("adjustments: {summary}"));
         manifest.results["adjustments"] = summary;
@@ -253,6 +257,7 @@ fn origin(o: MedianOrigin, source: &MedianSource) -> String {
 
 fn manifest(
     a: &Analysed,
+    settings: &RunOptions,
     inputs: Vec<InputFile>,
     warnings: Vec<String>,
     out: &OutputSet,
@@ -294,7 +299,7 @@ fn manifest(
         command: "run".into(),
         note: ESTIMATE_NOTE.into(),
         inputs,
-        settings: serde_json::to_value(&a.options).context("recording the settings")?,
+        settings: serde_json::to_value(settings).context("recording the settings")?,
         method,
         medians,
         results,

@@ -8,7 +8,7 @@ mod session;
 mod squares;
 mod state;
 
-use crate::analysed::{self, Reading};
+use crate::analysed::{self, Analysed, Reading};
 use crate::args::{FormatArg, ServeArgs};
 use crate::printer::Printer;
 use anyhow::{Context, Result, bail};
@@ -17,10 +17,11 @@ use qpv_core::compare::Perimeters;
 use qpv_layers::crs::Transformer;
 use qpv_layers::edits::Edits;
 use qpv_layers::layers::Formats;
-use qpv_serve::{ApiError, ServeConfig, Workbench};
+use qpv_serve::{ApiError, ExportJob, ServeConfig, Workbench};
 use serde_json::{Value, json};
 pub use session::{Base, SESSION_FILE, SETTINGS_FILE, Session};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The session with what the page needs besides it, computed once.
 pub struct Bench {
@@ -240,56 +241,82 @@ impl Bench {
         Ok(formats)
     }
 
+    /// What an export of the session takes, taken now: the run and the base (shared), the
+    /// steps as the session file holds them, and the options the manifest records.
+    fn export_job(&self, formats: Vec<FormatArg>) -> Result<Export> {
+        let s = &self.session;
+        let path = s.dir.join(SESSION_FILE);
+        let edits = Edits::from_bytes(&path, s.toml()?.into_bytes())?;
+        // The manifest records the options as `qpv run --settings settings.toml --edits
+        // DIR/session.toml --format …` would: the replay's manifest is the same bytes. A
+        // copy: the session's own options stay as they were read.
+        let mut options = s.a.options.clone();
+        options.edits = Some(path);
+        options.format = Some(formats.clone());
+        Ok(Export {
+            a: Arc::clone(&s.a),
+            base: Arc::clone(&s.base),
+            dir: s.dir.clone(),
+            schools: s.schools.clone(),
+            edits,
+            options,
+            formats,
+            printer: self.printer,
+        })
+    }
+}
+
+/// An export taken from the session: run without it (qpv_serve runs one at a time).
+struct Export {
+    a: Arc<Analysed>,
+    base: Arc<Base>,
+    dir: PathBuf,
+    schools: Option<PathBuf>,
+    edits: Edits,
+    options: crate::settings::RunOptions,
+    formats: Vec<FormatArg>,
+    printer: Printer,
+}
+
+impl Export {
     /// Writes `DIR/export/`: what `run --edits` (or `adjust`) writes on the session file,
     /// and `check/` on the adjusted perimeters.
-    fn write_export(&mut self, formats: &[FormatArg]) -> Result<(PathBuf, Vec<PathBuf>)> {
-        // The manifest records the options as `qpv run --settings settings.toml --edits
-        // DIR/session.toml --format …` would: the replay's manifest is the same bytes.
-        // Set for the export only: the session's own options stay as they were read.
-        let options = &mut self.session.a.loaded.options;
-        let kept = (options.edits.clone(), options.format.clone());
-        options.edits = Some(self.session.dir.join(SESSION_FILE));
-        options.format = Some(formats.to_vec());
-        let written = self.write_export_files(formats);
-        let options = &mut self.session.a.loaded.options;
-        (options.edits, options.format) = kept;
-        written
-    }
-
-    fn write_export_files(&self, formats: &[FormatArg]) -> Result<(PathBuf, Vec<PathBuf>)> {
-        let s = &self.session;
-        let dir = s.dir.join("export");
-        let edits = Edits::read(&s.path())?;
+    fn write(&self) -> Result<(PathBuf, Vec<PathBuf>)> {
+        let (a, edits, formats, settings) = (&*self.a, &self.edits, &self.formats[..], &self.options);
+        let dir = self.dir.join("export");
         let layer_formats = Formats::parse(&FormatArg::names(formats)).map_err(anyhow::Error::msg)?;
-        let mut written = match &s.base {
+        let mut written = match &*self.base {
             Base::Run { .. } => {
-                let request = super::run::Outputs { edits: Some(&edits), formats, out_crs: None, dir: &dir };
-                super::run::write_outputs(&s.a, request, self.printer, &mut super::run::Timings::new(false))?
+                let request =
+                    super::run::Outputs { edits: Some(edits), formats, out_crs: None, dir: &dir, settings };
+                super::run::write_outputs(a, request, self.printer, &mut super::run::Timings::new(false))?
             }
             Base::File { file, perimeters } => {
                 let request = super::adjust::FileOutputs {
                     file,
                     perimeters,
-                    edits: &edits,
+                    edits,
                     formats: layer_formats,
                     out_crs: None,
+                    settings,
                 };
-                super::adjust::write_file_outputs(&s.a, request, &dir, self.printer)?
+                super::adjust::write_file_outputs(a, request, &dir, self.printer)?
             }
         };
         let adjusted =
-            qpv_layers::perimeters::read_perimeters(&dir.join("adjusted.geojson"), None, None, s.a.epsg())?;
+            qpv_layers::perimeters::read_perimeters(&dir.join("adjusted.geojson"), None, None, a.epsg())?;
         let check = super::check::CheckRequest {
             file: &adjusted,
-            schools: s.schools.as_deref(),
+            schools: self.schools.as_deref(),
             school_distance: qpv_core::DEFAULT_SCHOOL_DISTANCE_M,
             formats: layer_formats,
             out_crs: None,
+            settings,
         };
-        written.extend(super::check::write_check(&s.a, check, &dir.join("check"), self.printer)?);
+        written.extend(super::check::write_check(a, check, &dir.join("check"), self.printer)?);
         // The files were renamed into place (and synced one by one): their names reach the
         // disk with their folders' sync, before the answer says they are written.
-        for folder in [dir.join("check"), dir.clone(), s.dir.clone()] {
+        for folder in [dir.join("check"), dir.clone(), self.dir.clone()] {
             session::sync_folder(&folder)?;
         }
         Ok((dir, written))
@@ -332,11 +359,13 @@ impl Workbench for Bench {
         compare::comparison(&self.session, &self.candidates, &self.to_wgs84).map_err(internal)
     }
 
-    fn export(&mut self, request: Value) -> Result<Value, ApiError> {
-        let formats = Self::formats(&request)?;
-        let (dir, written) = self.write_export(&formats).map_err(internal)?;
-        let files: Vec<String> =
-            written.iter().map(|p| p.strip_prefix(&dir).unwrap_or(p).display().to_string()).collect();
-        Ok(json!({ "dir": dir.display().to_string(), "files": files }))
+    fn export(&self, request: Value) -> Result<ExportJob, ApiError> {
+        let export = self.export_job(Self::formats(&request)?).map_err(internal)?;
+        Ok(Box::new(move || {
+            let (dir, written) = export.write().map_err(internal)?;
+            let files: Vec<String> =
+                written.iter().map(|p| p.strip_prefix(&dir).unwrap_or(p).display().to_string()).collect();
+            Ok(json!({ "dir": dir.display().to_string(), "files": files }))
+        }))
     }
 }

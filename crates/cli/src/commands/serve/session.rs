@@ -23,6 +23,7 @@ use qpv_serve::ApiError;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The file of the session in `--out`.
 pub const SESSION_FILE: &str = "session.toml";
@@ -49,10 +50,10 @@ pub enum Base {
 
 /// The steps of a session and where it is written.
 pub struct Session {
-    /// The grid, run once.
-    pub a: Analysed,
-    /// What the steps apply to.
-    pub base: Base,
+    /// The grid, run once (shared with exports, which run outside the session's lock).
+    pub a: Arc<Analysed>,
+    /// What the steps apply to (shared with exports too).
+    pub base: Arc<Base>,
     /// `--out`, absolute.
     pub dir: PathBuf,
     /// `--schools`, absolute: the only schools file `include_schools` may name.
@@ -93,8 +94,8 @@ impl Session {
         let lookup = CellLookup::new(&a.file.grid);
         let mut session = Session {
             lookup,
-            a,
-            base,
+            a: Arc::new(a),
+            base: Arc::new(base),
             dir,
             schools,
             history: History::default(),
@@ -135,7 +136,7 @@ impl Session {
                 blake3: String::new(),
             },
         };
-        let start = match &self.base {
+        let start = match &*self.base {
             Base::Run { ids } => Adjuster::new_with(&a.file.grid, &a.output, ids, &a.settings, &self.lookup),
             Base::File { perimeters, .. } => adjust::file_adjuster(a, perimeters, Some(&self.lookup)),
         };

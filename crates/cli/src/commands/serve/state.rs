@@ -175,7 +175,7 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
     Ok(json!({
         "version": s.history.version,
         "last_change": s.history.last_change.as_ref().map(|c| c.json()),
-        "mode": match s.base { Base::Run { .. } => "run", Base::File { .. } => "perimeters" },
+        "mode": match *s.base { Base::Run { .. } => "run", Base::File { .. } => "perimeters" },
         "title": title(s),
         "bbox": extent,
         "epsg": frame.map(|f| f.epsg),
@@ -216,7 +216,7 @@ fn finite(x: f64) -> Value {
 
 fn title(s: &Session) -> String {
     let grid = &s.a.file.input.path;
-    match &s.base {
+    match &*s.base {
         Base::Run { ids } => format!("{} candidates of {grid}", ids.len()),
         Base::File { file, .. } => {
             format!("{} perimeters of {} on {grid}", file.perimeters.len(), file.input.path)
