@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The screenshots of `qpv serve`'s page in docs/serve/ (page.png, painted.png,
+# The screenshots of `qpv serve`'s page in docs/serve/ (page.png, painted.png, two-windows-a.png,
+# two-windows-b.png, read-only.png,
 # compare.png, undone.png, undecided.png): the browser tests of
 # crates/cli/tests/serve_page.rs, in Debian's headless chromium through chromedriver, run
 # with QPV_SCREENSHOTS=docs/serve.

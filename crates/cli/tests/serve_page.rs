@@ -304,15 +304,19 @@ async fn a_person_reads_which_drawn_perimeters_meet_fail_or_cannot_be_decided() 
     range_shown(&shown, &p);
 
     // The map: with another perimeter selected, the undecided one is outlined in amber
-    // dots, the failing ones in red dashes, the one that meets in a black line; and the
+    // dots, the failing ones in magenta dashes, the one that meets in a black line; and the
     // amber is what is drawn where Cité Émile-Zola lies.
     view(&c, &both).await;
     assert_eq!(outline(&c, UNDECIDED).await, json!({ "color": "#fdae61", "dashArray": "1 6" }));
-    assert_eq!(outline(&c, "UU-01").await, json!({ "color": "#d7191c", "dashArray": "9 6" }));
+    assert_eq!(outline(&c, "UU-01").await, json!({ "color": "#c51b7d", "dashArray": "9 6" }));
     assert_eq!(outline(&c, MEETING).await, json!({ "color": "#111111", "dashArray": null }));
     let amber = pixels_of(&c, &extent(&state, UNDECIDED), "#fdae61").await;
     assert!(amber > 20, "{amber} amber pixels drawn around {UNDECIDED}");
-    assert_eq!(pixels_of(&c, &extent(&state, UNDECIDED), "#d7191c").await, 0, "no red around {UNDECIDED}");
+    assert_eq!(
+        pixels_of(&c, &extent(&state, UNDECIDED), "#c51b7d").await,
+        0,
+        "no magenta around {UNDECIDED}"
+    );
     let legend = js(&c, "document.querySelector('.legend').textContent").await;
     assert!(
         legend.as_str().unwrap().contains("undecided: cannot be decided from the public 200 m grid"),

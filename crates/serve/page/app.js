@@ -32,7 +32,9 @@ function medianColour(m) {
 const UNDECIDED = 'cannot be decided from the public 200 m grid';
 const VERDICTS = {
   meets: { mark: '✓', says: 'meets the decree', line: '#111111', dash: null },
-  fails: { mark: '✗', says: 'fails the decree', line: '#d7191c', dash: '9 6' },
+  // Magenta, outside the squares' red-to-blue classes: a failing outline is drawn round
+  // low-income (red) squares, where a red line would not read.
+  fails: { mark: '✗', says: 'fails the decree', line: '#c51b7d', dash: '9 6' },
   // Dotted, not dashed: told apart from a failing outline without its colour.
   undecided: { mark: '?', says: UNDECIDED, line: '#fdae61', dash: '1 6' },
 };

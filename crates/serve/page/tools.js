@@ -346,7 +346,7 @@ $('tool-poches').addEventListener('click', async () => {
   const r = await dialog({
     title: 'Poches de pauvreté',
     text: 'Low-income clusters that are not quartiers (under the floor of inhabitants, or outside an eligible urban unit), found after the last step.',
-    fields: [{ name: 'floor', label: 'Floor (inhabitants)', type: 'number', value: 500, min: 0, required: true }],
+    fields: [{ name: 'floor', label: 'Floor (inhabitants)', type: 'number', value: app.state.defaults.poche_floor, min: 0, required: true }],
     validate: (v) => !(v.floor >= 0) ? 'The floor is a number of inhabitants' : null,
   });
   if (!r) return;
@@ -357,7 +357,7 @@ $('tool-schools').addEventListener('click', async () => {
   const r = await dialog({
     title: 'Include REP/REP+ schools',
     text: 'Each collège of the --schools file within this distance of a perimeter comes inside it (its square and a staircase of squares to the perimeter).',
-    fields: [{ name: 'distance_m', label: 'Distance (metres)', type: 'number', value: 300, min: 0, required: true }],
+    fields: [{ name: 'distance_m', label: 'Distance (metres)', type: 'number', value: app.state.defaults.school_distance_m, min: 0, required: true }],
     validate: (v) => !(v.distance_m >= 0) ? 'The distance is a number of metres' : null,
   });
   if (!r) return;

@@ -182,6 +182,11 @@ pub fn state(s: &Session, cache: &FeatureCache, fixed: &Fixed, to_wgs84: &Transf
         "tiles": tiles,
         "tiles_attribution": tiles_attribution,
         "schools_file": s.schools.is_some(),
+        // The page's forms start from the defaults a step without the value takes.
+        "defaults": {
+            "poche_floor": qpv_core::DEFAULT_POCHE_FLOOR,
+            "school_distance_m": qpv_core::DEFAULT_SCHOOL_DISTANCE_M,
+        },
         "note": crate::commands::run::ESTIMATE_NOTE,
         "perimeters": perimeters,
         "near_misses": near_misses,
