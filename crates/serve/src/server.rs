@@ -206,6 +206,28 @@ mod tests {
         answer
     }
 
+    /// Sends the long poll of a page at version 0 on `stream` (kept alive: not read here).
+    fn ask_events(stream: &mut TcpStream, authority: &str, token: &str) {
+        let ask = format!(
+            "GET /api/events?since=0 HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n\r\n"
+        );
+        stream.write_all(ask.as_bytes()).unwrap();
+    }
+
+    /// The first edit of the session (version 0), from another connection; it must succeed.
+    fn first_edit(authority: &str, token: &str) {
+        let body = r#"{"version": 0, "step": {"op": "remove"}}"#;
+        let edited = exchange(
+            authority,
+            &format!(
+                "POST /api/edit HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(edited.starts_with("HTTP/1.1 200"), "{edited}");
+    }
+
     /// A server on a free port with `config`, its addresses, and the sender that stops it.
     struct Running {
         addr: SocketAddr,
@@ -300,21 +322,9 @@ mod tests {
         let edit = running.addresses.edit.rsplit('=').next().unwrap().to_owned();
         let mut poll = TcpStream::connect(&authority).unwrap();
         poll.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let ask = format!(
-            "GET /api/events?since=0 HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\r\n"
-        );
-        poll.write_all(ask.as_bytes()).unwrap();
+        ask_events(&mut poll, &authority, &edit);
         std::thread::sleep(Duration::from_millis(1500));
-        let body = r#"{"version": 0, "step": {"op": "remove"}}"#;
-        let edited = exchange(
-            &authority,
-            &format!(
-                "POST /api/edit HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
-        );
-        assert!(edited.starts_with("HTTP/1.1 200"), "{edited}");
+        first_edit(&authority, &edit);
         // Kept alive: read until the body's end, not the connection's.
         let mut answer = String::new();
         let mut chunk = [0u8; 512];
@@ -339,25 +349,9 @@ mod tests {
         let edit = running.addresses.edit.rsplit('=').next().unwrap().to_owned();
         // The long poll with the version it already has waits; the life ends meanwhile, and
         // an edit from another connection ends the wait.
-        stream
-            .write_all(
-                format!(
-                    "GET /api/events?since=0 HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\r\n"
-                )
-                .as_bytes(),
-            )
-            .unwrap();
+        ask_events(&mut stream, &authority, &edit);
         std::thread::sleep(Duration::from_millis(600));
-        let body = r#"{"version": 0, "step": {"op": "remove"}}"#;
-        let edited = exchange(
-            &authority,
-            &format!(
-                "POST /api/edit HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {edit}\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
-        );
-        assert!(edited.starts_with("HTTP/1.1 200"), "{edited}");
+        first_edit(&authority, &edit);
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         assert!(answer.starts_with("HTTP/1.1 200"), "the request under way is answered: {answer}");
