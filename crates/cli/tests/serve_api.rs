@@ -257,6 +257,22 @@ fn the_long_poll_answers_within_a_second_of_another_windows_edit() {
     assert_eq!(viewer.state()["last_change"], undone["last_change"]);
 }
 
+/// `kill PID` (SIGTERM, a service manager's stop) is a clean stop, as Ctrl-C: the server
+/// exits 0 and leaves the folder's lock empty, so the next start takes no folder over.
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let (_dir, server) = fresh(&[]);
+    server.edit(json!({ "op": "rename", "candidate": DENAIN, "name": "Denain" }));
+    let dir = server.dir.clone();
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(std::fs::read_to_string(dir.join("serve.lock")).unwrap(), "", "the lock file emptied");
+    let session = dir.join("session.toml");
+    let next = Server::start(&dir, &["--edits", session.to_str().unwrap()]);
+    assert!(!next.stderr().contains("taking the folder over"), "{}", next.stderr());
+    assert_eq!(next.state()["steps"].as_array().unwrap().len(), 1);
+}
+
 /// One server per folder: a second one on the same `--out`, new or resuming, is refused
 /// before reading the grid, naming the first's address and pid; after `kill -9` of the
 /// first, the next one takes the folder over and says so.

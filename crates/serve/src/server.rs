@@ -76,20 +76,39 @@ pub struct Addresses {
 }
 
 /// Binds, calls `ready(addr, addresses)` once listening (the CLI prints them and may open a
-/// browser), then serves until the process is killed or receives Ctrl-C (after which
-/// requests under way have a few seconds to finish).
+/// browser), then serves until the process is killed or receives Ctrl-C or, on Unix,
+/// SIGTERM (`kill PID`, a service manager stopping it): requests under way then have a few
+/// seconds to finish and the caller's clean-up runs.
 pub fn serve<W: Workbench>(
     config: ServeConfig,
     workbench: W,
     ready: impl FnOnce(SocketAddr, &Addresses),
 ) -> Result<(), ServeError> {
-    let ctrl_c = async {
-        // Without a Ctrl-C handler, Ctrl-C keeps its default: ending the process.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+    let stop = async {
+        tokio::select! {
+            () = ctrl_c() => {}
+            () = terminate() => {}
         }
     };
-    serve_until(config, workbench, ready, ctrl_c)
+    serve_until(config, workbench, ready, stop)
+}
+
+/// Ctrl-C; never, when no handler can be installed (Ctrl-C then keeps its default: ending
+/// the process).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// SIGTERM on Unix; never elsewhere or when no handler can be installed.
+async fn terminate() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        term.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await;
 }
 
 /// [`serve`], stopping when `shutdown` resolves instead of at Ctrl-C.

@@ -332,6 +332,24 @@ impl Server {
         child.kill().expect("kill -9");
         child.wait().expect("reaped");
     }
+
+    /// Stops the server as `kill PID` (SIGTERM) does, and waits for it: its exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the server's own handle");
+        let sent = Command::new("kill").arg(child.id().to_string()).status().expect("kill runs");
+        assert!(sent.success(), "kill {}", child.id());
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("waited") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("still running 20 s after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Server {
