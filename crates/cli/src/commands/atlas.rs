@@ -457,7 +457,7 @@ impl Layers {
             self.pieces.iter().map(|_| f64::NAN).chain(self.inhabitants.iter().copied()).collect();
         let near = |x: f64, y: f64| window.is_some_and(|w| inside(w, x, y));
         MapScene {
-            inhabited: super::map::inhabited_squares(a).into_iter().filter(|q| near(q.x, q.y)).collect(),
+            inhabited: qpv_map::content::inhabited_squares(&a.file.grid).into_iter().filter(|q| near(q.x, q.y)).collect(),
             places: super::map::places(a).into_iter().filter(|p| near(p.x, p.y)).collect(),
             inhabitants,
             title: "Every perimeter of the atlas".into(),
