@@ -8,7 +8,7 @@ use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SettingsArg, SweepArgs};
 use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
-use qpv_core::sweep::Outcome;
+use qpv_core::sweep::{Outcome, parse_set, steps};
 use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
@@ -16,135 +16,6 @@ use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::HashMap;
-
-/// A sweepable parameter.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Param {
-    /// Calibration factor.
-    Factor,
-    /// 4 or 8.
-    Connectivity,
-    /// Smallest quartier.
-    MinPopulation,
-    /// Fill empty holes (1, the default) or keep them as holes (0).
-    Holes,
-    /// Ratio (0.6).
-    Ratio,
-    /// National weight (0.7).
-    NationalWeight,
-    /// Smallest urban unit.
-    MinTerritoryPopulation,
-    /// Flagged neighbours that take a square in (0: never).
-    Close,
-    /// Cut large areas (1, the default) or keep them whole (0).
-    Split,
-    /// The density drop that separates two cores.
-    SplitDepth,
-    /// Parts larger than this are cut at their lowest saddle.
-    SplitMax,
-    /// Commune boundaries always separate (1) or not (0, the default).
-    SplitAtCommunes,
-}
-
-impl Param {
-    fn name(self) -> &'static str {
-        match self {
-            Param::Factor => "factor",
-            Param::Connectivity => "connectivity",
-            Param::MinPopulation => "min_population",
-            Param::Holes => "holes",
-            Param::Ratio => "ratio",
-            Param::NationalWeight => "national_weight",
-            Param::MinTerritoryPopulation => "min_territory_population",
-            Param::Close => "close",
-            Param::Split => "split",
-            Param::SplitDepth => "split_depth",
-            Param::SplitMax => "split_max",
-            Param::SplitAtCommunes => "split_at_communes",
-        }
-    }
-
-    /// Sets the parameter in resolved settings, and checks the result.
-    fn apply(self, s: &mut RunSettings, v: f64) -> Result<()> {
-        match self {
-            Param::Factor => s.rule.calibration_factor = v,
-            Param::Connectivity => {
-                s.grouping.connectivity = Connectivity::from_neighbours(v as u8)
-                    .filter(|_| v.fract() == 0.0)
-                    .with_context(|| format!("connectivity is 4 or 8, not {v}"))?
-            }
-            Param::MinPopulation => s.rule.min_population = v,
-            Param::Holes => s.grouping.fill_empty_holes = v != 0.0,
-            Param::Ratio => s.rule.ratio = v,
-            Param::NationalWeight => s.rule.national_weight = v,
-            Param::MinTerritoryPopulation => s.rule.min_territory_population = v,
-            Param::Close => {
-                if !(v.fract() == 0.0 && (0.0..=8.0).contains(&v)) {
-                    bail!("close is a number of neighbours from 0 to 8, not {v}");
-                }
-                s.grouping.close = (v > 0.0).then_some(v as u8)
-            }
-            Param::Split => s.grouping.split = (v != 0.0).then(|| s.grouping.split.unwrap_or_default()),
-            // A split setting turns splitting on: sweeping split_depth means splitting.
-            Param::SplitDepth => s.grouping.split.get_or_insert_with(Default::default).depth = v,
-            Param::SplitMax => s.grouping.split.get_or_insert_with(Default::default).max_inhabitants = v,
-            Param::SplitAtCommunes => {
-                s.grouping.split.get_or_insert_with(Default::default).at_communes = v != 0.0
-            }
-        }
-        validate(s)
-    }
-}
-
-/// Parses `name=a..b:step` or `name=v1,v2`.
-pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
-    let (name, values) =
-        text.split_once('=').with_context(|| format!("--set {text}: expected NAME=VALUES"))?;
-    let param = match name.trim() {
-        "factor" | "calibration_factor" => Param::Factor,
-        "connectivity" => Param::Connectivity,
-        "min_population" => Param::MinPopulation,
-        "holes" | "fill_empty_holes" => Param::Holes,
-        "ratio" => Param::Ratio,
-        "national_weight" => Param::NationalWeight,
-        "min_territory_population" => Param::MinTerritoryPopulation,
-        "close" => Param::Close,
-        "split" => Param::Split,
-        "split_depth" => Param::SplitDepth,
-        "split_max" => Param::SplitMax,
-        "split_at_communes" => Param::SplitAtCommunes,
-        other => bail!(
-            "--set {text}: unknown parameter {other:?}; known: factor, connectivity, min_population, holes, ratio, \
-             national_weight, min_territory_population, close, split, split_depth, split_max, split_at_communes"
-        ),
-    };
-    let number = |s: &str| -> Result<f64> {
-        match s.trim() {
-            "true" => Ok(1.0),
-            "false" => Ok(0.0),
-            t => t.parse::<f64>().with_context(|| format!("--set {text}: {t:?} is not a number")),
-        }
-    };
-    let values = if let Some((range, step)) = values.split_once(':') {
-        let (a, b) =
-            range.split_once("..").with_context(|| format!("--set {text}: a range is FROM..TO:STEP"))?;
-        let (a, b, step) = (number(a)?, number(b)?, number(step)?);
-        if !(step > 0.0 && b >= a) {
-            bail!("--set {text}: the range must go up with a positive step");
-        }
-        let n = ((b - a) / step + 1e-9).floor() as usize + 1;
-        if n > 10_000 {
-            bail!("--set {text}: {n} values is too many");
-        }
-        (0..n).map(|k| ((a + k as f64 * step) * 1e9).round() / 1e9).collect()
-    } else {
-        values.split(',').map(number).collect::<Result<Vec<_>>>()?
-    };
-    if values.is_empty() {
-        bail!("--set {text}: no value");
-    }
-    Ok((param, values))
-}
 
 /// The grid and tables of a sweep or a calibration, read once, with the baseline settings.
 fn load(input: &GridArgs, rule: &RuleArgs, settings: &SettingsArg, printer: Printer) -> Result<Loaded> {
@@ -158,7 +29,7 @@ fn run_variant(pipeline: &Pipeline<'_>, prepared: &Prepared, s: &RunSettings) ->
 
 /// `qpv sweep`
 pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
-    let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>>>()?;
+    let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>, _>>()?;
     let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let mut variants: Vec<(Vec<f64>, RunSettings)> = vec![(Vec::new(), l.settings.clone())];
     for (param, values) in &sets {
@@ -167,6 +38,7 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
             for &v in values {
                 let mut r = rule.clone();
                 param.apply(&mut r, v)?;
+                validate(&r)?;
                 let mut vv = vals.clone();
                 vv.push(v);
                 next.push((vv, r));
@@ -305,8 +177,7 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     }
     let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let n = ((args.to - args.from) / args.step + 1e-9).floor() as usize + 1;
-    let factors: Vec<f64> =
-        (0..n).map(|k| ((args.from + k as f64 * args.step) * 1e9).round() / 1e9).collect();
+    let factors = steps(args.from, args.step, n);
     let conns = if args.search_connectivity {
         vec![Connectivity::Eight, Connectivity::Four]
     } else {
@@ -371,27 +242,4 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     OutputSet::write_one(&args.out, file.to_toml(&comment)?.into_bytes())?;
     printer.info(format!("best: factor {factor}, connectivity {conn}; wrote {}", args.out.display()));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_and_lists() {
-        let (p, v) = parse_set("factor=1.15..1.45:0.05").unwrap();
-        assert_eq!(p, Param::Factor);
-        assert_eq!(v, vec![1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.45]);
-        let (p, v) = parse_set("connectivity=4,8").unwrap();
-        assert_eq!((p, v), (Param::Connectivity, vec![4.0, 8.0]));
-        assert_eq!(parse_set("holes=true,false").unwrap().1, vec![1.0, 0.0]);
-    }
-
-    #[test]
-    fn bad_sets_are_explained() {
-        assert!(parse_set("colour=1").unwrap_err().to_string().contains("unknown parameter"));
-        assert!(parse_set("factor").unwrap_err().to_string().contains("NAME=VALUES"));
-        assert!(parse_set("factor=1.4..1.1:0.1").unwrap_err().to_string().contains("go up"));
-        assert!(parse_set("factor=a,b").unwrap_err().to_string().contains("not a number"));
-    }
 }
