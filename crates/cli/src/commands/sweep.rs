@@ -9,13 +9,12 @@ use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
 use qpv_core::sweep::{Outcome, parse_set, steps};
-use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
+use qpv_core::{Connectivity, Pipeline, Prepared, RunSettings};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
-use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
+use qpv_layers::tables;
 use rayon::prelude::*;
 use serde_json::json;
-use std::collections::HashMap;
 
 /// The grid and tables of a sweep or a calibration, read once, with the baseline settings.
 fn load(input: &GridArgs, rule: &RuleArgs, settings: &SettingsArg, printer: Printer) -> Result<Loaded> {
@@ -55,9 +54,18 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     let names: Vec<&str> = sets.iter().map(|(p, _)| p.name()).collect();
     let mut out = OutputSet::new(&args.out);
-    out.add("sweep.csv", tables::sweep_csv(&names, &sweep_rows(&variants, &outcomes))?);
-    out.add("sweep_by_uu.csv", tables::sweep_by_uu_csv(&unit_rows(&prepared, &outcomes))?);
-    out.add("robustness.csv", tables::robustness_csv(&robustness_rows(&l, &prepared, &baseline, &outcomes))?);
+    out.add("sweep.csv", tables::sweep_csv(&names, &tables::sweep_rows(&variants, &outcomes))?);
+    out.add("sweep_by_uu.csv", tables::sweep_by_uu_csv(&tables::sweep_unit_rows(&prepared, &outcomes))?);
+    out.add(
+        "robustness.csv",
+        tables::robustness_csv(&tables::robustness_rows(
+            &l.file.grid,
+            &l.communes,
+            &prepared,
+            &baseline,
+            &outcomes,
+        ))?,
+    );
     let manifest = Manifest {
         tool: "qpv".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -93,78 +101,6 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     }
     printer.info(format!("wrote {}", args.out.display()));
     Ok(())
-}
-
-/// The rows of `sweep.csv`.
-fn sweep_rows(variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<SweepRow> {
-    variants
-        .iter()
-        .zip(outcomes)
-        .map(|((values, _), o)| SweepRow {
-            values: values.clone(),
-            quartiers: o.quartiers,
-            inhabitants: o.inhabitants,
-            communes: o.communes,
-        })
-        .collect()
-}
-
-/// The rows of `sweep_by_uu.csv`.
-fn unit_rows(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<SweepUnitRow> {
-    let mut rows = Vec::new();
-    for (k, o) in outcomes.iter().enumerate() {
-        for (u, (n, ind)) in &o.per_unit {
-            let unit = &prepared.placement.units[*u as usize];
-            rows.push(SweepUnitRow {
-                variant: k + 1,
-                uu_code: unit.code.clone(),
-                uu_name: unit.name.clone(),
-                quartiers: *n,
-                inhabitants: *ind,
-            });
-        }
-    }
-    rows
-}
-
-/// The rows of `robustness.csv`.
-fn robustness_rows(
-    l: &Loaded,
-    prepared: &Prepared,
-    baseline: &Outcome,
-    outcomes: &[Outcome],
-) -> Vec<RobustnessRow> {
-    let ind = |i: u32| l.file.grid.values()[i as usize].individuals;
-    let survivals = qpv_core::sweep::survivals(&l.file.grid, baseline, outcomes);
-    let mut rows = Vec::new();
-    let mut rank: HashMap<u32, usize> = HashMap::new();
-    for (squares, s) in baseline.squares.iter().zip(survivals) {
-        let unit = prepared.placement.unit_of_square[squares[0] as usize];
-        let r = rank.entry(unit).or_default();
-        *r += 1;
-        let u = &prepared.placement.units[unit as usize];
-        // The commune holding most of its inhabitants.
-        let mut by_commune: HashMap<u32, f64> = HashMap::new();
-        for &i in squares {
-            *by_commune.entry(prepared.placement.commune_of_square[i as usize]).or_default() += ind(i);
-        }
-        let main = by_commune
-            .into_iter()
-            .filter(|(k, _)| *k != NO_UNIT)
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let commune = main.map_or(String::new(), |(k, _)| l.communes.get(k).name.clone());
-        let total: f64 = squares.iter().map(|&i| ind(i)).sum();
-        rows.push(RobustnessRow {
-            id: format!("{}-{:02}", u.code, r),
-            uu_code: u.code.clone(),
-            uu_name: u.name.clone(),
-            main_commune: commune,
-            inhabitants: total,
-            surviving: s,
-            variants: outcomes.len(),
-        });
-    }
-    rows
 }
 
 /// `qpv calibrate`
