@@ -1,7 +1,8 @@
 //! Many variants of the settings on one prepared grid (`qpv sweep`, `qpv calibrate`):
 //! the parameters a sweep varies and how `--set` gives their values ([`Param`],
 //! [`parse_set`]), what each variant gives ([`Outcome`]), and how many variants keep
-//! each candidate of the baseline ([`survivals`]).
+//! each candidate of the baseline ([`survivals`]); the trials and the score of a
+//! calibration ([`calibration_trials`], [`calibration_error`], [`best_first`]).
 //!
 //! The grid is indexed and placed once ([`Pipeline::prepare`]); each variant only
 //! re-flags and re-groups, so the caller can run variants in parallel.
@@ -286,6 +287,39 @@ pub fn steps(from: f64, step: f64, n: usize) -> Vec<f64> {
     (0..n).map(|k| ((from + k as f64 * step) * 1e9).round() / 1e9).collect()
 }
 
+/// The settings a calibration tries: every factor with each connectivity (the
+/// connectivities vary slowest), every other setting as in `base`.
+pub fn calibration_trials(
+    base: &RunSettings,
+    factors: &[f64],
+    connectivities: &[Connectivity],
+) -> Vec<RunSettings> {
+    connectivities
+        .iter()
+        .flat_map(|c| factors.iter().map(move |f| (c, f)))
+        .map(|(c, f)| {
+            let mut s = base.clone();
+            s.rule.calibration_factor = *f;
+            s.grouping.connectivity = *c;
+            s
+        })
+        .collect()
+}
+
+/// How far an outcome is from a published count of quartiers and inhabitants: the sum
+/// of the squares of the two relative errors.
+pub fn calibration_error(o: &Outcome, target_count: f64, target_population: f64) -> f64 {
+    ((o.quartiers as f64 - target_count) / target_count).powi(2)
+        + ((o.inhabitants - target_population) / target_population).powi(2)
+}
+
+/// The trials by error, least first; of equal errors the earlier trial first.
+pub fn best_first(errors: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..errors.len()).collect();
+    order.sort_by(|&a, &b| errors[a].total_cmp(&errors[b]).then(a.cmp(&b)));
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +427,30 @@ mod tests {
         assert_eq!(s.grouping.split.map(|x| x.depth), Some(0.4));
         Param::Holes.apply(&mut s, 0.0).unwrap();
         assert!(!s.grouping.fill_empty_holes);
+    }
+
+    #[test]
+    fn a_calibration_tries_every_factor_with_each_connectivity_and_ranks_by_error() {
+        let base = RunSettings::for_territory(crate::Territory::Metropolitan);
+        let trials = calibration_trials(&base, &[1.2, 1.3], &[Connectivity::Eight, Connectivity::Four]);
+        let tried: Vec<(f64, u8)> = trials
+            .iter()
+            .map(|s| (s.rule.calibration_factor, s.grouping.connectivity.neighbours()))
+            .collect();
+        assert_eq!(tried, [(1.2, 8), (1.3, 8), (1.2, 4), (1.3, 4)]);
+        assert_eq!(trials[0].rule.ratio, base.rule.ratio);
+        let outcome = |quartiers: usize, inhabitants: f64| Outcome {
+            quartiers,
+            inhabitants,
+            communes: 0,
+            per_unit: Default::default(),
+            squares: Vec::new(),
+        };
+        assert_eq!(calibration_error(&outcome(100, 1000.0), 100.0, 1000.0), 0.0);
+        // 10 % off on each: 0.01 + 0.01.
+        assert!((calibration_error(&outcome(110, 900.0), 100.0, 1000.0) - 0.02).abs() < 1e-12);
+        // Least error first, ties in trial order.
+        assert_eq!(best_first(&[0.3, 0.1, 0.3, 0.1]), [1, 3, 0, 2]);
+        assert!(best_first(&[]).is_empty());
     }
 }

@@ -8,7 +8,7 @@ use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SettingsArg, SweepArgs};
 use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
-use qpv_core::sweep::{Outcome, parse_set, steps};
+use qpv_core::sweep::{Outcome, best_first, calibration_error, calibration_trials, parse_set, steps};
 use qpv_core::{Connectivity, Pipeline, Prepared, RunSettings};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
@@ -119,16 +119,7 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     } else {
         vec![l.settings.grouping.connectivity]
     };
-    let trials: Vec<RunSettings> = conns
-        .iter()
-        .flat_map(|c| factors.iter().map(move |f| (c, f)))
-        .map(|(c, f)| {
-            let mut s = l.settings.clone();
-            s.rule.calibration_factor = *f;
-            s.grouping.connectivity = *c;
-            s
-        })
-        .collect();
+    let trials = calibration_trials(&l.settings, &factors, &conns);
     let started = std::time::Instant::now();
     let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
     let prepared = pipeline.prepare()?;
@@ -136,13 +127,10 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
         .par_iter()
         .map(|r| {
             let o = run_variant(&pipeline, &prepared, r)?;
-            let err = ((o.quartiers as f64 - args.target_count) / args.target_count).powi(2)
-                + ((o.inhabitants - args.target_population) / args.target_population).powi(2);
-            Ok((err, o.quartiers, o.inhabitants))
+            Ok((calibration_error(&o, args.target_count, args.target_population), o.quartiers, o.inhabitants))
         })
         .collect::<Result<_>>()?;
-    let mut order: Vec<usize> = (0..trials.len()).collect();
-    order.sort_by(|&a, &b| results[a].0.total_cmp(&results[b].0).then(a.cmp(&b)));
+    let order = best_first(&results.iter().map(|r| r.0).collect::<Vec<_>>());
     let best = order[0];
     printer.info(format!(
         "{} trials in {:.2} s; target {} quartiers, {} inhabitants",
