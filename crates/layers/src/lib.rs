@@ -12,6 +12,8 @@ Perimeter files and layers of `qpv`: what goes to and comes from QGIS.
 - adjustments files and the geometry files they name ([`edits`]), and the step
   interpreter that applies them ([`adjustments`]), and the one reader of REP/REP+
   school files ([`schools`]);
+- the rows, shapefile fields and markdown of a check of a perimeter file against the
+  decree ([`check_report`]);
 - the tables of a comparison, of indicators and of the CLI's other outputs
   ([`comparison_out`], [`indicators_out`], [`tables`]).
 
@@ -47,6 +49,7 @@ assert!(String::from_utf8(geojson)?.contains("\"uu_code\":\"59701\""));
 
 pub mod adjustments;
 pub mod buildings;
+pub mod check_report;
 pub mod comparison_out;
 pub mod crs;
 pub mod edits;

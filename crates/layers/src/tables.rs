@@ -1,11 +1,14 @@
 //! The CSV tables the CLI writes beside the layers: the audit and the schools of an
-//! adjustments run, the rows a grid reader left out, and a sweep's three tables. Each
+//! adjustments run, the rows a grid reader left out, and a sweep's three tables (with
+//! their rows from the sweep's outcomes). Each
 //! goes through the `csv` crate (its quoting: a field is quoted when it must be) and
 //! returns its errors.
 
 use crate::error::IoError;
-use qpv_core::{AuditEntry, SchoolOutcome};
+use qpv_core::sweep::Outcome;
+use qpv_core::{AuditEntry, CommuneTable, Grid, NO_UNIT, Prepared, RunSettings, SchoolOutcome};
 use qpv_grid::BadRow;
+use std::collections::HashMap;
 
 fn encode(e: impl std::fmt::Display) -> IoError {
     IoError::Encode { what: "table", message: e.to_string() }
@@ -255,6 +258,80 @@ pub fn lattice_csv(rows: &[LatticeRow]) -> Result<Vec<u8>, IoError> {
     )
 }
 
+/// The rows of `sweep.csv`.
+pub fn sweep_rows(variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<SweepRow> {
+    variants
+        .iter()
+        .zip(outcomes)
+        .map(|((values, _), o)| SweepRow {
+            values: values.clone(),
+            quartiers: o.quartiers,
+            inhabitants: o.inhabitants,
+            communes: o.communes,
+        })
+        .collect()
+}
+
+/// The rows of `sweep_by_uu.csv`: each variant's quartiers per urban unit.
+pub fn sweep_unit_rows(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<SweepUnitRow> {
+    let mut rows = Vec::new();
+    for (k, o) in outcomes.iter().enumerate() {
+        for (u, (n, ind)) in &o.per_unit {
+            let unit = &prepared.placement.units[*u as usize];
+            rows.push(SweepUnitRow {
+                variant: k + 1,
+                uu_code: unit.code.clone(),
+                uu_name: unit.name.clone(),
+                quartiers: *n,
+                inhabitants: *ind,
+            });
+        }
+    }
+    rows
+}
+
+/// The rows of `robustness.csv`: in how many variants each baseline candidate survives
+/// ([`qpv_core::sweep::survivals`]), named as the run names candidates.
+pub fn robustness_rows(
+    grid: &Grid,
+    communes: &CommuneTable,
+    prepared: &Prepared,
+    baseline: &Outcome,
+    outcomes: &[Outcome],
+) -> Vec<RobustnessRow> {
+    let ind = |i: u32| grid.values()[i as usize].individuals;
+    let survivals = qpv_core::sweep::survivals(grid, baseline, outcomes);
+    let mut rows = Vec::new();
+    let mut rank: HashMap<u32, usize> = HashMap::new();
+    for (squares, s) in baseline.squares.iter().zip(survivals) {
+        let unit = prepared.placement.unit_of_square[squares[0] as usize];
+        let r = rank.entry(unit).or_default();
+        *r += 1;
+        let u = &prepared.placement.units[unit as usize];
+        // The commune holding most of its inhabitants.
+        let mut by_commune: HashMap<u32, f64> = HashMap::new();
+        for &i in squares {
+            *by_commune.entry(prepared.placement.commune_of_square[i as usize]).or_default() += ind(i);
+        }
+        let main = by_commune
+            .into_iter()
+            .filter(|(k, _)| *k != NO_UNIT)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        let commune = main.map_or(String::new(), |(k, _)| communes.get(k).name.clone());
+        let total: f64 = squares.iter().map(|&i| ind(i)).sum();
+        rows.push(RobustnessRow {
+            id: format!("{}-{:02}", u.code, r),
+            uu_code: u.code.clone(),
+            uu_name: u.name.clone(),
+            main_commune: commune,
+            inhabitants: total,
+            surviving: s,
+            variants: outcomes.len(),
+        });
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +400,43 @@ mod tests {
             text.ends_with("59701-01,59701,Valenciennes (partie française),Denain,18018,2,3,0.667\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_sweeps_rows_follow_its_outcomes() {
+        use qpv_grid::communes::{CommuneVintage, embedded_communes};
+        use qpv_grid::{GridReader, GridSource};
+        // Three poor squares of 400 residents in Denain (one candidate, 59701-01).
+        let csv = b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n\
+CRS3035RES200mN2969400E3794800,59172,400,160,90,4200000\n\
+CRS3035RES200mN2969400E3795000,59172,400,160,90,4200000\n\
+CRS3035RES200mN2969600E3794800,59172,400,160,90,4200000\n";
+        let file = GridReader::new(GridSource::Embedded { name: "tiny.csv", bytes: csv }).finish().unwrap();
+        let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
+        let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
+        let pipeline = qpv_core::Pipeline::new(&file.grid, &communes).reference(Some(&reference));
+        let prepared = pipeline.prepare().unwrap();
+        let base = RunSettings::for_territory(qpv_core::Territory::Metropolitan);
+        let baseline = Outcome::of(&pipeline, &prepared, &base).unwrap();
+        // A second variant whose floor the candidate's 1 200 inhabitants do not reach.
+        let mut high = base.clone();
+        high.rule.min_population = 5_000.0;
+        let variants = vec![(vec![1_000.0], base.clone()), (vec![5_000.0], high.clone())];
+        let outcomes = vec![baseline.clone(), Outcome::of(&pipeline, &prepared, &high).unwrap()];
+
+        let rows = sweep_rows(&variants, &outcomes);
+        assert_eq!(
+            rows.iter().map(|r| (r.values[0], r.quartiers)).collect::<Vec<_>>(),
+            [(1_000.0, 1), (5_000.0, 0)]
+        );
+        assert_eq!(rows[0].inhabitants, 1_200.0);
+        let units = sweep_unit_rows(&prepared, &outcomes);
+        assert_eq!(units.len(), 1, "a variant without quartiers has no unit row");
+        assert_eq!((units[0].variant, units[0].uu_code.as_str(), units[0].quartiers), (1, "59701", 1));
+        let robust = robustness_rows(&file.grid, &communes, &prepared, &baseline, &outcomes);
+        assert_eq!(robust.len(), 1);
+        let r = &robust[0];
+        assert_eq!((r.id.as_str(), r.main_commune.as_str()), ("59701-01", "Denain"));
+        assert_eq!((r.inhabitants, r.surviving, r.variants), (1_200.0, 1, 2));
     }
 }

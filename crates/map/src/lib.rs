@@ -17,8 +17,9 @@ for the map's metres per pixel: see [`LOCAL_MAX_METRES_PER_PX`]) and
 [`MapScene::inhabitants`] (perimeters under [`SYMBOL_PX`] drawn as circles sized by
 them).
 
-This crate only draws: the scene is filled by the caller from a run (`qpv-core`) and
-perimeter files (`qpv-layers`).
+[`content`] fills the parts of a scene from a run (`qpv-core`) and perimeter files
+(`qpv-layers`): the candidates or a file's perimeters as features, the squares by
+median, the schools, the density background and the places to name.
 
 # Example
 
@@ -50,6 +51,7 @@ assert!(drawing.starts_with("<svg") && drawing.contains("59701-01"));
 #![deny(missing_docs)]
 
 pub mod atlas;
+pub mod content;
 mod density;
 mod draw;
 mod legend;

@@ -8,143 +8,13 @@ use crate::args::{CalibrateArgs, GridArgs, RuleArgs, SettingsArg, SweepArgs};
 use crate::printer::{Printer, thousands};
 use crate::settings::{RunOptions, validate};
 use anyhow::{Context, Result, bail};
-use qpv_core::sweep::Outcome;
-use qpv_core::{Connectivity, NO_UNIT, Pipeline, Prepared, RunSettings};
+use qpv_core::sweep::{Outcome, best_first, calibration_error, calibration_trials, parse_set, steps};
+use qpv_core::{Connectivity, Pipeline, Prepared, RunSettings};
 use qpv_grid::OutputSet;
 use qpv_grid::manifest::{Manifest, OutputEntry};
-use qpv_layers::tables::{self, RobustnessRow, SweepRow, SweepUnitRow};
+use qpv_layers::tables;
 use rayon::prelude::*;
 use serde_json::json;
-use std::collections::HashMap;
-
-/// A sweepable parameter.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Param {
-    /// Calibration factor.
-    Factor,
-    /// 4 or 8.
-    Connectivity,
-    /// Smallest quartier.
-    MinPopulation,
-    /// Fill empty holes (1, the default) or keep them as holes (0).
-    Holes,
-    /// Ratio (0.6).
-    Ratio,
-    /// National weight (0.7).
-    NationalWeight,
-    /// Smallest urban unit.
-    MinTerritoryPopulation,
-    /// Flagged neighbours that take a square in (0: never).
-    Close,
-    /// Cut large areas (1, the default) or keep them whole (0).
-    Split,
-    /// The density drop that separates two cores.
-    SplitDepth,
-    /// Parts larger than this are cut at their lowest saddle.
-    SplitMax,
-    /// Commune boundaries always separate (1) or not (0, the default).
-    SplitAtCommunes,
-}
-
-impl Param {
-    fn name(self) -> &'static str {
-        match self {
-            Param::Factor => "factor",
-            Param::Connectivity => "connectivity",
-            Param::MinPopulation => "min_population",
-            Param::Holes => "holes",
-            Param::Ratio => "ratio",
-            Param::NationalWeight => "national_weight",
-            Param::MinTerritoryPopulation => "min_territory_population",
-            Param::Close => "close",
-            Param::Split => "split",
-            Param::SplitDepth => "split_depth",
-            Param::SplitMax => "split_max",
-            Param::SplitAtCommunes => "split_at_communes",
-        }
-    }
-
-    /// Sets the parameter in resolved settings, and checks the result.
-    fn apply(self, s: &mut RunSettings, v: f64) -> Result<()> {
-        match self {
-            Param::Factor => s.rule.calibration_factor = v,
-            Param::Connectivity => {
-                s.grouping.connectivity = Connectivity::from_neighbours(v as u8)
-                    .filter(|_| v.fract() == 0.0)
-                    .with_context(|| format!("connectivity is 4 or 8, not {v}"))?
-            }
-            Param::MinPopulation => s.rule.min_population = v,
-            Param::Holes => s.grouping.fill_empty_holes = v != 0.0,
-            Param::Ratio => s.rule.ratio = v,
-            Param::NationalWeight => s.rule.national_weight = v,
-            Param::MinTerritoryPopulation => s.rule.min_territory_population = v,
-            Param::Close => {
-                if !(v.fract() == 0.0 && (0.0..=8.0).contains(&v)) {
-                    bail!("close is a number of neighbours from 0 to 8, not {v}");
-                }
-                s.grouping.close = (v > 0.0).then_some(v as u8)
-            }
-            Param::Split => s.grouping.split = (v != 0.0).then(|| s.grouping.split.unwrap_or_default()),
-            // A split setting turns splitting on: sweeping split_depth means splitting.
-            Param::SplitDepth => s.grouping.split.get_or_insert_with(Default::default).depth = v,
-            Param::SplitMax => s.grouping.split.get_or_insert_with(Default::default).max_inhabitants = v,
-            Param::SplitAtCommunes => {
-                s.grouping.split.get_or_insert_with(Default::default).at_communes = v != 0.0
-            }
-        }
-        validate(s)
-    }
-}
-
-/// Parses `name=a..b:step` or `name=v1,v2`.
-pub fn parse_set(text: &str) -> Result<(Param, Vec<f64>)> {
-    let (name, values) =
-        text.split_once('=').with_context(|| format!("--set {text}: expected NAME=VALUES"))?;
-    let param = match name.trim() {
-        "factor" | "calibration_factor" => Param::Factor,
-        "connectivity" => Param::Connectivity,
-        "min_population" => Param::MinPopulation,
-        "holes" | "fill_empty_holes" => Param::Holes,
-        "ratio" => Param::Ratio,
-        "national_weight" => Param::NationalWeight,
-        "min_territory_population" => Param::MinTerritoryPopulation,
-        "close" => Param::Close,
-        "split" => Param::Split,
-        "split_depth" => Param::SplitDepth,
-        "split_max" => Param::SplitMax,
-        "split_at_communes" => Param::SplitAtCommunes,
-        other => bail!(
-            "--set {text}: unknown parameter {other:?}; known: factor, connectivity, min_population, holes, ratio, \
-             national_weight, min_territory_population, close, split, split_depth, split_max, split_at_communes"
-        ),
-    };
-    let number = |s: &str| -> Result<f64> {
-        match s.trim() {
-            "true" => Ok(1.0),
-            "false" => Ok(0.0),
-            t => t.parse::<f64>().with_context(|| format!("--set {text}: {t:?} is not a number")),
-        }
-    };
-    let values = if let Some((range, step)) = values.split_once(':') {
-        let (a, b) =
-            range.split_once("..").with_context(|| format!("--set {text}: a range is FROM..TO:STEP"))?;
-        let (a, b, step) = (number(a)?, number(b)?, number(step)?);
-        if !(step > 0.0 && b >= a) {
-            bail!("--set {text}: the range must go up with a positive step");
-        }
-        let n = ((b - a) / step + 1e-9).floor() as usize + 1;
-        if n > 10_000 {
-            bail!("--set {text}: {n} values is too many");
-        }
-        (0..n).map(|k| ((a + k as f64 * step) * 1e9).round() / 1e9).collect()
-    } else {
-        values.split(',').map(number).collect::<Result<Vec<_>>>()?
-    };
-    if values.is_empty() {
-        bail!("--set {text}: no value");
-    }
-    Ok((param, values))
-}
 
 /// The grid and tables of a sweep or a calibration, read once, with the baseline settings.
 fn load(input: &GridArgs, rule: &RuleArgs, settings: &SettingsArg, printer: Printer) -> Result<Loaded> {
@@ -158,7 +28,7 @@ fn run_variant(pipeline: &Pipeline<'_>, prepared: &Prepared, s: &RunSettings) ->
 
 /// `qpv sweep`
 pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
-    let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>>>()?;
+    let sets = args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>, _>>()?;
     let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let mut variants: Vec<(Vec<f64>, RunSettings)> = vec![(Vec::new(), l.settings.clone())];
     for (param, values) in &sets {
@@ -167,6 +37,7 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
             for &v in values {
                 let mut r = rule.clone();
                 param.apply(&mut r, v)?;
+                validate(&r)?;
                 let mut vv = vals.clone();
                 vv.push(v);
                 next.push((vv, r));
@@ -183,9 +54,18 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     let names: Vec<&str> = sets.iter().map(|(p, _)| p.name()).collect();
     let mut out = OutputSet::new(&args.out);
-    out.add("sweep.csv", tables::sweep_csv(&names, &sweep_rows(&variants, &outcomes))?);
-    out.add("sweep_by_uu.csv", tables::sweep_by_uu_csv(&unit_rows(&prepared, &outcomes))?);
-    out.add("robustness.csv", tables::robustness_csv(&robustness_rows(&l, &prepared, &baseline, &outcomes))?);
+    out.add("sweep.csv", tables::sweep_csv(&names, &tables::sweep_rows(&variants, &outcomes))?);
+    out.add("sweep_by_uu.csv", tables::sweep_by_uu_csv(&tables::sweep_unit_rows(&prepared, &outcomes))?);
+    out.add(
+        "robustness.csv",
+        tables::robustness_csv(&tables::robustness_rows(
+            &l.file.grid,
+            &l.communes,
+            &prepared,
+            &baseline,
+            &outcomes,
+        ))?,
+    );
     let manifest = Manifest {
         tool: "qpv".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -223,78 +103,6 @@ pub fn sweep(args: &SweepArgs, printer: Printer) -> Result<()> {
     Ok(())
 }
 
-/// The rows of `sweep.csv`.
-fn sweep_rows(variants: &[(Vec<f64>, RunSettings)], outcomes: &[Outcome]) -> Vec<SweepRow> {
-    variants
-        .iter()
-        .zip(outcomes)
-        .map(|((values, _), o)| SweepRow {
-            values: values.clone(),
-            quartiers: o.quartiers,
-            inhabitants: o.inhabitants,
-            communes: o.communes,
-        })
-        .collect()
-}
-
-/// The rows of `sweep_by_uu.csv`.
-fn unit_rows(prepared: &Prepared, outcomes: &[Outcome]) -> Vec<SweepUnitRow> {
-    let mut rows = Vec::new();
-    for (k, o) in outcomes.iter().enumerate() {
-        for (u, (n, ind)) in &o.per_unit {
-            let unit = &prepared.placement.units[*u as usize];
-            rows.push(SweepUnitRow {
-                variant: k + 1,
-                uu_code: unit.code.clone(),
-                uu_name: unit.name.clone(),
-                quartiers: *n,
-                inhabitants: *ind,
-            });
-        }
-    }
-    rows
-}
-
-/// The rows of `robustness.csv`.
-fn robustness_rows(
-    l: &Loaded,
-    prepared: &Prepared,
-    baseline: &Outcome,
-    outcomes: &[Outcome],
-) -> Vec<RobustnessRow> {
-    let ind = |i: u32| l.file.grid.values()[i as usize].individuals;
-    let survivals = qpv_core::sweep::survivals(&l.file.grid, baseline, outcomes);
-    let mut rows = Vec::new();
-    let mut rank: HashMap<u32, usize> = HashMap::new();
-    for (squares, s) in baseline.squares.iter().zip(survivals) {
-        let unit = prepared.placement.unit_of_square[squares[0] as usize];
-        let r = rank.entry(unit).or_default();
-        *r += 1;
-        let u = &prepared.placement.units[unit as usize];
-        // The commune holding most of its inhabitants.
-        let mut by_commune: HashMap<u32, f64> = HashMap::new();
-        for &i in squares {
-            *by_commune.entry(prepared.placement.commune_of_square[i as usize]).or_default() += ind(i);
-        }
-        let main = by_commune
-            .into_iter()
-            .filter(|(k, _)| *k != NO_UNIT)
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let commune = main.map_or(String::new(), |(k, _)| l.communes.get(k).name.clone());
-        let total: f64 = squares.iter().map(|&i| ind(i)).sum();
-        rows.push(RobustnessRow {
-            id: format!("{}-{:02}", u.code, r),
-            uu_code: u.code.clone(),
-            uu_name: u.name.clone(),
-            main_commune: commune,
-            inhabitants: total,
-            surviving: s,
-            variants: outcomes.len(),
-        });
-    }
-    rows
-}
-
 /// `qpv calibrate`
 pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     if !(args.step > 0.0 && args.to >= args.from && args.from > 0.0) {
@@ -305,23 +113,13 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     }
     let l = load(&args.input, &args.rule, &args.settings, printer)?;
     let n = ((args.to - args.from) / args.step + 1e-9).floor() as usize + 1;
-    let factors: Vec<f64> =
-        (0..n).map(|k| ((args.from + k as f64 * args.step) * 1e9).round() / 1e9).collect();
+    let factors = steps(args.from, args.step, n);
     let conns = if args.search_connectivity {
         vec![Connectivity::Eight, Connectivity::Four]
     } else {
         vec![l.settings.grouping.connectivity]
     };
-    let trials: Vec<RunSettings> = conns
-        .iter()
-        .flat_map(|c| factors.iter().map(move |f| (c, f)))
-        .map(|(c, f)| {
-            let mut s = l.settings.clone();
-            s.rule.calibration_factor = *f;
-            s.grouping.connectivity = *c;
-            s
-        })
-        .collect();
+    let trials = calibration_trials(&l.settings, &factors, &conns);
     let started = std::time::Instant::now();
     let pipeline = Pipeline::new(&l.file.grid, &l.communes).reference(l.reference.as_ref());
     let prepared = pipeline.prepare()?;
@@ -329,13 +127,10 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
         .par_iter()
         .map(|r| {
             let o = run_variant(&pipeline, &prepared, r)?;
-            let err = ((o.quartiers as f64 - args.target_count) / args.target_count).powi(2)
-                + ((o.inhabitants - args.target_population) / args.target_population).powi(2);
-            Ok((err, o.quartiers, o.inhabitants))
+            Ok((calibration_error(&o, args.target_count, args.target_population), o.quartiers, o.inhabitants))
         })
         .collect::<Result<_>>()?;
-    let mut order: Vec<usize> = (0..trials.len()).collect();
-    order.sort_by(|&a, &b| results[a].0.total_cmp(&results[b].0).then(a.cmp(&b)));
+    let order = best_first(&results.iter().map(|r| r.0).collect::<Vec<_>>());
     let best = order[0];
     printer.info(format!(
         "{} trials in {:.2} s; target {} quartiers, {} inhabitants",
@@ -371,27 +166,4 @@ pub fn calibrate(args: &CalibrateArgs, printer: Printer) -> Result<()> {
     OutputSet::write_one(&args.out, file.to_toml(&comment)?.into_bytes())?;
     printer.info(format!("best: factor {factor}, connectivity {conn}; wrote {}", args.out.display()));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_and_lists() {
-        let (p, v) = parse_set("factor=1.15..1.45:0.05").unwrap();
-        assert_eq!(p, Param::Factor);
-        assert_eq!(v, vec![1.15, 1.2, 1.25, 1.3, 1.35, 1.4, 1.45]);
-        let (p, v) = parse_set("connectivity=4,8").unwrap();
-        assert_eq!((p, v), (Param::Connectivity, vec![4.0, 8.0]));
-        assert_eq!(parse_set("holes=true,false").unwrap().1, vec![1.0, 0.0]);
-    }
-
-    #[test]
-    fn bad_sets_are_explained() {
-        assert!(parse_set("colour=1").unwrap_err().to_string().contains("unknown parameter"));
-        assert!(parse_set("factor").unwrap_err().to_string().contains("NAME=VALUES"));
-        assert!(parse_set("factor=1.4..1.1:0.1").unwrap_err().to_string().contains("go up"));
-        assert!(parse_set("factor=a,b").unwrap_err().to_string().contains("not a number"));
-    }
 }

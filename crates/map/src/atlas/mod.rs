@@ -12,6 +12,7 @@
 //! footer, a nested map); `cover` draws the first page, `perimeter` a perimeter's page;
 //! [`pdf()`] and [`html()`] turn the pages into documents.
 
+pub mod content;
 mod cover;
 mod html;
 mod pdf;
