@@ -36,6 +36,8 @@ assert_eq!(out.candidates.candidates[0].area.individuals, 1_200.0);
 
 pub mod communes;
 pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixture;
 pub mod grid_cache;
 pub mod grid_reader;
 pub mod layout;

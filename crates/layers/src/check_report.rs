@@ -389,16 +389,8 @@ mod tests {
     use super::*;
     use geo_types::{Coord, LineString, Polygon};
     use qpv_core::{CommuneTable, RunOutput};
-    use qpv_grid::communes::{CommuneVintage, embedded_communes};
-    use qpv_grid::{GridFile, GridReader, GridSource};
-
-    // Three poor squares of 400 residents in Denain (one candidate, 59701-01) and a
-    // rich one beside them (as in `adjustments`' tests).
-    const CSV: &[u8] = b"idcar_200m,lcog_geo,ind,men,men_pauv,ind_snv\n\
-CRS3035RES200mN2969400E3794800,59172,400,160,90,4200000\n\
-CRS3035RES200mN2969400E3795000,59172,400,160,90,4200000\n\
-CRS3035RES200mN2969600E3794800,59172,400,160,90,4200000\n\
-CRS3035RES200mN2969600E3795000,59172,400,160,4,16000000\n";
+    use qpv_grid::GridFile;
+    use qpv_grid::fixture::{Denain, denain};
 
     struct Fixture {
         file: GridFile,
@@ -408,12 +400,9 @@ CRS3035RES200mN2969600E3795000,59172,400,160,4,16000000\n";
         _communes: CommuneTable,
     }
 
+    /// The Denain fixture (`qpv_grid::fixture`): one candidate, 59701-01.
     fn fixture() -> Fixture {
-        let file = GridReader::new(GridSource::Embedded { name: "tiny.csv", bytes: CSV }).finish().unwrap();
-        let (communes, _) = embedded_communes(CommuneVintage::Cog2021);
-        let (reference, _) = qpv_grid::reference::embedded_reference("filosofi2019").unwrap();
-        let output =
-            qpv_core::Pipeline::new(&file.grid, &communes).reference(Some(&reference)).run().unwrap();
+        let Denain { file, communes, output } = denain();
         let settings = RunSettings::for_territory(output.territory);
         let (records, _) = crate::records::area_records(&output, &file.grid, &communes);
         let ids = records.iter().map(|r| r.record.id.clone()).collect();
