@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinError;
 
 /// How long `GET /api/events` waits for a change before answering "nothing new": under
 /// the idle timeout of connections, and short enough for proxies that cut long requests.
@@ -125,13 +126,18 @@ async fn call<W: Workbench, T: Send + 'static>(
         })?;
         f(&mut session)
     });
-    match task.await {
+    settled(task.await, "the session")
+}
+
+/// The answer of a task on the blocking pool: a panic of `what` is a 500 naming its message.
+fn settled<T>(joined: Result<Result<T, ApiError>, JoinError>, what: &str) -> Result<T, ApiError> {
+    match joined {
         Ok(answer) => answer,
         Err(e) if e.is_panic() => {
             let panic = e.into_panic();
-            let what =
+            let message =
                 panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
-            Err(ApiError::Internal(format!("bug: the session panicked: {}", what.unwrap_or("(no message)"))))
+            Err(ApiError::Internal(format!("bug: {what} panicked: {}", message.unwrap_or("(no message)"))))
         }
         Err(_) => Err(ApiError::Internal("the server is shutting down".into())),
     }
@@ -293,11 +299,7 @@ async fn export_with<W: Workbench>(app: &App<W>, request: Value) -> Result<Value
         let _one_at_a_time = exporting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         job()
     });
-    match task.await {
-        Ok(answer) => answer,
-        Err(e) if e.is_panic() => Err(ApiError::Internal("bug: the export panicked".into())),
-        Err(_) => Err(ApiError::Internal("the server is shutting down".into())),
-    }
+    settled(task.await, "the export")
 }
 
 async fn not_found(uri: Uri) -> Response {
